@@ -1,0 +1,5 @@
+"""``python -m dreamstyle``."""
+
+from .cli import main
+
+main()

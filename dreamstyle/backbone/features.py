@@ -1,0 +1,120 @@
+"""VGGFeatures: named intermediate activations of a frozen VGG."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from ..errors import InvalidArgumentError
+from ..runtime import autocast
+from .architecture import LayerSpec, layer_specs, make_features
+from .preprocessing import Normalize, Preprocessing
+
+
+class VGGFeatures(nn.Module):
+    """A VGG feature stack that returns the activations of the layers asked for.
+
+    The module owns its weight set's preprocessing, so callers always pass RGB
+    in [0, 1] whatever the weights were trained on, and its precision policy,
+    so convolutions run under autocast while the returned activations are
+    float32. Parameters are frozen; gradients flow to the input.
+
+    Args:
+        arch: ``"vgg16"`` or ``"vgg19"``.
+        preprocessing: the input convention of the weights to be loaded.
+        pooling: ``"max"`` or ``"avg"`` (scaled average pooling).
+        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"``: the autocast dtype of the convolutions.
+        weights: a label for the weights, recorded in output metadata.
+    """
+
+    def __init__(
+        self,
+        arch: str,
+        preprocessing: Preprocessing,
+        pooling: str = "max",
+        precision: str = "fp32",
+        weights: str = "",
+    ):
+        super().__init__()
+        self.arch = arch
+        self.pooling = pooling
+        self.precision = precision
+        self.weights = weights
+        self.specs: tuple[LayerSpec, ...] = layer_specs(arch)
+        self._spec_by_name = {spec.name: spec for spec in self.specs}
+        self.normalize = Normalize(preprocessing)
+        self.features = make_features(arch, pooling)
+
+    @property
+    def preprocessing(self) -> Preprocessing:
+        return self.normalize.preprocessing
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        """All layer names in execution order: ``("conv1_1", "relu1_1", ..., "pool5")``."""
+        return tuple(spec.name for spec in self.specs)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def spec(self, name: str) -> LayerSpec:
+        """The :class:`LayerSpec` of layer ``name``; unknown names raise a helpful ValueError."""
+        try:
+            return self._spec_by_name[name]
+        except KeyError:
+            close = difflib.get_close_matches(str(name), self.layer_names, n=4, cutoff=0.5)
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            raise InvalidArgumentError(
+                f"unknown layer {name!r} for {self.arch}{hint} (all layers: dreamstyle layers)"
+            ) from None
+
+    def min_input_size(self, layers: Sequence[str]) -> int:
+        """Smallest height and width (px) at which every layer in ``layers`` has one pixel."""
+        return max(self.spec(name).stride for name in layers)
+
+    def forward(self, x: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
+        """Activations of ``layers`` for images ``x``.
+
+        Args:
+            x: (N, 3, H, W) RGB in [0, 1], on this module's device.
+            layers: layer names, any order; the network runs only up to the deepest.
+
+        Returns:
+            {name: (N, C, H / stride, W / stride) float32 activation} in the order asked.
+        """
+        if isinstance(layers, str):
+            layers = [layers]
+        if not layers:
+            raise InvalidArgumentError("no layers requested")
+        wanted = {self.spec(name).index: name for name in layers}
+        self._check_input(x, layers)
+        deepest = max(wanted)
+        found: dict[str, torch.Tensor] = {}
+        with autocast(x.device, self.precision):
+            h = self.normalize(x)
+            for index in range(deepest + 1):
+                h = self.features[index](h)
+                if index in wanted:
+                    found[wanted[index]] = h.float()
+        return {name: found[name] for name in layers}
+
+    def _check_input(self, x: torch.Tensor, layers: Sequence[str]) -> None:
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise InvalidArgumentError(
+                f"expected images shaped (N, 3, H, W), got {tuple(x.shape)}"
+            )
+        height, width = x.shape[-2:]
+        need = self.min_input_size(layers)
+        if min(height, width) < need:
+            deepest = max(layers, key=lambda name: self.spec(name).stride)
+            raise InvalidArgumentError(
+                f"a {width}x{height} px input is too small for layer {deepest} of {self.arch}: "
+                f"it needs at least {need}x{need} px"
+            )
+
+    def extra_repr(self) -> str:
+        return f"arch={self.arch}, weights={self.weights!r}, pooling={self.pooling}, precision={self.precision}"

@@ -1,0 +1,18 @@
+"""The ``dreamstyle`` command line: flags, files and printing; the work is done elsewhere."""
+
+from __future__ import annotations
+
+from .activations import activations
+from .app import cli
+from .info import layers, weights
+
+for command in (activations, layers, weights):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="dreamstyle")
+
+
+__all__ = ["cli", "main"]

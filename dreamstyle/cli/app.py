@@ -1,0 +1,54 @@
+"""The ``dreamstyle`` command group and how it reports mistakes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import DreamstyleError
+
+EXAMPLES = """\b
+Examples:
+  dreamstyle activations photo.jpg            # what VGG19's relu3_1 sees in a photo
+  dreamstyle layers                           # layer names, channels and strides
+  dreamstyle weights                          # weight sets and whether they are usable here
+"""
+
+
+class DreamstyleGroup(click.Group):
+    """A click group whose user errors are one ``Error: ...`` line and a non-zero exit.
+
+    Click's own usage errors print the usage block first; dreamstyle users get
+    the one line that says what is wrong and where to look. Interrupts exit 130
+    after what was finished has been kept (outputs are written atomically).
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+            _fail(f"{error.format_message()}{hint}", error.exit_code)
+        except click.ClickException as error:
+            _fail(error.format_message(), error.exit_code)
+        except DreamstyleError as error:
+            _fail(str(error), 1)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("\nInterrupted; finished outputs were kept.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=DreamstyleGroup, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="dreamstyle")
+def cli() -> None:
+    """DeepDream and neural style transfer on one shared VGG feature extractor."""

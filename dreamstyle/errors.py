@@ -1,0 +1,37 @@
+"""Errors a person can act on.
+
+Everything here is raised for a mistake in what was asked (a bad file, an
+unknown layer, a missing download), never for a bug. The CLI prints each as a
+single ``Error: ...`` line; Python callers can catch the built-in base class
+each one also derives from.
+"""
+
+from __future__ import annotations
+
+
+class DreamstyleError(Exception):
+    """Base class of every error whose message is meant for the user."""
+
+
+class InvalidArgumentError(DreamstyleError, ValueError):
+    """An argument has a value dreamstyle cannot use (unknown layer, bad size...)."""
+
+
+class ImageReadError(DreamstyleError, OSError):
+    """A file could not be read as an image."""
+
+
+class ImageWriteError(DreamstyleError, OSError):
+    """An image could not be written where it was asked to go."""
+
+
+class OutputExistsError(ImageWriteError, FileExistsError):
+    """The output exists already and overwriting was not allowed."""
+
+
+class WeightsUnavailableError(DreamstyleError, RuntimeError):
+    """A weight set cannot be loaded on this machine (missing file, no network, bad format)."""
+
+
+class DeviceUnavailableError(DreamstyleError, RuntimeError):
+    """The requested device or precision does not exist on this machine."""

@@ -1,0 +1,85 @@
+"""Reading images from files, with errors that name the file."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import ImageReadError, InvalidArgumentError
+from .picture import Picture, picture_from_pil
+
+READABLE = "JPEG, PNG, WebP, TIFF, BMP or GIF"
+
+
+def open_image(path: str | os.PathLike) -> Image.Image:
+    """Open and fully decode ``path`` with Pillow (first frame of an animation).
+
+    Raises:
+        ImageReadError: missing, unreadable, not an image, truncated, or so
+            large it may be a decompression bomb; the message names the file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImageReadError(f"{path}: no such file")
+    if path.is_dir():
+        raise ImageReadError(f"{path} is a folder, not an image file")
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its two limits; a creative tool reading
+            # files from the internet treats both as "refuse".
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageReadError(
+            f"{path}: too many pixels (over {Image.MAX_IMAGE_PIXELS:,}); this may be a decompression bomb. "
+            f"Downscale it with another tool first"
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageReadError(f"{path}: not an image file dreamstyle can read (use {READABLE})") from None
+    except PermissionError:
+        raise ImageReadError(f"{path}: permission denied") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageReadError(f"{path}: damaged or truncated image ({error})") from None
+    return image
+
+
+def read_image(path: str | os.PathLike, size: int | None = None) -> Picture:
+    """Read ``path`` into a :class:`Picture`, optionally resized so its longer side is ``size`` px."""
+    path = Path(path)
+    image = open_image(path)
+    try:
+        picture = picture_from_pil(image, source=path)
+    except (OSError, ValueError) as error:
+        raise ImageReadError(f"{path}: cannot convert image mode {image.mode} to RGB ({error})") from None
+    return picture if size is None else picture.resized_longest_side(size)
+
+
+ImageLike = "str | os.PathLike | Image.Image | torch.Tensor | Picture"
+
+
+def as_picture(image: ImageLike, size: int | None = None) -> Picture:
+    """What the Python API takes as an image, as a :class:`Picture`.
+
+    Args:
+        image: a file path, a Pillow image, a Picture, or a tensor (3, H, W) or
+            (1, 3, H, W) holding RGB in [0, 1].
+        size: if given, resize so the longer side is ``size`` px.
+    """
+    if isinstance(image, Picture):
+        picture = image
+    elif isinstance(image, Image.Image):
+        picture = picture_from_pil(image)
+    elif isinstance(image, torch.Tensor):
+        rgb = image.detach().float().cpu()
+        rgb = rgb[0] if rgb.dim() == 4 and rgb.shape[0] == 1 else rgb
+        if rgb.dim() != 3 or rgb.shape[0] != 3:
+            raise InvalidArgumentError(f"an image tensor must be (3, H, W) or (1, 3, H, W), got {tuple(image.shape)}")
+        picture = Picture(rgb=rgb.clamp(0.0, 1.0))
+    else:
+        return read_image(image, size)
+    return picture if size is None else picture.resized_longest_side(size)

@@ -1,0 +1,35 @@
+"""Resizing image tensors with a high-quality filter."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..errors import InvalidArgumentError
+
+
+def fit_longest_side(height: int, width: int, longest: int) -> tuple[int, int]:
+    """(height, width) scaled so the longer side is ``longest`` px, aspect ratio kept."""
+    if longest < 1:
+        raise InvalidArgumentError(f"size must be a positive number of pixels, got {longest}")
+    scale = longest / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bicubic resize of (..., C, H, W) values in [0, 1] to ``size`` = (height, width).
+
+    Antialiased when shrinking (so no aliasing moire), clamped to [0, 1] because
+    bicubic overshoots at hard edges.
+    """
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    lead = x.shape[:-3]
+    flat = x.reshape(-1, *x.shape[-3:])
+    out = F.interpolate(flat.float(), size=size, mode="bicubic", align_corners=False, antialias=True)
+    return out.clamp_(0.0, 1.0).reshape(*lead, *out.shape[-3:]).to(x.dtype)
+
+
+def resize_longest_side(x: torch.Tensor, longest: int) -> torch.Tensor:
+    """Resize (..., C, H, W) so its longer side is ``longest`` px, keeping the aspect ratio."""
+    return resize(x, fit_longest_side(x.shape[-2], x.shape[-1], longest))

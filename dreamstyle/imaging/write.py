@@ -1,0 +1,141 @@
+"""Writing images: by extension, atomically, never over an input, with metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, PngImagePlugin
+
+from ..errors import ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
+from .picture import Picture, picture_to_pil, srgb_icc_bytes
+from .read import open_image
+
+# Output file extension -> Pillow format.
+FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
+ALPHA_FORMATS = frozenset({"PNG", "WEBP", "TIFF"})
+SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "PNG": {"compress_level": 6},
+    "JPEG": {"quality": 95, "subsampling": 0},
+    "WEBP": {"quality": 95, "method": 4},
+    "TIFF": {"compression": "tiff_deflate"},
+}
+
+METADATA_KEY = "dreamstyle"  # PNG text chunk holding the parameters as JSON
+EXIF_IMAGE_DESCRIPTION = 0x010E  # where JPEG, WebP and TIFF carry the same JSON
+EXIF_SOFTWARE = 0x0131
+
+
+def output_format(path: Path) -> str:
+    """The Pillow format for ``path``'s extension, or a clear error listing the choices."""
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise InvalidArgumentError(
+            f"{path}: unsupported output extension {path.suffix or '(none)'!r}; use {', '.join(FORMATS)}"
+        ) from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
+    """Validate an output path before any work is done, so a long run cannot fail at its end.
+
+    Raises:
+        InvalidArgumentError: unknown extension, or the path is one of ``inputs``.
+        OutputExistsError: the file exists and ``overwrite`` is False.
+    """
+    path = Path(path)
+    output_format(path)
+    for source in inputs:
+        if _same_file(path, Path(source)) or path.resolve() == Path(source).resolve():
+            raise InvalidArgumentError(f"{path} is an input file; choose another output (inputs are never overwritten)")
+    if path.is_dir():
+        raise InvalidArgumentError(f"{path} is a folder; give an image file name such as {path / 'out.png'}")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path} exists already; pass --force to overwrite it")
+    return path
+
+
+def _pil_save_arguments(fmt: str, metadata: Mapping[str, Any] | None, software: str) -> dict[str, Any]:
+    arguments = dict(SAVE_OPTIONS[fmt], icc_profile=srgb_icc_bytes())
+    text = json.dumps(dict(metadata or {}), sort_keys=True, ensure_ascii=True, default=str)
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Software", software)
+        if metadata:
+            info.add_itxt(METADATA_KEY, text)
+        arguments["pnginfo"] = info
+    else:
+        exif = Image.Exif()
+        exif[EXIF_SOFTWARE] = software
+        if metadata:
+            exif[EXIF_IMAGE_DESCRIPTION] = text
+        arguments["exif"] = exif.tobytes()
+    return arguments
+
+
+def write_image(
+    picture: Picture,
+    path: str | os.PathLike,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
+    overwrite: bool = False,
+) -> Path:
+    """Save ``picture`` to ``path``, the format chosen by the extension.
+
+    The file is written to a temporary name in the same folder and renamed into
+    place, so a crash or Ctrl-C never leaves a half-written image and never
+    damages an existing one. Alpha is kept where the format has it (PNG, WebP,
+    TIFF). ``metadata`` is stored as JSON: a PNG text chunk, or the EXIF
+    ImageDescription of JPEG, WebP and TIFF; :func:`read_metadata` reads it back.
+    """
+    from .. import __version__
+
+    path = check_output_path(path, inputs, overwrite)
+    fmt = output_format(path)
+    image = picture_to_pil(picture, keep_alpha=fmt in ALPHA_FORMATS)
+    arguments = _pil_save_arguments(fmt, metadata, f"dreamstyle {__version__}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as error:
+        raise ImageWriteError(f"{path}: cannot write there ({error.strerror or error})") from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            image.save(handle, format=fmt, **arguments)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise ImageWriteError(f"{path}: cannot write ({error.strerror or error})") from None
+        raise
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The parameters :func:`write_image` stored in ``path``, or {} if it has none."""
+    image = open_image(path)
+    if image.format == "PNG":
+        text = image.text.get(METADATA_KEY)
+    else:
+        text = image.getexif().get(EXIF_IMAGE_DESCRIPTION)
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise ImageReadError(f"{path}: its dreamstyle metadata is damaged (not JSON)") from None
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,175 @@
+"""Device and numeric-precision policy, shared by every engine.
+
+One place decides where tensors live and which dtype the convolutions run in,
+so the DeepDream and style-transfer engines behave the same way on the same
+machine. Mixed precision is autocast only: the image being optimised, losses,
+Gram matrices and optimiser state stay float32 (callers get float32 features
+back from the backbone), so a faster precision never changes what is computed,
+only how exactly the convolutions are rounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+
+import torch
+
+from .errors import DeviceUnavailableError, InvalidArgumentError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+
+_AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """Turn ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"`` into a usable device.
+
+    ``"auto"`` picks CUDA, then Apple's MPS, then the CPU. Asking for a device
+    this machine does not have raises :class:`DeviceUnavailableError`.
+    """
+    if isinstance(device, torch.device):
+        name = str(device)
+    else:
+        name = str(device).strip().lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(name)
+    except RuntimeError:
+        raise InvalidArgumentError(
+            f"unknown device {device!r}: use one of {', '.join(DEVICE_CHOICES)} (or cuda:N)"
+        ) from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceUnavailableError(
+                f"device {name!r} was requested but this machine has no usable CUDA GPU; use --device cpu or auto"
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise DeviceUnavailableError(
+                f"device {name!r} does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)"
+            )
+    elif resolved.type == "mps":
+        if not _mps_available():
+            raise DeviceUnavailableError(
+                f"device {name!r} was requested but Apple MPS is not available here; use --device cpu or auto"
+            )
+    elif resolved.type != "cpu":
+        raise InvalidArgumentError(
+            f"unsupported device {device!r}: use one of {', '.join(DEVICE_CHOICES)} (or cuda:N)"
+        )
+    return resolved
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when this CPU computes bf16 natively (AMX tiles or AVX512-BF16).
+
+    Other CPUs emulate bf16 and run it slower than fp32, so "auto" must not pick it.
+    """
+    cpu = getattr(torch, "cpu", None)
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(bool(getattr(cpu, probe, lambda: False)()) for probe in probes)
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """Resolve ``"auto" | "fp32" | "bf16" | "fp16"`` for ``device`` into a concrete precision.
+
+    ``"auto"`` is bf16 autocast where the hardware runs it fast (CUDA with bf16
+    support, a CPU with AMX or AVX512-BF16) and fp32 everywhere else.
+    """
+    name = str(precision).strip().lower()
+    if name not in PRECISION_CHOICES:
+        raise InvalidArgumentError(
+            f"unknown precision {precision!r}: use one of {', '.join(PRECISION_CHOICES)}"
+        )
+    if name == "auto":
+        if device.type == "cuda":
+            return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+        if device.type == "cpu":
+            return "bf16" if cpu_has_fast_bf16() else "fp32"
+        return "fp32"
+    if name == "fp16" and device.type == "cpu":
+        raise DeviceUnavailableError(
+            "precision fp16 needs a CUDA or MPS device; on the CPU use bf16 or fp32"
+        )
+    if name == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise DeviceUnavailableError(
+            "this CUDA GPU does not support bf16; use --precision fp16 or fp32"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where and in which precision the network runs.
+
+    Attributes:
+        device: the resolved torch device.
+        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` (never ``"auto"``).
+    """
+
+    device: torch.device
+    precision: str
+
+    @classmethod
+    def resolve(cls, device: str | torch.device = "auto", precision: str = "auto") -> "Runtime":
+        resolved = resolve_device(device)
+        return cls(resolved, resolve_precision(precision, resolved))
+
+    @property
+    def autocast_dtype(self) -> torch.dtype | None:
+        """The dtype convolutions run in under autocast, or None for plain fp32."""
+        return _AUTOCAST_DTYPES.get(self.precision)
+
+    @property
+    def needs_grad_scaling(self) -> bool:
+        """fp16 gradients underflow without loss scaling; bf16 has fp32's exponent range."""
+        return self.precision == "fp16"
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """A context in which the network's convolutions run at this precision."""
+        return autocast(self.device, self.precision)
+
+    def describe(self) -> str:
+        return f"{self.device} {self.precision}"
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """Autocast context for ``device`` at ``precision`` (a no-op for fp32)."""
+    dtype = _AUTOCAST_DTYPES.get(precision)
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+
+def choose_seed(seed: int | None) -> int:
+    """``seed`` itself, or a fresh random one to print and store so the run can be repeated."""
+    if seed is None:
+        return secrets.randbelow(2**32)
+    if seed < 0:
+        raise InvalidArgumentError(f"seed must be zero or positive, got {seed}")
+    return int(seed)
+
+
+def make_generator(seed: int) -> torch.Generator:
+    """A private CPU random generator seeded with ``seed``.
+
+    Engines draw from it instead of torch's global generator, so a run never
+    depends on (or disturbs) anything else; drawing on the CPU and moving the
+    result to the device gives the same numbers on every device.
+    """
+    generator = torch.Generator(device="cpu")
+    generator.manual_seed(seed)
+    return generator

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .activations import activation_sheet
 from .backbone import VGGFeatures, load_backbone
 
 try:
@@ -11,4 +12,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["VGGFeatures", "__version__", "load_backbone"]
+__all__ = ["VGGFeatures", "__version__", "activation_sheet", "load_backbone"]

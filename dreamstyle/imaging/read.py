@@ -45,6 +45,12 @@ def open_image(path: str | os.PathLike) -> Image.Image:
         raise ImageReadError(f"{path}: permission denied") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageReadError(f"{path}: damaged or truncated image ({error})") from None
+    if getattr(image, "n_frames", 1) > 1:
+        # load() closes the file of a single image but keeps an animation's
+        # open for its later frames; only the first frame is used.
+        first = image.copy()
+        image.close()
+        return first
     return image
 
 

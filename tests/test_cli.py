@@ -1,0 +1,99 @@
+"""The command line: help, version, info commands, the activations sheet, and error lines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from dreamstyle import __version__
+from dreamstyle.cli import cli
+from dreamstyle.imaging import read_metadata
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), prog_name="dreamstyle")
+
+
+def assert_one_error_line(result, *fragments: str) -> None:
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ") and "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_version_and_help():
+    assert run("--version").output.strip() == f"dreamstyle, version {__version__}"
+    help_text = run("--help").output
+    assert "Examples:" in help_text and "dreamstyle activations photo.jpg" in help_text
+    for command in ("activations", "layers", "weights"):
+        assert command in help_text
+
+
+def test_python_dash_m_runs_the_cli():
+    done = subprocess.run([sys.executable, "-m", "dreamstyle", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_layers_lists_channels_and_strides():
+    lines = run("layers").output.splitlines()
+    relu4_2 = next(line for line in lines if line.startswith("relu4_2"))
+    assert relu4_2.split()[:3] == ["relu4_2", "512", "8"]
+    assert sum(1 for line in lines if line[:4] in ("conv", "relu", "pool")) == 37
+    vgg16 = run("layers", "--model", "vgg16-torchvision").output
+    assert "conv5_3" in vgg16 and "conv5_4" not in vgg16
+
+
+def test_weights_says_what_is_usable(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    output = run("weights").output
+    assert "vgg19              vgg19  caffe        usable" in output
+    assert "vgg19-torchvision" in output and "needs a one-time download" in output
+    assert "--weights FILE --weights-format caffe|torchvision" in output
+    assert "--device auto -> cpu" in output
+
+
+def test_activations_end_to_end(tmp_path, data_dir):
+    image = tmp_path / "cat.png"
+    image.write_bytes((data_dir / "chelsea.png").read_bytes())
+    result = run("activations", str(image), "--layer", "relu2_1", "--count", "4", "--size", "64",
+                 "--precision", "fp32")
+    output = tmp_path / "cat_relu2_1.png"
+    assert result.exit_code == 0, result.output
+    assert f"wrote {output}" in result.output
+    sheet = Image.open(output)
+    assert sheet.size[0] > 64 and sheet.size[1] > 64
+    assert read_metadata(output)["layer"] == "relu2_1"
+
+    before = output.read_bytes()
+    assert_one_error_line(run("activations", str(image), "--layer", "relu2_1", "--size", "64"), str(output), "--force")
+    assert output.read_bytes() == before
+    assert run("activations", str(image), "--layer", "relu2_1", "--size", "64", "--force", "-q").output == ""
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["activations", "{missing}"], ["no such file"]),
+        (["activations", "{image}", "--layer", "relu4_9"], ["unknown layer 'relu4_9'", "closest"]),
+        (["activations", "{image}", "--count", "999"], ["--count must be between 1 and"]),
+        (["activations", "{image}", "-o", "{image}"], ["is an input file"]),
+        (["activations", "{image}", "-o", "{tmp}/out.bmp2"], ["unsupported output extension"]),
+        (["activations", "{image}", "--device", "cuda"], ["cuda"]),
+        (["activations", "{image}", "--weights", "{tmp}/none.pth", "--weights-format", "caffe"], ["does not exist"]),
+        (["activations", "{image}", "--weights", "{tmp}/none.pth"], ["--weights-format caffe"]),
+        (["activations", "{image}", "--precision", "fp8"], ["--precision"]),
+        (["activations", "{image}", "--bogus"], ["No such option", "--bogus"]),
+        (["layers", "--model", "resnet"], ["--model"]),
+        (["nonsense"], ["No such command"]),
+    ],
+)
+def test_bad_input_is_one_error_line(tmp_path, data_dir, args, fragments):
+    values = {"missing": str(tmp_path / "missing.jpg"), "image": str(data_dir / "chelsea.png"), "tmp": str(tmp_path)}
+    result = run(*(arg.format(**values) for arg in args))
+    assert_one_error_line(result, *fragments)

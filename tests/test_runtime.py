@@ -1,0 +1,81 @@
+"""Device and precision policy, and seeding."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from dreamstyle import load_backbone
+from dreamstyle.errors import DeviceUnavailableError, InvalidArgumentError
+from dreamstyle.runtime import Runtime, choose_seed, cpu_has_fast_bf16, make_generator, resolve_device, resolve_precision
+
+CPU = torch.device("cpu")
+
+
+def test_auto_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert resolve_device("auto") == CPU
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("cuda")
+
+
+def test_missing_devices_and_bad_names_are_clear_errors(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(DeviceUnavailableError, match="no usable CUDA GPU"):
+        resolve_device("cuda")
+    with pytest.raises(DeviceUnavailableError, match="MPS is not available"):
+        resolve_device("mps")
+    with pytest.raises(InvalidArgumentError, match="unknown device 'tpu'"):
+        resolve_device("tpu")
+
+
+def test_precision_policy():
+    assert resolve_precision("auto", CPU) == ("bf16" if cpu_has_fast_bf16() else "fp32")
+    assert resolve_precision("fp32", CPU) == "fp32"
+    assert resolve_precision("auto", torch.device("mps")) == "fp32"
+    with pytest.raises(DeviceUnavailableError, match="fp16 needs a CUDA or MPS device"):
+        resolve_precision("fp16", CPU)
+    with pytest.raises(InvalidArgumentError, match="unknown precision 'fp8'"):
+        resolve_precision("fp8", CPU)
+
+
+def test_cuda_precision_follows_bf16_support(monkeypatch):
+    cuda = torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert resolve_precision("auto", cuda) == "bf16"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert resolve_precision("auto", cuda) == "fp32"
+    with pytest.raises(DeviceUnavailableError, match="does not support bf16"):
+        resolve_precision("bf16", cuda)
+
+
+def test_runtime_autocast_dtypes():
+    assert Runtime(CPU, "fp32").autocast_dtype is None
+    assert Runtime(CPU, "bf16").autocast_dtype is torch.bfloat16
+    assert Runtime(torch.device("cuda"), "fp16").needs_grad_scaling
+
+
+def test_bf16_features_are_float32_and_close_to_fp32(vgg19, photo):
+    bf16 = load_backbone("vgg19", device="cpu", precision="bf16")
+    layers = ["relu2_1", "relu4_2"]
+    with torch.no_grad():
+        low, full = bf16(photo, layers), vgg19(photo, layers)
+    for name in layers:
+        assert low[name].dtype == torch.float32
+        relative = (low[name] - full[name]).norm() / full[name].norm()
+        assert relative < 0.05, f"{name}: {relative:.3f}"
+
+
+def test_seeds():
+    assert choose_seed(7) == 7
+    chosen = choose_seed(None)
+    assert 0 <= chosen < 2**32
+    with pytest.raises(InvalidArgumentError):
+        choose_seed(-1)
+    first = torch.rand(4, generator=make_generator(3))
+    assert torch.equal(first, torch.rand(4, generator=make_generator(3)))
+    assert not torch.equal(first, torch.rand(4, generator=make_generator(4)))

@@ -11,6 +11,7 @@ only how exactly the convolutions are rounded.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 from dataclasses import dataclass
 
@@ -173,3 +174,24 @@ def make_generator(seed: int) -> torch.Generator:
     generator = torch.Generator(device="cpu")
     generator.manual_seed(seed)
     return generator
+
+
+def available_memory(device: torch.device) -> int:
+    """Bytes that a computation on ``device`` can still allocate, roughly.
+
+    Free VRAM on CUDA, the recommended working set less what is allocated on
+    MPS, and MemAvailable (free plus reclaimable cache) on the CPU.
+    """
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    if device.type == "mps":
+        return int(torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory())
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))

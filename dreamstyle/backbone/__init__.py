@@ -48,4 +48,4 @@ def load_backbone(
     net = VGGFeatures(loaded.arch, loaded.preprocessing, pooling, runtime.precision, loaded.label)
     load_state_checked(net, loaded.state_dict, loaded.label)
     net.requires_grad_(False).eval()
-    return net.to(runtime.device)
+    return net.to(runtime.device, memory_format=torch.channels_last)

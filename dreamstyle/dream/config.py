@@ -1,0 +1,138 @@
+"""DreamConfig: every setting of a DeepDream run, frozen and validated."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..errors import InvalidArgumentError
+
+SMOOTHINGS = ("none", "gaussian", "laplacian")
+
+LayerWeights = tuple[tuple[str, float], ...]
+ChannelSelection = tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def parse_layer_weights(value: str | Mapping[str, float] | LayerWeights) -> LayerWeights:
+    """``"relu4_2:1,relu5_1:0.5"`` (weight defaults to 1), a mapping, or pairs -> ((layer, weight), ...)."""
+    if isinstance(value, str):
+        pairs = []
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, _, weight = item.partition(":")
+            try:
+                pairs.append((name.strip(), float(weight) if weight.strip() else 1.0))
+            except ValueError:
+                raise InvalidArgumentError(f"layers: bad weight in {item!r}; write LAYER or LAYER:WEIGHT") from None
+        value = pairs
+    elif isinstance(value, Mapping):
+        value = list(value.items())
+    result = tuple((str(name), float(weight)) for name, weight in value)
+    if not result:
+        raise InvalidArgumentError("layers: name at least one layer, e.g. relu4_2")
+    for name, weight in result:
+        if weight < 0:
+            raise InvalidArgumentError(f"layers: weight of {name} must not be negative, got {weight}")
+    return result
+
+
+def _parse_channel_list(layer: str, text: str) -> tuple[int, ...]:
+    channels: list[int] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        low, dash, high = part.partition("-")
+        try:
+            if dash:
+                channels.extend(range(int(low), int(high) + 1))
+            else:
+                channels.append(int(part))
+        except ValueError:
+            raise InvalidArgumentError(f"channels: bad channel {part!r} for {layer}; use numbers and ranges like 0-7,12") from None
+    if not channels:
+        raise InvalidArgumentError(f"channels: no channels given for {layer}")
+    return tuple(dict.fromkeys(channels))
+
+
+def parse_channels(value: str | Mapping[str, Any] | ChannelSelection | None) -> ChannelSelection:
+    """``"relu4_2=12,47;relu5_1=0-7"``, a mapping or pairs -> ((layer, (channel, ...)), ...)."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        items = []
+        for group in filter(None, (g.strip() for g in value.split(";"))):
+            layer, equals, text = group.partition("=")
+            if not equals:
+                raise InvalidArgumentError(f"channels: {group!r} should be LAYER=CHANNELS, e.g. relu4_2=12,47")
+            items.append((layer.strip(), _parse_channel_list(layer.strip(), text)))
+        return tuple(items)
+    pairs = value.items() if isinstance(value, Mapping) else value
+    return tuple(
+        (str(layer), _parse_channel_list(str(layer), chans) if isinstance(chans, str) else tuple(int(c) for c in chans))
+        for layer, chans in pairs
+    )
+
+
+@dataclass(frozen=True)
+class DreamConfig:
+    """Settings of one DeepDream run (the seed and images are passed separately).
+
+    Attributes:
+        layers: (layer, weight) pairs; the objective is the weighted sum over
+            layers of the mean squared activation.
+        channels: optional (layer, channels) pairs restricting a layer's objective.
+        octaves: number of scales, smallest first.
+        octave_scale: size ratio between neighbouring octaves (> 1).
+        iterations: gradient-ascent steps per octave.
+        step: step size in [0, 1] pixel units, applied to the gradient
+            normalised to a mean absolute value of 1.
+        jitter: maximum random roll in px each step.
+        smoothing: ``"none"``, ``"gaussian"`` (cascade) or ``"laplacian"``
+            (pyramid normalisation) applied to the gradient.
+        tile: tile side in px for tiled gradients; None tiles automatically
+            only when the image would not fit in memory; 0 never tiles.
+    """
+
+    layers: LayerWeights = (("relu4_2", 1.0),)
+    channels: ChannelSelection = ()
+    octaves: int = 4
+    octave_scale: float = 1.4
+    iterations: int = 10
+    step: float = 0.02
+    jitter: int = 32
+    smoothing: str = "laplacian"
+    tile: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", parse_layer_weights(self.layers))
+        object.__setattr__(self, "channels", parse_channels(self.channels))
+        checks = [
+            (self.octaves >= 1, f"octaves must be at least 1, got {self.octaves}"),
+            (self.octave_scale > 1, f"octave_scale must be greater than 1, got {self.octave_scale}"),
+            (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
+            (self.step > 0, f"step must be positive, got {self.step}"),
+            (self.jitter >= 0, f"jitter must not be negative, got {self.jitter}"),
+            (self.smoothing in SMOOTHINGS, f"smoothing must be one of {', '.join(SMOOTHINGS)}, got {self.smoothing!r}"),
+            (self.tile is None or self.tile == 0 or self.tile >= 32, f"tile must be 0 (never), or at least 32 px, got {self.tile}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise InvalidArgumentError(message)
+        named = {name for name, _ in self.layers}
+        for layer, _ in self.channels:
+            if layer not in named:
+                raise InvalidArgumentError(f"channels: {layer} is not one of the dream layers ({', '.join(sorted(named))})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for metadata and presets (round-trips through :meth:`from_dict`)."""
+        return {
+            "layers": ",".join(f"{name}:{weight:g}" for name, weight in self.layers),
+            "channels": ";".join(f"{layer}={','.join(map(str, chans))}" for layer, chans in self.channels),
+            **{f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("layers", "channels")},
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "DreamConfig":
+        return cls(**{key: value for key, value in values.items() if key in config_keys()})
+
+
+def config_keys() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(DreamConfig))

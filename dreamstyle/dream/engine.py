@@ -1,0 +1,163 @@
+"""The DeepDream engine: gradient ascent over octaves, as a pure function of tensors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from ..backbone import VGGFeatures
+from ..errors import InvalidArgumentError
+from ..imaging.resize import fit_longest_side, resize
+from ..runtime import make_generator
+from .config import DreamConfig
+from .objectives import ActivationObjective, GuideObjective
+from .smoothing import smooth_gradient
+from .tiles import choose_tile, tile_margin, tiled_gradient
+
+# Guide features are matched against every position of the image; capping
+# the guide's size bounds that (positions x guide positions) matrix.
+GUIDE_MAX_SIDE = 512
+
+
+@dataclass(frozen=True)
+class DreamProgress:
+    """Reported after every step.
+
+    Attributes:
+        octave: 0-based octave index; ``octaves`` in total.
+        iteration: steps done in this octave, 1..``iterations``.
+        size: (H, W) of this octave.
+        objective: the objective's mean over the batch (a 0-d tensor; reading
+            it synchronises with the device, so read it only to print).
+        image: (N, 3, H, W) the image so far, at this octave's size.
+        tile: tile side in use at this octave, 0 for none.
+    """
+
+    octave: int
+    octaves: int
+    iteration: int
+    iterations: int
+    size: tuple[int, int]
+    objective: torch.Tensor
+    image: torch.Tensor
+    tile: int
+
+
+ProgressCallback = Callable[[DreamProgress], None]
+Objective = Callable[[dict, tuple[int, int]], torch.Tensor]
+
+
+def octave_sizes(height: int, width: int, octaves: int, scale: float, min_side: int) -> list[tuple[int, int]]:
+    """Sizes of the octaves, smallest first, ending at (height, width).
+
+    Octaves smaller than ``min_side`` (where the deepest layer would have no
+    pixels) are dropped.
+    """
+    sizes = []
+    for level in reversed(range(octaves)):
+        factor = scale ** -level
+        size = (max(1, round(height * factor)), max(1, round(width * factor)))
+        if min(size) >= min_side:
+            sizes.append(size)
+    if not sizes:
+        raise InvalidArgumentError(
+            f"a {width}x{height} px image is too small for these layers: they need at least {min_side}x{min_side} px"
+        )
+    return sizes
+
+
+def _objective_for_octave(
+    net: VGGFeatures, config: DreamConfig, guide: torch.Tensor | None, size: tuple[int, int]
+) -> Objective:
+    if guide is None:
+        return ActivationObjective(net, config.layers, config.channels)
+    side = min(max(size), GUIDE_MAX_SIDE)
+    guide_size = fit_longest_side(guide.shape[-2], guide.shape[-1], side)
+    return GuideObjective.from_image(net, config.layers, resize(guide, guide_size).to(net.device))
+
+
+def _random_offsets(generator: torch.Generator, jitter: int, tile: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(roll dy, dx) in [-jitter, jitter] and (tile grid dy, dx) in [0, tile)."""
+    roll = torch.randint(-jitter, jitter + 1, (2,), generator=generator).tolist()
+    grid = torch.randint(0, max(tile, 1), (2,), generator=generator).tolist()
+    return (roll[0], roll[1]), (grid[0], grid[1])
+
+
+def ascent_step(
+    net: VGGFeatures,
+    x: torch.Tensor,
+    objective: Objective,
+    config: DreamConfig,
+    generator: torch.Generator,
+    tile: int,
+    progress: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One gradient-ascent step on ``x`` (N, 3, H, W) in [0, 1]; returns (new x, objective (N,))."""
+    size = (x.shape[-2], x.shape[-1])
+    layers = [name for name, _ in config.layers]
+    (dy, dx), grid = _random_offsets(generator, config.jitter, tile)
+    # Jitter: roll the image so the network never sees the same pixel grid twice, then roll back.
+    rolled = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+    gradient, value = tiled_gradient(
+        lambda crop: objective(net(crop, layers), size), rolled, tile, tile_margin(net, layers), grid
+    )
+    gradient = torch.roll(gradient, shifts=(-dy, -dx), dims=(2, 3))
+    gradient = smooth_gradient(gradient, config.smoothing, progress)
+    # Normalise by the mean absolute value per image, so `step` is in pixel units whatever the layer.
+    gradient = gradient / gradient.abs().mean(dim=(1, 2, 3), keepdim=True).clamp(min=1e-8)
+    x = x + config.step * gradient
+    x.clamp_(0.0, 1.0)
+    return x, value
+
+
+def dream_tensor(
+    net: VGGFeatures,
+    image: torch.Tensor,
+    config: DreamConfig,
+    *,
+    seed: int,
+    guide: torch.Tensor | None = None,
+    callback: ProgressCallback | None = None,
+    objective: Objective | None = None,
+) -> torch.Tensor:
+    """Dream on ``image``.
+
+    Args:
+        net: the backbone.
+        image: (N, 3, H, W) RGB in [0, 1].
+        config: the settings.
+        seed: random seed for jitter and tile offsets; the same seed gives the
+            same result on the same machine.
+        guide: optional (1, 3, h, w) guide image in [0, 1] (guided dreaming).
+        callback: called with a :class:`DreamProgress` after every step.
+        objective: replaces the config's objective (the channel atlas uses this).
+
+    Returns:
+        (N, 3, H, W) in [0, 1] on the net's device.
+
+    Octaves run smallest first. Between octaves only the detail the dream
+    added (dreamed minus the downscaled original) is carried up, so the
+    result keeps the full-size photo's sharpness.
+    """
+    if guide is not None and objective is not None:
+        raise InvalidArgumentError("give either a guide image or an objective, not both")
+    layers = [name for name, _ in config.layers] if objective is None else list(objective.layers)
+    image = image.to(net.device, torch.float32)
+    generator = make_generator(seed)
+    sizes = octave_sizes(image.shape[-2], image.shape[-1], config.octaves, config.octave_scale,
+                         net.min_input_size(layers))
+    detail = None
+    for octave, size in enumerate(sizes):
+        base = resize(image, size)
+        x = base if detail is None else (base + resize(detail, size, clamp=False)).clamp_(0.0, 1.0)
+        octave_objective = objective or _objective_for_octave(net, config, guide, size)
+        tile = choose_tile(net, layers, size, config.tile)
+        for iteration in range(config.iterations):
+            x, value = ascent_step(net, x, octave_objective, config, generator, tile, iteration / config.iterations)
+            if callback is not None:
+                callback(DreamProgress(octave, len(sizes), iteration + 1, config.iterations, size,
+                                       value.mean(), x, tile))
+        detail = x - base
+    return x

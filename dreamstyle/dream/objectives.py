@@ -1,0 +1,122 @@
+"""What DeepDream maximises.
+
+Each objective maps the backbone's activations to one value per image,
+(N,) float32. Values are normalised by the activation count of the *whole*
+image (``full_size``), not of the crop that was run, so the gradients of tiles
+add up to the gradient of the untiled image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+
+from ..backbone import VGGFeatures
+from ..errors import InvalidArgumentError
+from .config import ChannelSelection, LayerWeights
+
+
+def _activation_count(net: VGGFeatures, layer: str, full_size: tuple[int, int], channels: int) -> float:
+    stride = net.spec(layer).stride
+    return float(channels * max(1, full_size[0] // stride) * max(1, full_size[1] // stride))
+
+
+def check_channels(net: VGGFeatures, channels: ChannelSelection) -> None:
+    """Every selected channel must exist in its layer."""
+    for layer, selected in channels:
+        available = net.spec(layer).channels
+        bad = [c for c in selected if not 0 <= c < available]
+        if bad:
+            raise InvalidArgumentError(f"channel {bad[0]} is out of range for {layer}: it has channels 0-{available - 1}")
+
+
+class ActivationObjective:
+    """Weighted sum over layers of the mean squared activation (Mordvintsev et al.'s L2 objective).
+
+    Args:
+        net: the backbone (used for layer geometry and validation).
+        layers: (layer, weight) pairs.
+        channels: optional (layer, channels) pairs; other layers use all channels.
+    """
+
+    def __init__(self, net: VGGFeatures, layers: LayerWeights, channels: ChannelSelection = ()):
+        for name, _ in layers:
+            net.spec(name)
+        check_channels(net, channels)
+        self.net = net
+        self.weights = dict(layers)
+        self.channels = {layer: torch.tensor(selected) for layer, selected in channels}
+        self.layers = tuple(self.weights)
+
+    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int]) -> torch.Tensor:
+        total = 0.0
+        for layer, weight in self.weights.items():
+            activation = feats[layer]
+            if layer in self.channels:
+                activation = activation.index_select(1, self.channels[layer].to(activation.device))
+            count = _activation_count(self.net, layer, full_size, activation.shape[1])
+            total = total + weight * activation.pow(2).sum(dim=(1, 2, 3)) / count
+        return total
+
+
+class ChannelPerImageObjective:
+    """Mean squared activation of one channel per image in the batch (for the channel atlas).
+
+    Args:
+        net: the backbone.
+        layer: the layer whose channels are shown.
+        channels: (N,) channel index for each image of the batch.
+    """
+
+    def __init__(self, net: VGGFeatures, layer: str, channels: Sequence[int]):
+        check_channels(net, ((layer, tuple(channels)),))
+        self.net = net
+        self.layer = layer
+        self.layers = (layer,)
+        self.channels = torch.tensor(list(channels))
+
+    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int]) -> torch.Tensor:
+        activation = feats[self.layer]
+        index = self.channels.to(activation.device).view(-1, 1, 1, 1).expand(-1, 1, *activation.shape[-2:])
+        chosen = activation.gather(1, index)
+        return chosen.pow(2).sum(dim=(1, 2, 3)) / _activation_count(self.net, self.layer, full_size, 1)
+
+
+class GuideObjective:
+    """Guided dreaming: pull each position's features toward the best-matching guide feature.
+
+    For every activation vector of the image, the guide's vector with the
+    largest dot product is found, and the sum of those dot products is
+    maximised (the "guide" of Google's original DeepDream notebook).
+
+    Args:
+        net: the backbone.
+        layers: (layer, weight) pairs.
+        guide_feats: {layer: (C, M) guide activation vectors}.
+    """
+
+    def __init__(self, net: VGGFeatures, layers: LayerWeights, guide_feats: Mapping[str, torch.Tensor]):
+        self.net = net
+        self.weights = dict(layers)
+        self.layers = tuple(self.weights)
+        self.guide = dict(guide_feats)
+
+    @classmethod
+    def from_image(cls, net: VGGFeatures, layers: LayerWeights, guide: torch.Tensor) -> "GuideObjective":
+        """Build from a (1, 3, H, W) guide image in [0, 1], on the net's device."""
+        with torch.no_grad():
+            feats = net(guide, [name for name, _ in layers])
+        return cls(net, layers, {name: f[0].flatten(1) for name, f in feats.items()})
+
+    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int]) -> torch.Tensor:
+        total = 0.0
+        for layer, weight in self.weights.items():
+            activation = feats[layer].flatten(2)  # (N, C, P)
+            guide = self.guide[layer]  # (C, M)
+            with torch.no_grad():
+                best = torch.einsum("ncp,cm->npm", activation, guide).argmax(dim=2)  # (N, P)
+            matched = guide[:, best].permute(1, 0, 2)  # (N, C, P)
+            count = _activation_count(self.net, layer, full_size, activation.shape[1])
+            total = total + weight * (activation * matched).sum(dim=(1, 2)) / count
+        return total

@@ -1,0 +1,127 @@
+"""Tiled gradients: peak memory set by the tile size, not the image size.
+
+The image is cut into tiles; each tile is run through the network with a
+margin of context around it, and only the gradient of its inner part is kept.
+With the objective normalised by the whole image's size, the tiles' gradients
+add up to (nearly) the untiled gradient. Moving the tile grid by a random
+offset every step means no tile border stays in one place long enough to show.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ..backbone import VGGFeatures
+from ..runtime import available_memory
+
+# Forward activations are kept for the backward pass, which then needs about
+# as much again for gradients and temporaries (measured: 512 px relu4_2 step).
+BACKWARD_FACTOR = 2.5
+# Share of the currently available memory one tile may use.
+MEMORY_FRACTION = 0.4
+MAX_MARGIN = 64
+TILE_STEP = 32
+MIN_TILE = 128
+
+
+@dataclass(frozen=True)
+class Window:
+    """One tile: ``outer`` is what the network sees, ``inner`` what the tile contributes.
+
+    Both are (top, bottom, left, right) in image pixels.
+    """
+
+    inner: tuple[int, int, int, int]
+    outer: tuple[int, int, int, int]
+
+
+def activation_bytes_per_pixel(net: VGGFeatures, layers: Sequence[str], element_size: int = 4) -> float:
+    """Bytes of activation memory one input pixel costs in a forward and backward pass."""
+    deepest = max(net.spec(name).index for name in layers)
+    elements = sum(spec.channels / spec.stride**2 for spec in net.specs[: deepest + 1])
+    return (elements + 3) * element_size * BACKWARD_FACTOR
+
+
+def tile_margin(net: VGGFeatures, layers: Sequence[str]) -> int:
+    """Context around a tile: half the deepest layer's receptive field, capped."""
+    field = max(net.spec(name).receptive_field for name in layers)
+    return min(MAX_MARGIN, field // 2)
+
+
+def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], requested: int | None) -> int:
+    """Tile side in px for an image of ``size`` = (H, W), or 0 for no tiling.
+
+    ``requested`` None picks automatically from the memory available on the
+    net's device (free RAM on the CPU, free VRAM on a GPU); 0 never tiles; a
+    number tiles with that side whenever the image is larger.
+    """
+    height, width = size
+    if requested == 0:
+        return 0
+    if requested:
+        return requested if max(height, width) > requested else 0
+    element_size = 2 if net.precision in ("bf16", "fp16") else 4
+    budget_pixels = available_memory(net.device) * MEMORY_FRACTION / activation_bytes_per_pixel(net, layers, element_size)
+    if height * width <= budget_pixels:
+        return 0
+    side = int(math.sqrt(budget_pixels)) - 2 * tile_margin(net, layers)
+    return max(MIN_TILE, side // TILE_STEP * TILE_STEP)
+
+
+def tile_windows(height: int, width: int, tile: int, margin: int, offset: tuple[int, int]) -> list[Window]:
+    """Windows covering an image, the grid shifted by ``offset`` = (dy, dx) in [0, tile)."""
+
+    def spans(length: int, shift: int) -> list[tuple[int, int]]:
+        edges = sorted({0, length, *range(-shift % tile or tile, length, tile)})
+        return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+    windows = []
+    for top, bottom in spans(height, offset[0]):
+        for left, right in spans(width, offset[1]):
+            outer = (max(0, top - margin), min(height, bottom + margin), max(0, left - margin), min(width, right + margin))
+            windows.append(Window((top, bottom, left, right), outer))
+    return windows
+
+
+def tiled_gradient(
+    value_of: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    tile: int,
+    margin: int,
+    offset: tuple[int, int],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gradient of ``value_of(x).sum()`` with respect to ``x``, computed tile by tile.
+
+    Args:
+        value_of: maps a crop (N, 3, h, w) to per-image values (N,).
+        x: (N, 3, H, W) image.
+        tile: tile side; 0 computes in one piece.
+        margin: context px around each tile.
+        offset: grid shift (dy, dx).
+
+    Returns:
+        (gradient shaped like x, summed value (N,) detached). With tiles the
+        value counts margin activations more than once; it is for progress only.
+    """
+    if not tile:
+        crop = x.detach().requires_grad_(True)
+        value = value_of(crop)
+        (gradient,) = torch.autograd.grad(value.sum(), crop)
+        return gradient, value.detach()
+    gradient = torch.zeros_like(x)
+    total = torch.zeros(x.shape[0], device=x.device)
+    for window in tile_windows(x.shape[-2], x.shape[-1], tile, margin, offset):
+        top, bottom, left, right = window.outer
+        crop = x[..., top:bottom, left:right].detach().requires_grad_(True)
+        value = value_of(crop)
+        (crop_gradient,) = torch.autograd.grad(value.sum(), crop)
+        inner_top, inner_bottom, inner_left, inner_right = window.inner
+        gradient[..., inner_top:inner_bottom, inner_left:inner_right] = crop_gradient[
+            ..., inner_top - top: inner_bottom - top, inner_left - left: inner_right - left
+        ]
+        total += value.detach()
+    return gradient, total

@@ -1,0 +1,1 @@
+"""Built-in presets, shipped inside the package as dreamstyle.presets_data (TOML files only)."""

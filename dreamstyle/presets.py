@@ -91,3 +91,29 @@ def _parse(content: str, name: str, kind: str, source: str, allowed_keys: Iterab
                     f"unknown key {key!r} in preset {source}; allowed: description, {', '.join(sorted(allowed))}"
                 )
     return Preset(name, kind, description, data, source)
+
+
+def merge_settings(
+    kind: str,
+    allowed_keys: Iterable[str],
+    preset: str | os.PathLike | None,
+    like: Mapping[str, Any] | None,
+    overrides: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Effective config values: a preset's, then a previous run's (``like``), then explicit ones.
+
+    ``overrides`` with value None are "not given" and change nothing. Unknown
+    override keys are an error naming them.
+    """
+    allowed = tuple(allowed_keys)
+    values: dict[str, Any] = {}
+    if preset is not None:
+        values.update(load_preset(preset, kind, allowed).values)
+    if like is not None:
+        values.update({key: value for key, value in like.items() if key in allowed})
+    for key, value in overrides.items():
+        if key not in allowed:
+            raise InvalidArgumentError(f"unknown {kind} setting {key!r}; known: {', '.join(allowed)}")
+        if value is not None:
+            values[key] = value
+    return values

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from .activations import activations
 from .app import cli
+from .dream import atlas, dream, presets
 from .info import layers, weights
 
-for command in (activations, layers, weights):
+for command in (dream, atlas, presets, activations, layers, weights):
     cli.add_command(command)
 
 

@@ -6,11 +6,15 @@ import sys
 
 import click
 
-from .. import __version__
+from ..version import __version__
 from ..errors import DreamstyleError
 
 EXAMPLES = """\b
 Examples:
+  dreamstyle dream photo.jpg                  # DeepDream -> photo_dream.png
+  dreamstyle dream photo.jpg --preset deep --size 1024 --seed 7
+  dreamstyle atlas --layer relu4_2 --channels 0-15
+  dreamstyle presets                          # the built-in looks
   dreamstyle activations photo.jpg            # what VGG19's relu3_1 sees in a photo
   dreamstyle layers                           # layer names, channels and strides
   dreamstyle weights                          # weight sets and whether they are usable here

@@ -1,0 +1,158 @@
+"""DeepDream: the Python API.
+
+``dream()`` takes an image and returns a Pillow image; ``dream_zoom()`` yields
+the frames of a zoom animation; ``atlas()`` and ``filters()`` draw what a
+layer's channels and the first layer's kernels respond to. The engine itself
+(:func:`dream_tensor`) works on tensors only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import torch
+from PIL import Image
+
+from ..backbone import VGGFeatures, load_backbone
+from ..imaging import picture_to_pil
+from ..imaging.read import ImageLike, as_picture
+from ..imaging.sheet import contact_sheet
+from ..runtime import choose_seed
+from .atlas import ATLAS_CONFIG, channel_atlas, first_layer_filters
+from .config import DreamConfig, parse_channels
+from .engine import DreamProgress, ProgressCallback, dream_tensor, octave_sizes
+from .run import DreamRun, backbone_settings, like_metadata, resolve_run
+from .zoom import ZoomConfig, zoom_frames, zoom_rotate
+
+__all__ = [
+    "DreamConfig", "DreamProgress", "DreamRun", "ZoomConfig", "atlas", "dream", "dream_tensor", "dream_zoom",
+    "filters", "octave_sizes", "resolve_run", "zoom_rotate",
+]
+
+
+def _backbone(net: VGGFeatures | None, like: Mapping[str, Any] | None, weights: str | None, pooling: str | None,
+              device: str, precision: str) -> VGGFeatures:
+    if net is not None:
+        return net
+    weights, pooling = backbone_settings(like, weights, pooling)
+    return load_backbone(weights, pooling=pooling, device=device, precision=precision)
+
+
+def dream(
+    image: ImageLike,
+    *,
+    preset: str | os.PathLike | None = None,
+    like: str | os.PathLike | Mapping[str, Any] | None = None,
+    size: int | None = None,
+    seed: int | None = None,
+    guide: ImageLike | None = None,
+    net: VGGFeatures | None = None,
+    weights: str | None = None,
+    pooling: str | None = None,
+    device: str = "auto",
+    precision: str = "auto",
+    callback: ProgressCallback | None = None,
+    **settings: Any,
+) -> Image.Image:
+    """Dream on one image and return the result as a Pillow image.
+
+    Args:
+        image: a path, Pillow image, Picture, or (3, H, W) tensor in [0, 1].
+        preset: a built-in preset name (``dreamstyle presets``) or a TOML file; default "classic".
+        like: an earlier output (path or its metadata dict) whose settings to reuse.
+        size: resize so the longer side is this many px (None keeps the size).
+        seed: random seed; None picks one (stored in ``result.info["dreamstyle"]``).
+        guide: optional guide image for guided dreaming.
+        net: a backbone to reuse; otherwise one is loaded from ``weights``/``pooling``/``device``/``precision``.
+        callback: called with a :class:`DreamProgress` after every step.
+        **settings: any :class:`DreamConfig` field, overriding the preset
+            (``layers="relu4_2:1,relu5_1:0.5"``, ``channels="relu4_2=12,47"``, ``octaves=5``...).
+
+    Returns:
+        RGB (or RGBA if the input had alpha) image; ``info["dreamstyle"]`` holds
+        the effective parameters.
+    """
+    previous = like_metadata(like)
+    run = resolve_run(preset, previous, size, seed, **settings)
+    net = _backbone(net, previous, weights, pooling, device, precision)
+    picture = as_picture(image, run.size)
+    guide_batch = None if guide is None else as_picture(guide).batch()
+    out = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=callback)
+    result = picture_to_pil(picture.with_rgb(out))
+    result.info["dreamstyle"] = run.metadata(net)
+    return result
+
+
+def dream_zoom(
+    image: ImageLike,
+    frames: int,
+    *,
+    zoom: float = 1.04,
+    rotate: float = 0.0,
+    preset: str | os.PathLike | None = None,
+    size: int | None = None,
+    seed: int | None = None,
+    guide: ImageLike | None = None,
+    net: VGGFeatures | None = None,
+    weights: str | None = None,
+    pooling: str | None = None,
+    device: str = "auto",
+    precision: str = "auto",
+    **settings: Any,
+) -> Iterator[Image.Image]:
+    """Yield ``frames`` Pillow frames of a zoom / rotate feedback dream (see :func:`dream` for the arguments)."""
+    run = resolve_run(preset, None, size, seed, **settings)
+    net = _backbone(net, None, weights, pooling, device, precision)
+    picture = as_picture(image, run.size)
+    guide_batch = None if guide is None else as_picture(guide).batch()
+    for frame in zoom_frames(net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate), seed=run.seed,
+                             guide=guide_batch):
+        yield picture_to_pil(picture.with_rgb(frame), keep_alpha=False)
+
+
+def atlas(
+    layer: str,
+    channels: Sequence[int] | str = "0-15",
+    *,
+    size: int = 128,
+    seed: int | None = None,
+    start: ImageLike | None = None,
+    net: VGGFeatures | None = None,
+    device: str = "auto",
+    precision: str = "auto",
+    callback: ProgressCallback | None = None,
+    **settings: Any,
+) -> Image.Image:
+    """A labelled contact sheet with one small dream per channel of ``layer``.
+
+    Args:
+        layer: e.g. ``"relu4_2"``.
+        channels: indices, or a string such as ``"0-63"`` or ``"3,17,40-47"``.
+        size: side of each tile in px.
+        seed: makes the sheet reproducible.
+        start: grow every tile from this image instead of noise.
+        **settings: DreamConfig fields overriding the atlas defaults (iterations, octaves, step...).
+    """
+    net = net or load_backbone(device=device, precision=precision)
+    if isinstance(channels, str):
+        channels = parse_channels(f"{layer}={channels}")[0][1]
+    config = DreamConfig(**{**ATLAS_CONFIG.to_dict(), **settings, "layers": layer})
+    start_batch = None if start is None else as_picture(start).resized_longest_side(size)
+    if start_batch is not None:
+        start_batch = torch.nn.functional.interpolate(start_batch.batch(), size=(size, size), mode="bicubic",
+                                                      align_corners=False).clamp(0, 1)
+    tiles = channel_atlas(net, layer, list(channels), seed=choose_seed(seed), size=size, start=start_batch,
+                          config=config, callback=callback)
+    return contact_sheet(tiles, [f"{layer}:{c}" for c in channels], tile_size=size)
+
+
+def filters(layer: str = "conv1_1", *, net: VGGFeatures | None = None, tile_size: int = 48) -> Image.Image:
+    """The first layer's kernels as a labelled sheet of colour patches."""
+    net = net or load_backbone(device="cpu", precision="fp32")
+    kernels = first_layer_filters(net, layer)
+    # Nearest-neighbour enlargement: a 3x3 kernel should look like 9 flat squares, not a blur.
+    repeat = max(1, tile_size // kernels.shape[-1])
+    large = kernels.repeat_interleave(repeat, dim=2).repeat_interleave(repeat, dim=3)
+    return contact_sheet(large, [str(c) for c in range(kernels.shape[0])], tile_size=large.shape[-1])

@@ -94,9 +94,9 @@ class DreamConfig:
     layers: LayerWeights = (("relu4_2", 1.0),)
     channels: ChannelSelection = ()
     octaves: int = 4
-    octave_scale: float = 1.4
-    iterations: int = 10
-    step: float = 0.02
+    octave_scale: float = 1.5
+    iterations: int = 6
+    step: float = 0.008
     jitter: int = 32
     smoothing: str = "laplacian"
     tile: int | None = None

@@ -12,7 +12,7 @@ from ..errors import InvalidArgumentError
 from ..imaging.resize import fit_longest_side, resize
 from ..runtime import make_generator
 from .config import DreamConfig
-from .objectives import ActivationObjective, GuideObjective
+from .objectives import ActivationObjective, GuideObjective, Objective
 from .smoothing import smooth_gradient
 from .tiles import choose_tile, tile_margin, tiled_gradient
 
@@ -46,7 +46,6 @@ class DreamProgress:
 
 
 ProgressCallback = Callable[[DreamProgress], None]
-Objective = Callable[[dict, tuple[int, int]], torch.Tensor]
 
 
 def octave_sizes(height: int, width: int, octaves: int, scale: float, min_side: int) -> list[tuple[int, int]]:
@@ -96,7 +95,7 @@ def ascent_step(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One gradient-ascent step on ``x`` (N, 3, H, W) in [0, 1]; returns (new x, objective (N,))."""
     size = (x.shape[-2], x.shape[-1])
-    layers = [name for name, _ in config.layers]
+    layers = list(objective.layers)
     (dy, dx), grid = _random_offsets(generator, config.jitter, tile)
     # Jitter: roll the image so the network never sees the same pixel grid twice, then roll back.
     rolled = torch.roll(x, shifts=(dy, dx), dims=(2, 3))

@@ -9,12 +9,21 @@ add up to the gradient of the untiled image.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import torch
 
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
 from .config import ChannelSelection, LayerWeights
+
+
+class Objective(Protocol):
+    """Maps {layer: (N, C, h, w) activation} and the full image size (H, W) to (N,) values to maximise."""
+
+    layers: tuple[str, ...]
+
+    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int]) -> torch.Tensor: ...
 
 
 def _activation_count(net: VGGFeatures, layer: str, full_size: tuple[int, int], channels: int) -> float:

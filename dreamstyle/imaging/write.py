@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, PngImagePlugin
 
+from ..version import __version__
 from ..errors import ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
 from .picture import Picture, picture_to_pil, srgb_icc_bytes
 from .read import open_image
@@ -66,6 +67,24 @@ def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLik
     return path
 
 
+def create_temporary_beside(path: Path) -> tuple[int, Path]:
+    """Create a new hidden file next to ``path`` to be renamed onto it: (open descriptor, its path).
+
+    Same folder, so the final rename is atomic; created with the usual
+    permissions (0666 less the umask), so the renamed output is not private.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part{path.suffix}")
+            try:
+                return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
+            except FileExistsError:
+                continue
+    except OSError as error:
+        raise ImageWriteError(f"{path}: cannot write there ({error.strerror or error})") from None
+
+
 def _pil_save_arguments(fmt: str, metadata: Mapping[str, Any] | None, software: str) -> dict[str, Any]:
     arguments = dict(SAVE_OPTIONS[fmt], icc_profile=srgb_icc_bytes())
     text = json.dumps(dict(metadata or {}), sort_keys=True, ensure_ascii=True, default=str)
@@ -100,17 +119,11 @@ def write_image(
     TIFF). ``metadata`` is stored as JSON: a PNG text chunk, or the EXIF
     ImageDescription of JPEG, WebP and TIFF; :func:`read_metadata` reads it back.
     """
-    from .. import __version__
-
     path = check_output_path(path, inputs, overwrite)
     fmt = output_format(path)
     image = picture_to_pil(picture, keep_alpha=fmt in ALPHA_FORMATS)
     arguments = _pil_save_arguments(fmt, metadata, f"dreamstyle {__version__}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as error:
-        raise ImageWriteError(f"{path}: cannot write there ({error.strerror or error})") from None
+    descriptor, temporary = create_temporary_beside(path)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             image.save(handle, format=fmt, **arguments)
@@ -118,7 +131,7 @@ def write_image(
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise ImageWriteError(f"{path}: cannot write ({error.strerror or error})") from None
         raise

@@ -1,0 +1,192 @@
+"""``dreamstyle dream``, ``dreamstyle atlas`` and ``dreamstyle presets``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..backbone import load_backbone
+from ..dream import DreamProgress, ZoomConfig, atlas as atlas_sheet, dream_tensor, filters as filter_sheet, octave_sizes
+from ..dream.config import SMOOTHINGS
+from ..dream.run import backbone_settings, like_metadata, resolve_run
+from ..dream.zoom import zoom_frames
+from ..imaging import check_output_path, picture_from_pil, read_image, write_image
+from ..imaging.resize import resize
+from ..presets import KINDS, builtin_presets
+from ..video import check_sink_path, is_frame_folder, open_sink
+from .options import force_option, quiet_option, runtime_options, seed_option
+from .progress import DreamProgressBar
+
+DREAM_EXAMPLES = """\b
+Examples:
+  dreamstyle dream photo.jpg                       # -> photo_dream.png
+  dreamstyle dream photo.jpg -o out.png --preset deep --size 1024 --seed 7
+  dreamstyle dream photo.jpg --layers relu4_2:1,relu5_1:0.5 --channels relu4_2=12,47
+  dreamstyle dream photo.jpg --guide flowers.jpg
+  dreamstyle dream photo.jpg --zoom-frames 120 --zoom 1.04 --rotate 1.5 -o zoom.mp4
+  dreamstyle dream photo.jpg --like earlier_dream.png -o again.png
+"""
+
+
+def _default_output(image: Path) -> Path:
+    return image.with_name(f"{image.stem}_dream.png")
+
+
+@click.command(epilog=DREAM_EXAMPLES)
+@click.argument("image", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Output image (.png .jpg .webp .tif), or with --zoom-frames a video (.mp4 .mov .mkv .webm), "
+                   ".gif or folder [default: IMAGE_dream.png].")
+@click.option("--preset", default=None, metavar="NAME|FILE.toml",
+              help="Starting settings: a built-in preset (dreamstyle presets) or your TOML file [default: classic].")
+@click.option("--like", type=click.Path(path_type=Path), default=None,
+              help="Reuse every setting (and the seed) stored in an earlier dreamstyle output.")
+@click.option("--size", type=int, default=None, help="Resize so the longer side is this many px.")
+@click.option("--layers", default=None, metavar="LAYER[:W],...", help="Layers to amplify, with weights.")
+@click.option("--channels", default=None, metavar="LAYER=C,C-C;...",
+              help="Only these channels of a layer, e.g. relu4_2=12,47 (see dreamstyle atlas).")
+@click.option("--octaves", type=int, default=None, help="Number of scales, smallest first.")
+@click.option("--octave-scale", type=float, default=None, help="Size ratio between octaves (> 1).")
+@click.option("--iterations", type=int, default=None, help="Steps per octave.")
+@click.option("--step", type=float, default=None, help="Step size in [0, 1] pixel units.")
+@click.option("--jitter", type=int, default=None, help="Random roll per step in px.")
+@click.option("--smoothing", type=click.Choice(SMOOTHINGS), default=None, help="Gradient smoothing.")
+@click.option("--tile", type=int, default=None,
+              help="Tile side in px for large images (0 never tiles) [default: automatic from free memory].")
+@click.option("--guide", type=click.Path(path_type=Path), default=None,
+              help="Guide image: dream toward its features instead of amplifying everything.")
+@click.option("--zoom-frames", type=int, default=None, help="Make a zoom animation of this many frames.")
+@click.option("--zoom", type=float, default=1.04, show_default=True, help="Zoom factor per frame.")
+@click.option("--rotate", type=float, default=0.0, show_default=True, help="Degrees of rotation per frame.")
+@click.option("--fps", type=float, default=24.0, show_default=True, help="Frame rate of the animation.")
+@click.option("--save-every", type=click.IntRange(min=1), default=None,
+              help="Also write the image every N steps (OUTPUT_stepNNNN.png).")
+@click.option("--weights", default=None, metavar="NAME|FILE", help="Weight set or local .pth [default: vgg19].")
+@click.option("--weights-format", type=click.Choice(["caffe", "torchvision"]), default=None,
+              help="Input convention of a local --weights file.")
+@click.option("--pooling", type=click.Choice(["max", "avg"]), default=None, help="Pooling [default: max].")
+@runtime_options
+@seed_option
+@force_option
+@quiet_option
+def dream(image: Path, output: Path | None, preset: str | None, like: Path | None, size: int | None,
+          guide: Path | None, zoom_frames: int | None, zoom: float, rotate: float, fps: float,
+          save_every: int | None, weights: str | None, weights_format: str | None, pooling: str | None,
+          device: str, precision: str, seed: int | None, force: bool, quiet: bool, **settings) -> None:
+    """DeepDream IMAGE: amplify what VGG19's layers see in it."""
+    previous = like_metadata(like)
+    run = resolve_run(preset, previous, size, seed, **settings)
+    zoom_config = ZoomConfig(zoom_frames, zoom, rotate) if zoom_frames is not None else None
+    output = output or _default_output(image)
+    inputs = [image] + ([guide] if guide else []) + ([like] if like else [])
+    if zoom_config is None:
+        if is_frame_folder(output) or output.suffix.lower() in (".mp4", ".mov", ".mkv", ".webm", ".gif"):
+            raise click.UsageError(f"{output} is an animation output; add --zoom-frames N to make one")
+        check_output_path(output, inputs, overwrite=force)
+    else:
+        check_sink_path(output, inputs, overwrite=force)
+    picture = read_image(image, run.size)
+    guide_batch = read_image(guide).batch() if guide else None
+    weights, pooling = backbone_settings(previous, weights, pooling)
+    net = load_backbone(weights, pooling=pooling, device=device, precision=precision, weights_format=weights_format)
+    metadata = run.metadata(net, input=image.name, guide=guide.name if guide else None)
+    if not quiet:
+        click.echo(f"dream: {image} -> {output}  preset {run.preset}  seed {run.seed}  "
+                   f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
+
+    if zoom_config is not None:
+        _zoom(net, picture, run, zoom_config, guide_batch, output, fps, metadata, quiet)
+    else:
+        def save_intermediate(progress: DreamProgress, step: int) -> None:
+            if save_every and step % save_every == 0:
+                snapshot = resize(progress.image, (picture.height, picture.width))
+                write_image(picture.with_rgb(snapshot), output.with_name(f"{output.stem}_step{step:04d}{output.suffix}"),
+                            metadata=metadata, inputs=inputs, overwrite=True)
+
+        layers = [name for name, _ in run.config.layers]
+        octaves = octave_sizes(picture.height, picture.width, run.config.octaves, run.config.octave_scale,
+                               net.min_input_size(layers))
+        bar = DreamProgressBar(quiet, len(octaves) * run.config.iterations, on_step=save_intermediate)
+        try:
+            result = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=bar)
+        finally:
+            bar.close()
+        write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)
+    if not quiet:
+        click.echo(f"wrote {output}", err=True)
+
+
+def _zoom(net, picture, run, zoom_config: ZoomConfig, guide_batch, output: Path, fps: float, metadata: dict,
+          quiet: bool) -> None:
+    frames_bar = None if quiet else click.progressbar(length=zoom_config.frames, label="frames", file=None)
+    with open_sink(output, fps, metadata={**metadata, "zoom": zoom_config.zoom, "rotate": zoom_config.rotate}) as sink:
+        frames = zoom_frames(net, picture.batch(), run.config, zoom_config, seed=run.seed, guide=guide_batch)
+        for frame in frames:
+            sink.write(frame)
+            if frames_bar is not None:
+                frames_bar.update(1)
+    if frames_bar is not None:
+        frames_bar.render_finish()
+
+
+@click.command()
+@click.option("--layer", default=None, help="Layer whose channels to show, e.g. relu4_2.")
+@click.option("--channels", default="0-15", show_default=True, help="Channels, e.g. 0-63 or 3,17,40-47.")
+@click.option("--filters", "filters_layer", default=None, metavar="conv1_1",
+              help="Instead: show this first layer's 3x3 kernels as colour patches.")
+@click.option("--from", "start", type=click.Path(path_type=Path), default=None,
+              help="Grow each tile from this image instead of noise.")
+@click.option("--size", type=click.IntRange(min=32), default=128, show_default=True, help="Tile side in px.")
+@click.option("--iterations", type=click.IntRange(min=1), default=None, help="Steps per octave [default: 12].")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Output image [default: atlas_LAYER.png].")
+@runtime_options
+@seed_option
+@force_option
+@quiet_option
+def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Path | None, size: int,
+          iterations: int | None, output: Path | None, device: str, precision: str, seed: int | None,
+          force: bool, quiet: bool) -> None:
+    """Draw what each channel of a layer responds to, as a labelled contact sheet.
+
+    Each tile is a small dream grown (from noise, or --from an image) to excite
+    one channel alone. Pick the channels you like for `dream --channels`.
+    """
+    if (layer is None) == (filters_layer is None):
+        raise click.UsageError("give either --layer LAYER or --filters conv1_1")
+    name = layer or filters_layer
+    output = output or Path(f"atlas_{name}.png")
+    check_output_path(output, [start] if start else [], overwrite=force)
+    if filters_layer:
+        sheet = filter_sheet(filters_layer, net=load_backbone(device=device, precision="fp32"))
+        metadata = {"command": "atlas", "filters": filters_layer}
+    else:
+        net = load_backbone(device=device, precision=precision)
+        start_picture = read_image(start) if start else None
+        settings = {} if iterations is None else {"iterations": iterations}
+        bar = DreamProgressBar(quiet, description=f"atlas {layer}")  # total unknown: batches x octaves
+        chosen_seed = seed if seed is not None else 0
+        try:
+            sheet = atlas_sheet(layer, channels, size=size, seed=chosen_seed, start=start_picture, net=net,
+                                callback=bar, **settings)
+        finally:
+            bar.close()
+        metadata = {"command": "atlas", "layer": layer, "channels": channels, "size": size, "seed": chosen_seed,
+                    "from": start.name if start else None, "weights": net.weights, **settings}
+    write_image(picture_from_pil(sheet), output, metadata=metadata, overwrite=force)
+    if not quiet:
+        click.echo(f"wrote {output}", err=True)
+
+
+@click.command()
+def presets() -> None:
+    """List the built-in presets with their descriptions (use with --preset NAME)."""
+    for kind in KINDS:
+        found = builtin_presets(kind)
+        if not found:
+            continue
+        click.echo(f"{kind} presets:")
+        for preset in found:
+            click.echo(f"  {preset.name:<12}{preset.description}")
+    click.echo("\nYour own: --preset path/to/mine.toml (a description line plus any of the command's settings).")

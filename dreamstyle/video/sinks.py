@@ -1,0 +1,181 @@
+"""Where frames go: a video file, a GIF, or a folder of numbered PNGs.
+
+Files are written under a temporary name and renamed into place when the
+sink closes, so a failed run never leaves a broken video where a good one
+was. An interrupted run (Ctrl-C) still finishes the file with the frames done
+so far: nothing that was computed is lost.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..errors import InvalidArgumentError, OutputExistsError
+from ..imaging import Picture, write_image
+from ..imaging.picture import to_uint8
+from ..imaging.write import create_temporary_beside
+
+# Container extension -> ffmpeg video codec.
+VIDEO_CODECS = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".webm": "libvpx-vp9"}
+GIF = ".gif"
+FRAME_NAME = "{:06d}.png"
+
+
+def is_frame_folder(path: Path) -> bool:
+    """A path without an extension (or an existing folder) means "a folder of frames"."""
+    return path.is_dir() or not path.suffix or str(path).endswith(os.sep)
+
+
+def check_sink_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
+    """Validate an animation output before any work is done."""
+    path = Path(path)
+    resolved_inputs = {Path(p).resolve() for p in inputs}
+    if path.resolve() in resolved_inputs:
+        raise InvalidArgumentError(f"{path} is an input file; choose another output (inputs are never overwritten)")
+    if is_frame_folder(path):
+        if path.is_dir() and any(path.glob("[0-9]" * 6 + ".png")) and not overwrite:
+            raise OutputExistsError(f"{path} already holds frames; pass --force to overwrite them")
+        return path
+    if path.suffix.lower() not in VIDEO_CODECS and path.suffix.lower() != GIF:
+        raise InvalidArgumentError(
+            f"{path}: unsupported animation output {path.suffix!r}; use {', '.join(VIDEO_CODECS)}, {GIF} or a folder"
+        )
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path} exists already; pass --force to overwrite it")
+    return path
+
+
+class FrameSink:
+    """Receives frames ((3, H, W) or (1, 3, H, W) tensors in [0, 1]) one at a time.
+
+    Use as a context manager: a normal exit or Ctrl-C finishes the output with
+    the frames written so far; any other error discards a partial file.
+    """
+
+    frames_written = 0
+
+    def write(self, frame: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Make the output complete and visible."""
+
+    def discard(self) -> None:
+        """Remove a partial output."""
+
+    def __enter__(self) -> "FrameSink":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is None or issubclass(kind, KeyboardInterrupt):
+            if self.frames_written:
+                self.finish()
+            else:
+                self.discard()
+        else:
+            self.discard()
+
+
+class FolderSink(FrameSink):
+    """Frames as ``000000.png``, ``000001.png``, ... each written atomically."""
+
+    def __init__(self, folder: Path, metadata: dict | None = None):
+        self.folder = folder
+        self.metadata = metadata
+
+    def write(self, frame: torch.Tensor) -> None:
+        write_image(Picture(frame.detach().squeeze(0).float().cpu()), self.folder / FRAME_NAME.format(self.frames_written),
+                    metadata=self.metadata, overwrite=True)
+        self.frames_written += 1
+
+
+class _TemporaryFileSink(FrameSink):
+    def __init__(self, path: Path):
+        self.path = path
+        descriptor, self.temporary = create_temporary_beside(path)
+        os.close(descriptor)
+
+    def _publish(self) -> None:
+        os.replace(self.temporary, self.path)
+
+    def discard(self) -> None:
+        self.temporary.unlink(missing_ok=True)
+
+
+class VideoSink(_TemporaryFileSink):
+    """A video through imageio-ffmpeg's bundled ffmpeg (H.264, or VP9 for .webm), visually lossless."""
+
+    def __init__(self, path: Path, fps: float):
+        super().__init__(path)
+        self.fps = fps
+        self._writer = None
+
+    def write(self, frame: torch.Tensor) -> None:
+        pixels = to_uint8(frame.detach().squeeze(0))
+        # 4:2:0 video needs even sides: repeat the last row / column rather than resample.
+        pad_rows, pad_columns = pixels.shape[0] % 2, pixels.shape[1] % 2
+        if pad_rows or pad_columns:
+            pixels = np.pad(pixels, ((0, pad_rows), (0, pad_columns), (0, 0)), mode="edge")
+        if self._writer is None:
+            self._writer = self._open(pixels.shape[1], pixels.shape[0])
+        self._writer.send(np.ascontiguousarray(pixels))
+        self.frames_written += 1
+
+    def _open(self, width: int, height: int):
+        import imageio_ffmpeg
+
+        codec = VIDEO_CODECS[self.path.suffix.lower()]
+        quality = ["-crf", "18"] if codec == "libx264" else ["-crf", "24", "-b:v", "0"]
+        writer = imageio_ffmpeg.write_frames(
+            str(self.temporary), (width, height), fps=self.fps, codec=codec, pix_fmt_in="rgb24",
+            pix_fmt_out="yuv420p", quality=None, macro_block_size=1, output_params=quality,
+            ffmpeg_log_level="error",
+        )
+        writer.send(None)
+        return writer
+
+    def finish(self) -> None:
+        self._writer.close()
+        self._publish()
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        super().discard()
+
+
+class GifSink(_TemporaryFileSink):
+    """An endlessly looping GIF (frames are kept until the end: GIF needs a shared palette pass)."""
+
+    def __init__(self, path: Path, fps: float):
+        super().__init__(path)
+        self.fps = fps
+        self.frames: list[Image.Image] = []
+
+    def write(self, frame: torch.Tensor) -> None:
+        self.frames.append(Image.fromarray(to_uint8(frame.detach().squeeze(0))))
+        self.frames_written += 1
+
+    def finish(self) -> None:
+        first, *rest = self.frames
+        first.save(self.temporary, format="GIF", save_all=True, append_images=rest,
+                   duration=round(1000 / self.fps), loop=0)
+        self._publish()
+
+
+def open_sink(path: str | os.PathLike, fps: float = 24.0, metadata: dict | None = None) -> FrameSink:
+    """A sink for ``path``: a folder of frames, a GIF, or a video by extension (see :func:`check_sink_path`)."""
+    path = Path(path)
+    if fps <= 0:
+        raise InvalidArgumentError(f"fps must be positive, got {fps}")
+    if is_frame_folder(path):
+        return FolderSink(path, metadata)
+    if path.suffix.lower() == GIF:
+        return GifSink(path, fps)
+    return VideoSink(path, fps)

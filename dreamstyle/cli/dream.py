@@ -8,7 +8,10 @@ import click
 
 from ..backbone import load_backbone
 from ..dream import DreamProgress, ZoomConfig, atlas as atlas_sheet, dream_tensor, filters as filter_sheet, octave_sizes
-from ..dream.config import SMOOTHINGS
+from ..dream.atlas import atlas_config, atlas_steps
+from ..dream.config import SMOOTHINGS, parse_channels
+from ..dream.objectives import check_channels
+from ..dream.engine import check_config
 from ..dream.run import backbone_settings, like_metadata, resolve_run
 from ..dream.zoom import zoom_frames
 from ..imaging import check_output_path, picture_from_pil, read_image, write_image
@@ -90,6 +93,7 @@ def dream(image: Path, output: Path | None, preset: str | None, like: Path | Non
     guide_batch = read_image(guide).batch() if guide else None
     weights, pooling = backbone_settings(previous, weights, pooling)
     net = load_backbone(weights, pooling=pooling, device=device, precision=precision, weights_format=weights_format)
+    check_config(net, run.config)
     metadata = run.metadata(net, input=image.name, guide=guide.name if guide else None)
     if not quiet:
         click.echo(f"dream: {image} -> {output}  preset {run.preset}  seed {run.seed}  "
@@ -165,10 +169,13 @@ def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Pa
         net = load_backbone(device=device, precision=precision)
         start_picture = read_image(start) if start else None
         settings = {} if iterations is None else {"iterations": iterations}
-        bar = DreamProgressBar(quiet, description=f"atlas {layer}")  # total unknown: batches x octaves
+        chosen = parse_channels(f"{layer}={channels}")[0][1]
+        check_channels(net, ((layer, chosen),))
+        total = atlas_steps(net, atlas_config(layer, **settings), len(chosen), size)
+        bar = DreamProgressBar(quiet, total, description=f"atlas {layer}")
         chosen_seed = seed if seed is not None else 0
         try:
-            sheet = atlas_sheet(layer, channels, size=size, seed=chosen_seed, start=start_picture, net=net,
+            sheet = atlas_sheet(layer, chosen, size=size, seed=chosen_seed, start=start_picture, net=net,
                                 callback=bar, **settings)
         finally:
             bar.close()

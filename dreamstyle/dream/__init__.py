@@ -20,14 +20,14 @@ from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.sheet import contact_sheet
 from ..runtime import choose_seed
-from .atlas import ATLAS_CONFIG, channel_atlas, first_layer_filters
+from .atlas import atlas_config, atlas_steps, channel_atlas, first_layer_filters
 from .config import DreamConfig, parse_channels
 from .engine import DreamProgress, ProgressCallback, dream_tensor, octave_sizes
 from .run import DreamRun, backbone_settings, like_metadata, resolve_run
 from .zoom import ZoomConfig, zoom_frames, zoom_rotate
 
 __all__ = [
-    "DreamConfig", "DreamProgress", "DreamRun", "ZoomConfig", "atlas", "dream", "dream_tensor", "dream_zoom",
+    "DreamConfig", "DreamProgress", "DreamRun", "ZoomConfig", "atlas", "atlas_config", "atlas_steps", "dream", "dream_tensor", "dream_zoom",
     "filters", "octave_sizes", "resolve_run", "zoom_rotate",
 ]
 
@@ -138,7 +138,7 @@ def atlas(
     net = net or load_backbone(device=device, precision=precision)
     if isinstance(channels, str):
         channels = parse_channels(f"{layer}={channels}")[0][1]
-    config = DreamConfig(**{**ATLAS_CONFIG.to_dict(), **settings, "layers": layer})
+    config = atlas_config(layer, **settings)
     start_batch = None if start is None else as_picture(start).resized_longest_side(size)
     if start_batch is not None:
         start_batch = torch.nn.functional.interpolate(start_batch.batch(), size=(size, size), mode="bicubic",

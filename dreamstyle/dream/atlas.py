@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -11,12 +12,24 @@ from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
 from ..runtime import make_generator
 from .config import DreamConfig
-from .engine import ProgressCallback, dream_tensor
-from .objectives import ChannelPerImageObjective
+from .engine import ProgressCallback, dream_tensor, octave_sizes
+from .objectives import ChannelPerImageObjective, check_channels
 
 # Growing a pattern from noise needs more steps than decorating a photo.
 ATLAS_CONFIG = DreamConfig(octaves=3, octave_scale=1.5, iterations=12, step=0.012, jitter=8, smoothing="laplacian")
 BATCH = 16
+
+
+def atlas_config(layer: str, **settings) -> DreamConfig:
+    """The atlas defaults with ``settings`` (DreamConfig fields) applied, dreaming on ``layer``."""
+    return DreamConfig(**{**ATLAS_CONFIG.to_dict(), **settings, "layers": layer, "channels": ""})
+
+
+def atlas_steps(net: VGGFeatures, config: DreamConfig, channels: int, size: int) -> int:
+    """How many steps :func:`channel_atlas` will take (for progress bars)."""
+    layers = [name for name, _ in config.layers]
+    octaves = octave_sizes(size, size, config.octaves, config.octave_scale, net.min_input_size(layers))
+    return math.ceil(channels / BATCH) * len(octaves) * config.iterations
 
 
 def smooth_noise(count: int, size: int, generator: torch.Generator) -> torch.Tensor:
@@ -54,7 +67,8 @@ def channel_atlas(
     """
     if not channels:
         raise InvalidArgumentError("choose at least one channel")
-    config = DreamConfig(**{**config.to_dict(), "layers": layer, "channels": ""})
+    check_channels(net, ((layer, tuple(channels)),))
+    config = atlas_config(layer, **{k: v for k, v in config.to_dict().items() if k not in ("layers", "channels")})
     generator = make_generator(seed)
     tiles = []
     for first in range(0, len(channels), BATCH):

@@ -14,7 +14,7 @@ from ..runtime import make_generator
 from .config import DreamConfig
 from .objectives import ActivationObjective, GuideObjective, Objective
 from .smoothing import smooth_gradient
-from .tiles import choose_tile, tile_margin, tiled_gradient
+from .tiles import choose_tile, tile_margin, tile_stride, tiled_gradient
 
 # Guide features are matched against every position of the image; capping
 # the guide's size bounds that (positions x guide positions) matrix.
@@ -67,6 +67,11 @@ def octave_sizes(height: int, width: int, octaves: int, scale: float, min_side: 
     return sizes
 
 
+def check_config(net: VGGFeatures, config: DreamConfig) -> None:
+    """Raise a clear error now if ``config`` names layers or channels ``net`` does not have."""
+    ActivationObjective(net, config.layers, config.channels)
+
+
 def _objective_for_octave(
     net: VGGFeatures, config: DreamConfig, guide: torch.Tensor | None, size: tuple[int, int]
 ) -> Objective:
@@ -77,10 +82,14 @@ def _objective_for_octave(
     return GuideObjective.from_image(net, config.layers, resize(guide, guide_size).to(net.device))
 
 
-def _random_offsets(generator: torch.Generator, jitter: int, tile: int) -> tuple[tuple[int, int], tuple[int, int]]:
-    """(roll dy, dx) in [-jitter, jitter] and (tile grid dy, dx) in [0, tile)."""
+def _random_offsets(generator: torch.Generator, jitter: int, tile: int, stride: int
+                    ) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(roll dy, dx) in [-jitter, jitter] and (tile grid dy, dx): multiples of ``stride`` in [0, tile).
+
+    Both are drawn every step, tiled or not, so tiling never changes the jitter sequence of a seed.
+    """
     roll = torch.randint(-jitter, jitter + 1, (2,), generator=generator).tolist()
-    grid = torch.randint(0, max(tile, 1), (2,), generator=generator).tolist()
+    grid = (torch.randint(0, max(tile // stride, 1), (2,), generator=generator) * stride).tolist()
     return (roll[0], roll[1]), (grid[0], grid[1])
 
 
@@ -96,11 +105,11 @@ def ascent_step(
     """One gradient-ascent step on ``x`` (N, 3, H, W) in [0, 1]; returns (new x, objective (N,))."""
     size = (x.shape[-2], x.shape[-1])
     layers = list(objective.layers)
-    (dy, dx), grid = _random_offsets(generator, config.jitter, tile)
+    (dy, dx), grid = _random_offsets(generator, config.jitter, tile, tile_stride(net, layers))
     # Jitter: roll the image so the network never sees the same pixel grid twice, then roll back.
     rolled = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
     gradient, value = tiled_gradient(
-        lambda crop: objective(net(crop, layers), size), rolled, tile, tile_margin(net, layers), grid
+        lambda crop, window: objective(net(crop, layers), size, window), rolled, tile, tile_margin(net, layers), grid
     )
     gradient = torch.roll(gradient, shifts=(-dy, -dx), dims=(2, 3))
     gradient = smooth_gradient(gradient, config.smoothing, progress)

@@ -2,8 +2,9 @@
 
 Each objective maps the backbone's activations to one value per image,
 (N,) float32. Values are normalised by the activation count of the *whole*
-image (``full_size``), not of the crop that was run, so the gradients of tiles
-add up to the gradient of the untiled image.
+image (``full_size``), not of the crop that was run, and a tile counts only
+the activations inside its ``window``, so tiles' values and gradients add up to
+the untiled image's (see :mod:`dreamstyle.dream.tiles`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,25 @@ from ..errors import InvalidArgumentError
 from .config import ChannelSelection, LayerWeights
 
 
+Window = tuple[int, int, int, int]
+
+
 class Objective(Protocol):
-    """Maps {layer: (N, C, h, w) activation} and the full image size (H, W) to (N,) values to maximise."""
+    """Maps {layer: (N, C, h, w) activation}, the full image size (H, W) and an
+    optional window (top, bottom, left, right) in crop px to (N,) values to maximise."""
 
     layers: tuple[str, ...]
 
-    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int]) -> torch.Tensor: ...
+    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
+                 window: Window | None = None) -> torch.Tensor: ...
+
+
+def in_window(activation: torch.Tensor, stride: int, window: Window | None) -> torch.Tensor:
+    """The activations (N, C, h, w) whose pixels lie in ``window`` (pixel bounds are multiples of ``stride``)."""
+    if window is None:
+        return activation
+    top, bottom, left, right = (bound // stride for bound in window)
+    return activation[..., top:bottom, left:right]
 
 
 def _activation_count(net: VGGFeatures, layer: str, full_size: tuple[int, int], channels: int) -> float:
@@ -58,10 +72,11 @@ class ActivationObjective:
         self.channels = {layer: torch.tensor(selected) for layer, selected in channels}
         self.layers = tuple(self.weights)
 
-    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int]) -> torch.Tensor:
+    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
+                 window: Window | None = None) -> torch.Tensor:
         total = 0.0
         for layer, weight in self.weights.items():
-            activation = feats[layer]
+            activation = in_window(feats[layer], self.net.spec(layer).stride, window)
             if layer in self.channels:
                 activation = activation.index_select(1, self.channels[layer].to(activation.device))
             count = _activation_count(self.net, layer, full_size, activation.shape[1])
@@ -85,8 +100,9 @@ class ChannelPerImageObjective:
         self.layers = (layer,)
         self.channels = torch.tensor(list(channels))
 
-    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int]) -> torch.Tensor:
-        activation = feats[self.layer]
+    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
+                 window: Window | None = None) -> torch.Tensor:
+        activation = in_window(feats[self.layer], self.net.spec(self.layer).stride, window)
         index = self.channels.to(activation.device).view(-1, 1, 1, 1).expand(-1, 1, *activation.shape[-2:])
         chosen = activation.gather(1, index)
         return chosen.pow(2).sum(dim=(1, 2, 3)) / _activation_count(self.net, self.layer, full_size, 1)
@@ -118,10 +134,11 @@ class GuideObjective:
             feats = net(guide, [name for name, _ in layers])
         return cls(net, layers, {name: f[0].flatten(1) for name, f in feats.items()})
 
-    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int]) -> torch.Tensor:
+    def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
+                 window: Window | None = None) -> torch.Tensor:
         total = 0.0
         for layer, weight in self.weights.items():
-            activation = feats[layer].flatten(2)  # (N, C, P)
+            activation = in_window(feats[layer], self.net.spec(layer).stride, window).flatten(2)  # (N, C, P)
             guide = self.guide[layer]  # (C, M)
             with torch.no_grad():
                 best = torch.einsum("ncp,cm->npm", activation, guide).argmax(dim=2)  # (N, P)

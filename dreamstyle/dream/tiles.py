@@ -1,10 +1,15 @@
 """Tiled gradients: peak memory set by the tile size, not the image size.
 
-The image is cut into tiles; each tile is run through the network with a
-margin of context around it, and only the gradient of its inner part is kept.
-With the objective normalised by the whole image's size, the tiles' gradients
-add up to (nearly) the untiled gradient. Moving the tile grid by a random
-offset every step means no tile border stays in one place long enough to show.
+The image is cut into tiles. Each tile is run through the network with a
+margin of context around it (half the receptive field of the deepest layer),
+so the activations *centred in the tile* come out exactly as in the whole
+image; the objective counts only those activations, and the tile's gradient
+with respect to its whole crop is added into the image's gradient. Every
+activation is counted by exactly one tile, so the sum is the untiled gradient
+(exact up to the margin cap for very deep layers). Tiles, margins and grid
+offsets are multiples of the deepest layer's stride, so a crop's activation
+grid lines up with the whole image's. The grid also moves by a random offset
+every step, so no tile border stays in one place.
 """
 
 from __future__ import annotations
@@ -18,22 +23,31 @@ import torch
 from ..backbone import VGGFeatures
 from ..runtime import available_memory
 
+# Activations centred within this many px of a crop's edge see the crop's zero
+# padding instead of the neighbouring pixels; margins beyond it cost more than
+# they correct for the deepest layers.
+MAX_MARGIN = 128
+
 # Forward activations are kept for the backward pass, which then needs about
 # as much again for gradients and temporaries (measured: 512 px relu4_2 step).
 BACKWARD_FACTOR = 2.5
 # Share of the currently available memory one tile may use.
 MEMORY_FRACTION = 0.4
-MAX_MARGIN = 64
-TILE_STEP = 32
 MIN_TILE = 128
 
 
 @dataclass(frozen=True)
 class Window:
-    """One tile: ``outer`` is what the network sees, ``inner`` what the tile contributes.
+    """One tile: ``outer`` is what the network sees, ``inner`` whose activations the tile counts.
 
     Both are (top, bottom, left, right) in image pixels.
     """
+
+    @property
+    def inner_in_crop(self) -> tuple[int, int, int, int]:
+        """``inner`` relative to the crop ``outer``."""
+        top, _, left, _ = self.outer
+        return (self.inner[0] - top, self.inner[1] - top, self.inner[2] - left, self.inner[3] - left)
 
     inner: tuple[int, int, int, int]
     outer: tuple[int, int, int, int]
@@ -46,10 +60,16 @@ def activation_bytes_per_pixel(net: VGGFeatures, layers: Sequence[str], element_
     return (elements + 3) * element_size * BACKWARD_FACTOR
 
 
+def tile_stride(net: VGGFeatures, layers: Sequence[str]) -> int:
+    """Tiles, margins and offsets are multiples of this (the deepest layer's stride)."""
+    return max(net.spec(name).stride for name in layers)
+
+
 def tile_margin(net: VGGFeatures, layers: Sequence[str]) -> int:
-    """Context around a tile: half the deepest layer's receptive field, capped."""
+    """Context around a tile: half the deepest layer's receptive field, capped, in whole strides."""
     field = max(net.spec(name).receptive_field for name in layers)
-    return min(MAX_MARGIN, field // 2)
+    stride = tile_stride(net, layers)
+    return math.ceil(min(MAX_MARGIN, field // 2 + 1) / stride) * stride
 
 
 def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], requested: int | None) -> int:
@@ -60,16 +80,17 @@ def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], 
     number tiles with that side whenever the image is larger.
     """
     height, width = size
+    stride = tile_stride(net, layers)
     if requested == 0:
         return 0
     if requested:
-        return requested if max(height, width) > requested else 0
+        return max(stride, requested // stride * stride) if max(height, width) > requested else 0
     element_size = 2 if net.precision in ("bf16", "fp16") else 4
     budget_pixels = available_memory(net.device) * MEMORY_FRACTION / activation_bytes_per_pixel(net, layers, element_size)
     if height * width <= budget_pixels:
         return 0
     side = int(math.sqrt(budget_pixels)) - 2 * tile_margin(net, layers)
-    return max(MIN_TILE, side // TILE_STEP * TILE_STEP)
+    return max(MIN_TILE, side // stride * stride)
 
 
 def tile_windows(height: int, width: int, tile: int, margin: int, offset: tuple[int, int]) -> list[Window]:
@@ -88,28 +109,29 @@ def tile_windows(height: int, width: int, tile: int, margin: int, offset: tuple[
 
 
 def tiled_gradient(
-    value_of: Callable[[torch.Tensor], torch.Tensor],
+    value_of: Callable[[torch.Tensor, tuple[int, int, int, int] | None], torch.Tensor],
     x: torch.Tensor,
     tile: int,
     margin: int,
     offset: tuple[int, int],
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Gradient of ``value_of(x).sum()`` with respect to ``x``, computed tile by tile.
+    """Gradient of ``value_of(x, None).sum()`` with respect to ``x``, computed tile by tile.
 
     Args:
-        value_of: maps a crop (N, 3, h, w) to per-image values (N,).
+        value_of: maps a crop (N, 3, h, w) and the window (top, bottom, left,
+            right, in crop px) whose activations to count to per-image values
+            (N,); a None window counts everything.
         x: (N, 3, H, W) image.
-        tile: tile side; 0 computes in one piece.
-        margin: context px around each tile.
-        offset: grid shift (dy, dx).
+        tile: tile side (a multiple of the deepest stride); 0 computes in one piece.
+        margin: context px around each tile (a multiple of the deepest stride).
+        offset: grid shift (dy, dx), multiples of the deepest stride.
 
     Returns:
-        (gradient shaped like x, summed value (N,) detached). With tiles the
-        value counts margin activations more than once; it is for progress only.
+        (gradient shaped like x, value (N,) detached).
     """
     if not tile:
         crop = x.detach().requires_grad_(True)
-        value = value_of(crop)
+        value = value_of(crop, None)
         (gradient,) = torch.autograd.grad(value.sum(), crop)
         return gradient, value.detach()
     gradient = torch.zeros_like(x)
@@ -117,11 +139,8 @@ def tiled_gradient(
     for window in tile_windows(x.shape[-2], x.shape[-1], tile, margin, offset):
         top, bottom, left, right = window.outer
         crop = x[..., top:bottom, left:right].detach().requires_grad_(True)
-        value = value_of(crop)
+        value = value_of(crop, window.inner_in_crop)
         (crop_gradient,) = torch.autograd.grad(value.sum(), crop)
-        inner_top, inner_bottom, inner_left, inner_right = window.inner
-        gradient[..., inner_top:inner_bottom, inner_left:inner_right] = crop_gradient[
-            ..., inner_top - top: inner_bottom - top, inner_left - left: inner_right - left
-        ]
+        gradient[..., top:bottom, left:right] += crop_gradient
         total += value.detach()
     return gradient, total

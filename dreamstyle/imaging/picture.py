@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import struct
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,9 +63,18 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
+@functools.cache
 def srgb_icc_bytes() -> bytes:
-    """The ICC profile embedded in written files: outputs are always sRGB."""
-    return _srgb_profile().tobytes()
+    """The ICC profile embedded in written files: outputs are always sRGB.
+
+    littleCMS stamps a new profile with the current time, which would make
+    two identical runs write different bytes; the date is pinned and the
+    profile ID (an MD5 over the header, date included) cleared, as ICC allows.
+    """
+    profile = bytearray(_srgb_profile().tobytes())
+    profile[24:36] = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
+    profile[84:100] = bytes(16)
+    return bytes(profile)
 
 
 def _to_srgb(image: Image.Image, mode: str) -> Image.Image:

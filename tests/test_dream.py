@@ -148,16 +148,22 @@ def test_automatic_tiling_follows_memory(vgg19, monkeypatch):
     assert choose_tile(vgg19, layers, (2048, 2048), 250) == 248
 
 
+# VmHWM (this process's peak RSS) rather than ru_maxrss, which a child
+# started from a large pytest process inherits across exec.
 PEAK_MEMORY_SCRIPT = textwrap.dedent("""
-    import resource, sys, torch
+    import sys, torch
     from dreamstyle import load_backbone
     from dreamstyle.dream import DreamConfig, dream_tensor
+
+    def peak_kib():
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
     net = load_backbone(device="cpu", precision="fp32")
-    torch.manual_seed(0)
-    image = torch.rand(1, 3, 640, 640)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    image = torch.rand(1, 3, 640, 640, generator=torch.Generator().manual_seed(0))
+    before = peak_kib()
     dream_tensor(net, image, DreamConfig(octaves=1, iterations=1, tile=int(sys.argv[1])), seed=0)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+    print(peak_kib() - before)
 """)
 
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from dreamstyle.dream import DreamConfig, ZoomConfig, dream, dream_tensor, octave_sizes, zoom_rotate
-from dreamstyle.dream.atlas import channel_atlas, first_layer_filters
-from dreamstyle.dream.objectives import ActivationObjective, GuideObjective
-from dreamstyle.dream.smoothing import gaussian_cascade, laplacian_normalize
-from dreamstyle.dream.tiles import choose_tile, tile_margin, tiled_gradient
-from dreamstyle.dream.zoom import zoom_frames
+from dreamstyle.deepdream import DreamConfig, ZoomConfig, dream, dream_tensor, octave_sizes, zoom_rotate
+from dreamstyle.deepdream.atlas import channel_atlas, first_layer_filters
+from dreamstyle.deepdream.objectives import ActivationObjective, GuideObjective
+from dreamstyle.deepdream.smoothing import gaussian_cascade, laplacian_normalize
+from dreamstyle.deepdream.tiles import choose_tile, tile_margin, tiled_gradient
+from dreamstyle.deepdream.zoom import zoom_frames
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_image
 
@@ -141,7 +141,7 @@ def test_tiled_dream_has_no_seams(vgg19, data_dir):
 def test_automatic_tiling_follows_memory(vgg19, monkeypatch):
     layers = ["relu4_2"]
     assert choose_tile(vgg19, layers, (512, 512), None) == 0  # plenty of RAM here
-    monkeypatch.setattr("dreamstyle.dream.tiles.available_memory", lambda device: 200 * 2**20)
+    monkeypatch.setattr("dreamstyle.deepdream.tiles.available_memory", lambda device: 200 * 2**20)
     tile = choose_tile(vgg19, layers, (2048, 2048), None)
     assert 128 <= tile < 2048 and tile % 8 == 0
     assert choose_tile(vgg19, layers, (2048, 2048), 0) == 0
@@ -153,7 +153,7 @@ def test_automatic_tiling_follows_memory(vgg19, monkeypatch):
 PEAK_MEMORY_SCRIPT = textwrap.dedent("""
     import sys, torch
     from dreamstyle import load_backbone
-    from dreamstyle.dream import DreamConfig, dream_tensor
+    from dreamstyle.deepdream import DreamConfig, dream_tensor
 
     def peak_kib():
         with open("/proc/self/status") as status:
@@ -233,7 +233,7 @@ def test_api_accepts_path_pil_and_tensor_and_records_settings(vgg19, data_dir, s
 
 
 def test_classic_preset_is_the_default_config():
-    from dreamstyle.dream.run import resolve_run
+    from dreamstyle.deepdream.run import resolve_run
 
     assert resolve_run(seed=0).config == DreamConfig()
     assert resolve_run(preset="deep", seed=0).config.octaves == 5

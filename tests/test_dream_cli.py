@@ -162,7 +162,7 @@ def test_presets_ship_in_the_wheel(tmp_path):
     probe = textwrap.dedent("""
         import dreamstyle, sys
         from dreamstyle.presets import builtin_presets
-        from dreamstyle.dream.run import resolve_run
+        from dreamstyle.deepdream.run import resolve_run
         print(dreamstyle.__file__)
         print(",".join(p.name for p in builtin_presets("dream")))
         print(resolve_run(preset="deep", seed=0).config.octaves)

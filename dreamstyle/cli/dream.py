@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 
 from ..backbone import load_backbone
-from ..dream import DreamProgress, ZoomConfig, atlas as atlas_sheet, dream_tensor, filters as filter_sheet, octave_sizes
-from ..dream.atlas import atlas_config, atlas_steps
-from ..dream.config import SMOOTHINGS, parse_channels
-from ..dream.objectives import check_channels
-from ..dream.engine import check_config
-from ..dream.run import backbone_settings, like_metadata, resolve_run
-from ..dream.zoom import zoom_frames
+from ..deepdream import DreamProgress, ZoomConfig, dream_tensor, octave_sizes
+from ..deepdream import atlas as atlas_sheet, filters as filter_sheet
+from ..deepdream.atlas import atlas_config, atlas_steps
+from ..deepdream.config import SMOOTHINGS, parse_channels
+from ..deepdream.objectives import check_channels
+from ..deepdream.engine import check_config
+from ..deepdream.run import backbone_settings, like_metadata, resolve_run
+from ..deepdream.zoom import zoom_frames
 from ..imaging import check_output_path, picture_from_pil, read_image, write_image
 from ..imaging.resize import resize
 from ..presets import KINDS, builtin_presets

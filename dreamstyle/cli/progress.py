@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-from ..dream.engine import DreamProgress
+from ..deepdream.engine import DreamProgress
 
 
 class DreamProgressBar:

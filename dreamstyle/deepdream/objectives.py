@@ -4,7 +4,7 @@ Each objective maps the backbone's activations to one value per image,
 (N,) float32. Values are normalised by the activation count of the *whole*
 image (``full_size``), not of the crop that was run, and a tile counts only
 the activations inside its ``window``, so tiles' values and gradients add up to
-the untiled image's (see :mod:`dreamstyle.dream.tiles`).
+the untiled image's (see :mod:`dreamstyle.deepdream.tiles`).
 """
 
 from __future__ import annotations

@@ -28,11 +28,16 @@ from ..runtime import available_memory
 # they correct for the deepest layers.
 MAX_MARGIN = 128
 
-# Forward activations are kept for the backward pass, which then needs about
-# as much again for gradients and temporaries (measured: 512 px relu4_2 step).
-BACKWARD_FACTOR = 2.5
-# Share of the currently available memory one tile may use.
+# Peak memory of a forward and backward pass, relative to one copy of the
+# activations up to the deepest layer. Measured on 640 x 640 steps (VmHWM):
+# 0.9-1.0 KiB/px in bf16 and 1.5 KiB/px in fp32 to relu4_2, 1.0 KiB/px in bf16
+# to relu2_2; 1.3 covers the shallow case and overestimates the deep ones.
+BACKWARD_FACTOR = 1.3
+# Share of the currently available memory one tile may use, and a ceiling:
+# beyond ~1 Mpx per tile the convolutions are no faster, only hungrier, and the
+# rest of a huge image's working set (image, detail, gradient) needs room too.
 MEMORY_FRACTION = 0.4
+MAX_TILE_BYTES = 2 * 2**30
 MIN_TILE = 128
 
 
@@ -86,7 +91,8 @@ def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], 
     if requested:
         return max(stride, requested // stride * stride) if max(height, width) > requested else 0
     element_size = 2 if net.precision in ("bf16", "fp16") else 4
-    budget_pixels = available_memory(net.device) * MEMORY_FRACTION / activation_bytes_per_pixel(net, layers, element_size)
+    budget = min(available_memory(net.device) * MEMORY_FRACTION, MAX_TILE_BYTES)
+    budget_pixels = budget / activation_bytes_per_pixel(net, layers, element_size)
     if height * width <= budget_pixels:
         return 0
     side = int(math.sqrt(budget_pixels)) - 2 * tile_margin(net, layers)

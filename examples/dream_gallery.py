@@ -1,0 +1,67 @@
+"""Build the DeepDream gallery shown in the README: every built-in preset on sample photos.
+
+    python examples/dream_gallery.py [IMAGES_FOLDER] [--size 384]
+
+IMAGES_FOLDER defaults to the shared sample images beside the repository
+(../shared/images); the tests' own photo is used when that is missing.
+Writes examples/gallery/dream_<photo>_<preset>.jpg and a contact sheet
+examples/gallery/dream_presets.jpg. The backbone is loaded once.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from dreamstyle import load_backbone
+from dreamstyle.deepdream import dream
+from dreamstyle.imaging import picture_from_pil, read_image, write_image, picture_to_pil
+from dreamstyle.presets import builtin_presets
+
+HERE = Path(__file__).resolve().parent
+PHOTOS = ("chelsea.png", "coffee.png", "rocket.jpg")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("images", type=Path, nargs="?", default=HERE.parent.parent / "shared" / "images")
+    parser.add_argument("--size", type=int, default=384)
+    args = parser.parse_args()
+    photos = [args.images / name for name in PHOTOS if (args.images / name).is_file()]
+    photos = photos or [HERE.parent / "tests" / "data" / "chelsea.png"]
+    folder = HERE / "gallery"
+    net = load_backbone("vgg19")
+    presets = [preset.name for preset in builtin_presets("dream")]
+    rows = []
+    for photo in photos:
+        original = picture_to_pil(read_image(photo, args.size))
+        row = [("original", original)]
+        for preset in presets:
+            result = dream(photo, preset=preset, size=args.size, seed=1, net=net)
+            path = write_image(picture_from_pil(result), folder / f"dream_{photo.stem}_{preset}.jpg",
+                               metadata=result.info["dreamstyle"], overwrite=True)
+            print(f"wrote {path}")
+            row.append((preset, result))
+        rows.append(row)
+    write_image(picture_from_pil(sheet(rows)), folder / "dream_presets.jpg", overwrite=True)
+    print(f"wrote {folder / 'dream_presets.jpg'}")
+
+
+def sheet(rows: list[list[tuple[str, Image.Image]]], thumb: int = 240) -> Image.Image:
+    """A grid: one row per photo, one column per preset, labelled."""
+    cell_w = thumb
+    cell_h = max(round(image.height * thumb / image.width) for row in rows for _, image in row) + 18
+    canvas = Image.new("RGB", (cell_w * len(rows[0]), cell_h * len(rows)), (20, 20, 20))
+    draw = ImageDraw.Draw(canvas)
+    for r, row in enumerate(rows):
+        for c, (label, image) in enumerate(row):
+            small = image.convert("RGB").resize((thumb, round(image.height * thumb / image.width)), Image.LANCZOS)
+            canvas.paste(small, (c * cell_w, r * cell_h + 18))
+            draw.text((c * cell_w + 4, r * cell_h + 3), label, fill=(235, 235, 235))
+    return canvas
+
+
+if __name__ == "__main__":
+    main()

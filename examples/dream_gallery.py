@@ -4,8 +4,8 @@
 
 IMAGES_FOLDER defaults to the shared sample images beside the repository
 (../shared/images); the tests' own photo is used when that is missing.
-Writes examples/gallery/dream_<photo>_<preset>.jpg and a contact sheet
-examples/gallery/dream_presets.jpg. The backbone is loaded once.
+Writes the contact sheet examples/gallery/dream_presets.jpg (one row per
+photo, one column per preset). The backbone is loaded once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from dreamstyle import load_backbone
 from dreamstyle.deepdream import dream
-from dreamstyle.imaging import picture_from_pil, read_image, write_image, picture_to_pil
+from dreamstyle.imaging import picture_from_pil, picture_to_pil, read_image, write_image
 from dreamstyle.presets import builtin_presets
 
 HERE = Path(__file__).resolve().parent
@@ -39,11 +39,8 @@ def main() -> None:
         original = picture_to_pil(read_image(photo, args.size))
         row = [("original", original)]
         for preset in presets:
-            result = dream(photo, preset=preset, size=args.size, seed=1, net=net)
-            path = write_image(picture_from_pil(result), folder / f"dream_{photo.stem}_{preset}.jpg",
-                               metadata=result.info["dreamstyle"], overwrite=True)
-            print(f"wrote {path}")
-            row.append((preset, result))
+            print(f"{photo.name}: {preset}")
+            row.append((preset, dream(photo, preset=preset, size=args.size, seed=1, net=net)))
         rows.append(row)
     write_image(picture_from_pil(sheet(rows)), folder / "dream_presets.jpg", overwrite=True)
     print(f"wrote {folder / 'dream_presets.jpg'}")

@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from ..backbone import VGGFeatures, load_backbone
-from ..imaging import picture_to_pil
+from ..imaging import Picture, picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.sheet import contact_sheet
 from ..runtime import choose_seed
@@ -38,6 +38,16 @@ def _backbone(net: VGGFeatures | None, like: Mapping[str, Any] | None, weights: 
         return net
     weights, pooling = backbone_settings(like, weights, pooling)
     return load_backbone(weights, pooling=pooling, device=device, precision=precision)
+
+
+def _prepare(image: ImageLike, guide: ImageLike | None, like, net: VGGFeatures | None, backbone: Mapping[str, Any],
+             **run_settings: Any) -> tuple[DreamRun, VGGFeatures, Picture, torch.Tensor | None]:
+    """What dream() and dream_zoom() share: settings, backbone, input picture and guide batch."""
+    previous = like_metadata(like)
+    run = resolve_run(like=previous, **run_settings)
+    net = _backbone(net, previous, **backbone)
+    guide_batch = None if guide is None else as_picture(guide).batch()
+    return run, net, as_picture(image, run.size), guide_batch
 
 
 def dream(
@@ -74,11 +84,9 @@ def dream(
         RGB (or RGBA if the input had alpha) image; ``info["dreamstyle"]`` holds
         the effective parameters.
     """
-    previous = like_metadata(like)
-    run = resolve_run(preset, previous, size, seed, **settings)
-    net = _backbone(net, previous, weights, pooling, device, precision)
-    picture = as_picture(image, run.size)
-    guide_batch = None if guide is None else as_picture(guide).batch()
+    run, net, picture, guide_batch = _prepare(
+        image, guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
+        preset=preset, size=size, seed=seed, **settings)
     out = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=callback)
     result = picture_to_pil(picture.with_rgb(out))
     result.info["dreamstyle"] = run.metadata(net)
@@ -92,6 +100,7 @@ def dream_zoom(
     zoom: float = 1.04,
     rotate: float = 0.0,
     preset: str | os.PathLike | None = None,
+    like: str | os.PathLike | Mapping[str, Any] | None = None,
     size: int | None = None,
     seed: int | None = None,
     guide: ImageLike | None = None,
@@ -103,10 +112,9 @@ def dream_zoom(
     **settings: Any,
 ) -> Iterator[Image.Image]:
     """Yield ``frames`` Pillow frames of a zoom / rotate feedback dream (see :func:`dream` for the arguments)."""
-    run = resolve_run(preset, None, size, seed, **settings)
-    net = _backbone(net, None, weights, pooling, device, precision)
-    picture = as_picture(image, run.size)
-    guide_batch = None if guide is None else as_picture(guide).batch()
+    run, net, picture, guide_batch = _prepare(
+        image, guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
+        preset=preset, size=size, seed=seed, **settings)
     for frame in zoom_frames(net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate), seed=run.seed,
                              guide=guide_batch):
         yield picture_to_pil(picture.with_rgb(frame), keep_alpha=False)

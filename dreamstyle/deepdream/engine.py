@@ -31,7 +31,8 @@ class DreamProgress:
         size: (H, W) of this octave.
         objective: the objective's mean over the batch (a 0-d tensor; reading
             it synchronises with the device, so read it only to print).
-        image: (N, 3, H, W) the image so far, at this octave's size.
+        image: (N, 3, H, W) the image so far, at this octave's size (the live
+            tensor, updated in place by later steps: copy it to keep it).
         tile: tile side in use at this octave, 0 for none.
     """
 
@@ -102,7 +103,7 @@ def ascent_step(
     tile: int,
     progress: float,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One gradient-ascent step on ``x`` (N, 3, H, W) in [0, 1]; returns (new x, objective (N,))."""
+    """One gradient-ascent step on ``x`` (N, 3, H, W) in [0, 1], in place; returns (x, objective (N,))."""
     size = (x.shape[-2], x.shape[-1])
     layers = list(objective.layers)
     (dy, dx), grid = _random_offsets(generator, config.jitter, tile, tile_stride(net, layers))
@@ -111,12 +112,13 @@ def ascent_step(
     gradient, value = tiled_gradient(
         lambda crop, window: objective(net(crop, layers), size, window), rolled, tile, tile_margin(net, layers), grid
     )
+    del rolled
     gradient = torch.roll(gradient, shifts=(-dy, -dx), dims=(2, 3))
     gradient = smooth_gradient(gradient, config.smoothing, progress)
     # Normalise by the mean absolute value per image, so `step` is in pixel units whatever the layer.
-    gradient = gradient / gradient.abs().mean(dim=(1, 2, 3), keepdim=True).clamp(min=1e-8)
-    x = x + config.step * gradient
-    x.clamp_(0.0, 1.0)
+    gradient.div_(gradient.abs().mean(dim=(1, 2, 3), keepdim=True).clamp(min=1e-8))
+    # In place: on a huge image every full-size copy costs hundreds of MB.
+    x.add_(gradient, alpha=config.step).clamp_(0.0, 1.0)
     return x, value
 
 
@@ -159,7 +161,8 @@ def dream_tensor(
     detail = None
     for octave, size in enumerate(sizes):
         base = resize(image, size)
-        x = base if detail is None else (base + resize(detail, size, clamp=False)).clamp_(0.0, 1.0)
+        x = base.clone() if detail is None else base.add(resize(detail, size, clamp=False)).clamp_(0.0, 1.0)
+        del detail
         octave_objective = objective or _objective_for_octave(net, config, guide, size)
         tile = choose_tile(net, layers, size, config.tile)
         for iteration in range(config.iterations):
@@ -167,5 +170,7 @@ def dream_tensor(
             if callback is not None:
                 callback(DreamProgress(octave, len(sizes), iteration + 1, config.iterations, size,
                                        value.mean(), x, tile))
-        detail = x - base
+        if octave + 1 < len(sizes):
+            detail = x.sub(base)
+        del base
     return x

@@ -13,7 +13,7 @@ from ..deepdream.atlas import atlas_config, atlas_steps
 from ..deepdream.config import SMOOTHINGS, parse_channels
 from ..deepdream.objectives import check_channels
 from ..deepdream.engine import check_config
-from ..deepdream.run import backbone_settings, like_metadata, resolve_run
+from ..deepdream.run import backbone_settings, like_dream, resolve_run
 from ..deepdream.zoom import zoom_frames
 from ..imaging import check_output_path, picture_from_pil, read_image, write_image
 from ..imaging.resize import resize
@@ -79,7 +79,7 @@ def dream(image: Path, output: Path | None, preset: str | None, like: Path | Non
           save_every: int | None, weights: str | None, weights_format: str | None, pooling: str | None,
           device: str, precision: str, seed: int | None, force: bool, quiet: bool, **settings) -> None:
     """DeepDream IMAGE: amplify what VGG19's layers see in it."""
-    previous = like_metadata(like)
+    previous = like_dream(like)
     run = resolve_run(preset, previous, size, seed, **settings)
     zoom_config = ZoomConfig(zoom_frames, zoom, rotate) if zoom_frames is not None else None
     output = output or _default_output(image)

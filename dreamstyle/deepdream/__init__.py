@@ -23,12 +23,12 @@ from ..runtime import choose_seed
 from .atlas import atlas_config, atlas_steps, channel_atlas, first_layer_filters
 from .config import DreamConfig, parse_channels
 from .engine import DreamProgress, ProgressCallback, dream_tensor, octave_sizes
-from .run import DreamRun, backbone_settings, like_metadata, resolve_run
+from .run import Run, backbone_settings, like_dream, resolve_run
 from .zoom import ZoomConfig, zoom_frames, zoom_rotate
 
 __all__ = [
-    "DreamConfig", "DreamProgress", "DreamRun", "ZoomConfig", "atlas", "atlas_config", "atlas_steps", "dream", "dream_tensor", "dream_zoom",
-    "filters", "octave_sizes", "resolve_run", "zoom_rotate",
+    "DreamConfig", "DreamProgress", "Run", "ZoomConfig", "atlas", "atlas_config", "atlas_steps", "dream",
+    "dream_tensor", "dream_zoom", "filters", "octave_sizes", "resolve_run", "zoom_rotate",
 ]
 
 
@@ -41,9 +41,9 @@ def _backbone(net: VGGFeatures | None, like: Mapping[str, Any] | None, weights: 
 
 
 def _prepare(image: ImageLike, guide: ImageLike | None, like, net: VGGFeatures | None, backbone: Mapping[str, Any],
-             **run_settings: Any) -> tuple[DreamRun, VGGFeatures, Picture, torch.Tensor | None]:
+             **run_settings: Any) -> tuple[Run, VGGFeatures, Picture, torch.Tensor | None]:
     """What dream() and dream_zoom() share: settings, backbone, input picture and guide batch."""
-    previous = like_metadata(like)
+    previous = like_dream(like)
     run = resolve_run(like=previous, **run_settings)
     net = _backbone(net, previous, **backbone)
     guide_batch = None if guide is None else as_picture(guide).batch()

@@ -6,34 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..errors import InvalidArgumentError
 
 SMOOTHINGS = ("none", "gaussian", "laplacian")
 
-LayerWeights = tuple[tuple[str, float], ...]
 ChannelSelection = tuple[tuple[str, tuple[int, ...]], ...]
-
-
-def parse_layer_weights(value: str | Mapping[str, float] | LayerWeights) -> LayerWeights:
-    """``"relu4_2:1,relu5_1:0.5"`` (weight defaults to 1), a mapping, or pairs -> ((layer, weight), ...)."""
-    if isinstance(value, str):
-        pairs = []
-        for item in filter(None, (part.strip() for part in value.split(","))):
-            name, _, weight = item.partition(":")
-            try:
-                pairs.append((name.strip(), float(weight) if weight.strip() else 1.0))
-            except ValueError:
-                raise InvalidArgumentError(f"layers: bad weight in {item!r}; write LAYER or LAYER:WEIGHT") from None
-        value = pairs
-    elif isinstance(value, Mapping):
-        value = list(value.items())
-    result = tuple((str(name), float(weight)) for name, weight in value)
-    if not result:
-        raise InvalidArgumentError("layers: name at least one layer, e.g. relu4_2")
-    for name, weight in result:
-        if weight < 0:
-            raise InvalidArgumentError(f"layers: weight of {name} must not be negative, got {weight}")
-    return result
 
 
 def _parse_channel_list(layer: str, text: str) -> tuple[int, ...]:
@@ -124,7 +102,7 @@ class DreamConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain values for metadata and presets (round-trips through :meth:`from_dict`)."""
         return {
-            "layers": ",".join(f"{name}:{weight:g}" for name, weight in self.layers),
+            "layers": format_layer_weights(self.layers),
             "channels": ";".join(f"{layer}={','.join(map(str, chans))}" for layer, chans in self.channels),
             **{f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("layers", "channels")},
         }

@@ -1,0 +1,93 @@
+"""What a run of an engine will do, resolved from presets, a previous output and flags, and
+recorded in the output so it can be repeated. Shared by ``dream`` and ``transfer``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+from .backbone import DEFAULT_WEIGHTS, VGGFeatures
+from .errors import InvalidArgumentError
+from .imaging import read_metadata
+from .presets import merge_settings
+from .runtime import choose_seed
+from .version import __version__
+
+
+class EngineConfig(Protocol):
+    """A frozen engine config: plain values out, and back in."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything that decides an engine's pixels, besides the images and the weights.
+
+    Attributes:
+        command: ``"dream"`` or ``"transfer"``.
+        config: the engine's config.
+        seed: the seed used (chosen at random when none was given).
+        size: longest side of the output, or None to keep the input's.
+        preset: the preset the settings started from.
+    """
+
+    command: str
+    config: EngineConfig
+    seed: int
+    size: int | None
+    preset: str | None
+
+    def metadata(self, net: VGGFeatures, **extra: Any) -> dict[str, Any]:
+        """The parameters stored in the output file, enough for ``--like`` to repeat the run."""
+        return {
+            "dreamstyle": __version__, "command": self.command, "preset": self.preset, "seed": self.seed,
+            "size": self.size, "config": self.config.to_dict(), "weights": net.weights,
+            "pooling": net.pooling, "precision": net.precision, "device": str(net.device), **extra,
+        }
+
+
+def like_metadata(like: str | os.PathLike | Mapping[str, Any] | None, command: str) -> Mapping[str, Any] | None:
+    """A previous ``command`` run's metadata, from its output file or as a dict."""
+    if like is None or isinstance(like, Mapping):
+        return like
+    metadata = read_metadata(like)
+    if metadata.get("command") != command:
+        raise InvalidArgumentError(f"{like} holds no dreamstyle {command} settings to reuse")
+    return metadata
+
+
+def resolve_run(
+    command: str,
+    config_type: type,
+    default_preset: str,
+    preset: str | os.PathLike | None = None,
+    like: Mapping[str, Any] | None = None,
+    size: int | None = None,
+    seed: int | None = None,
+    **settings: Any,
+) -> Run:
+    """Combine a preset, a previous run (``like`` metadata) and explicit settings, lowest precedence first.
+
+    Without a preset or a previous run, ``default_preset`` is used.
+    """
+    if preset is None and like is None:
+        preset = default_preset
+    keys = [f.name for f in fields(config_type)]
+    values = merge_settings(command, keys, preset, like and like.get("config", {}), settings)
+    if like is not None:
+        seed = like.get("seed") if seed is None else seed
+        size = like.get("size") if size is None else size
+        preset = preset if preset is not None else like.get("preset")
+    if size is not None and size < 16:
+        raise InvalidArgumentError(f"size must be at least 16 px, got {size}")
+    return Run(command, config_type.from_dict(values), choose_seed(seed), size,
+               None if preset is None else os.fspath(preset))
+
+
+def backbone_settings(like: Mapping[str, Any] | None, weights: str | None, pooling: str | None) -> tuple[str, str]:
+    """Weights and pooling: explicit values, else a previous run's, else the defaults."""
+    previous = like or {}
+    return (weights or previous.get("weights") or DEFAULT_WEIGHTS, pooling or previous.get("pooling") or "max")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .activations import activation_sheet
 from .backbone import VGGFeatures, load_backbone
 from .deepdream import dream, dream_zoom
+from .styletransfer import transfer
 from .version import __version__
 
-__all__ = ["VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone"]
+__all__ = ["VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone", "transfer"]

@@ -6,8 +6,9 @@ from .activations import activations
 from .app import cli
 from .dream import atlas, dream, presets
 from .info import layers, weights
+from .transfer import transfer
 
-for command in (dream, atlas, presets, activations, layers, weights):
+for command in (dream, transfer, atlas, presets, activations, layers, weights):
     cli.add_command(command)
 
 

@@ -8,6 +8,7 @@ import click
 
 from ..activations import activation_sheet
 from ..backbone import load_backbone
+from ..runs import backbone_settings
 from ..imaging import Picture, check_output_path, picture_from_pil, write_image
 from .options import backbone_options, force_option, quiet_option
 
@@ -24,8 +25,8 @@ from .options import backbone_options, force_option, quiet_option
 @backbone_options
 @force_option
 @quiet_option
-def activations(image: Path, output: Path | None, layer: str, count: int, size: int, weights: str,
-                weights_format: str | None, pooling: str, device: str, precision: str, force: bool,
+def activations(image: Path, output: Path | None, layer: str, count: int, size: int, weights: str | None,
+                weights_format: str | None, pooling: str | None, device: str, precision: str, force: bool,
                 quiet: bool) -> None:
     """Show the strongest activation maps of one layer for IMAGE as a labelled sheet.
 
@@ -34,6 +35,7 @@ def activations(image: Path, output: Path | None, layer: str, count: int, size: 
     """
     output = output or image.with_name(f"{image.stem}_{layer}.png")
     check_output_path(output, inputs=[image], overwrite=force)
+    weights, pooling = backbone_settings(None, weights, pooling)
     net = load_backbone(weights, pooling=pooling, device=device, precision=precision, weights_format=weights_format)
     sheet = activation_sheet(image, net, layer=layer, count=count, size=size)
     metadata = {"command": "activations", "layer": layer, "count": count, "size": size,

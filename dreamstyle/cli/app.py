@@ -13,6 +13,7 @@ EXAMPLES = """\b
 Examples:
   dreamstyle dream photo.jpg                  # DeepDream -> photo_dream.png
   dreamstyle dream photo.jpg --preset deep --size 1024 --seed 7
+  dreamstyle transfer photo.jpg style.jpg     # style transfer -> photo_style.png
   dreamstyle atlas --layer relu4_2 --channels 0-15
   dreamstyle presets                          # the built-in looks
   dreamstyle activations photo.jpg            # what VGG19's relu3_1 sees in a photo

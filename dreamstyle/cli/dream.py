@@ -19,8 +19,8 @@ from ..imaging import check_output_path, picture_from_pil, read_image, write_ima
 from ..imaging.resize import resize
 from ..presets import KINDS, builtin_presets
 from ..video import check_sink_path, is_frame_folder, open_sink
-from .options import force_option, quiet_option, runtime_options, seed_option
-from .progress import DreamProgressBar
+from .options import backbone_options, force_option, quiet_option, run_options, runtime_options, seed_option
+from .progress import ProgressBar, describe_dream
 
 DREAM_EXAMPLES = """\b
 Examples:
@@ -42,11 +42,7 @@ def _default_output(image: Path) -> Path:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output image (.png .jpg .webp .tif), or with --zoom-frames a video (.mp4 .mov .mkv .webm), "
                    ".gif or folder [default: IMAGE_dream.png].")
-@click.option("--preset", default=None, metavar="NAME|FILE.toml",
-              help="Starting settings: a built-in preset (dreamstyle presets) or your TOML file [default: classic].")
-@click.option("--like", type=click.Path(path_type=Path), default=None,
-              help="Reuse every setting (and the seed) stored in an earlier dreamstyle output.")
-@click.option("--size", type=int, default=None, help="Resize so the longer side is this many px.")
+@run_options("dream")
 @click.option("--layers", default=None, metavar="LAYER[:W],...", help="Layers to amplify, with weights.")
 @click.option("--channels", default=None, metavar="LAYER=C,C-C;...",
               help="Only these channels of a layer, e.g. relu4_2=12,47 (see dreamstyle atlas).")
@@ -64,13 +60,7 @@ def _default_output(image: Path) -> Path:
 @click.option("--zoom", type=float, default=1.04, show_default=True, help="Zoom factor per frame.")
 @click.option("--rotate", type=float, default=0.0, show_default=True, help="Degrees of rotation per frame.")
 @click.option("--fps", type=float, default=24.0, show_default=True, help="Frame rate of the animation.")
-@click.option("--save-every", type=click.IntRange(min=1), default=None,
-              help="Also write the image every N steps (OUTPUT_stepNNNN.png).")
-@click.option("--weights", default=None, metavar="NAME|FILE", help="Weight set or local .pth [default: vgg19].")
-@click.option("--weights-format", type=click.Choice(["caffe", "torchvision"]), default=None,
-              help="Input convention of a local --weights file.")
-@click.option("--pooling", type=click.Choice(["max", "avg"]), default=None, help="Pooling [default: max].")
-@runtime_options
+@backbone_options
 @seed_option
 @force_option
 @quiet_option
@@ -112,7 +102,7 @@ def dream(image: Path, output: Path | None, preset: str | None, like: Path | Non
         layers = [name for name, _ in run.config.layers]
         octaves = octave_sizes(picture.height, picture.width, run.config.octaves, run.config.octave_scale,
                                net.min_input_size(layers))
-        bar = DreamProgressBar(quiet, len(octaves) * run.config.iterations, on_step=save_intermediate)
+        bar = ProgressBar(quiet, len(octaves) * run.config.iterations, "dream", describe_dream, save_intermediate)
         try:
             result = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=bar)
         finally:
@@ -173,7 +163,7 @@ def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Pa
         chosen = parse_channels(f"{layer}={channels}")[0][1]
         check_channels(net, ((layer, chosen),))
         total = atlas_steps(net, atlas_config(layer, **settings), len(chosen), size)
-        bar = DreamProgressBar(quiet, total, description=f"atlas {layer}")
+        bar = ProgressBar(quiet, total, f"atlas {layer}", _describe_atlas_step())
         chosen_seed = seed if seed is not None else 0
         try:
             sheet = atlas_sheet(layer, chosen, size=size, seed=chosen_seed, start=start_picture, net=net,
@@ -185,6 +175,18 @@ def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Pa
     write_image(picture_from_pil(sheet), output, metadata=metadata, overwrite=force)
     if not quiet:
         click.echo(f"wrote {output}", err=True)
+
+
+def _describe_atlas_step():
+    """Atlas steps come in batches of channels, each a full dream: count them one by one."""
+    steps = 0
+
+    def describe(progress: DreamProgress) -> tuple[int, str]:
+        nonlocal steps
+        steps += 1
+        return steps, describe_dream(progress)[1]
+
+    return describe
 
 
 @click.command()

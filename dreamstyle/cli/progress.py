@@ -3,36 +3,56 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from tqdm import tqdm
 
 from ..deepdream.engine import DreamProgress
+from ..styletransfer.engine import TransferProgress
 
 
-class DreamProgressBar:
-    """One tqdm bar over octaves x iterations, with the octave size and objective shown.
+def describe_dream(progress: DreamProgress) -> tuple[int, str]:
+    """(steps done in the whole run, status text) of a dream step."""
+    height, width = progress.size
+    tiled = f" tiled {progress.tile}" if progress.tile else ""
+    done = progress.octave * progress.iterations + progress.iteration
+    return done, (f"octave {progress.octave + 1}/{progress.octaves} {width}x{height}{tiled} "
+                  f"objective {float(progress.objective):.4g}")
 
-    Also calls ``on_step(progress, step_number)`` after every step (for --save-every).
+
+def describe_transfer(progress: TransferProgress) -> tuple[int, str]:
+    """(iterations done in the whole run, status text) of a transfer report."""
+    height, width = progress.size
+    done = progress.scale * progress.iterations + progress.iteration
+    return done, (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "
+                  f"style {float(progress.style):.3g} tv {float(progress.tv):.3g}")
+
+
+class ProgressBar:
+    """A tqdm bar (with ETA) fed by an engine's progress callback.
+
+    Args:
+        quiet: print nothing.
+        total: steps in the whole run.
+        description: the bar's label.
+        describe: maps an event to (steps done so far, status text).
+        on_step: also called with every event (for --save-every).
     """
 
-    def __init__(self, quiet: bool, total: int | None = None, description: str = "dream",
-                 on_step: Callable[[DreamProgress, int], None] | None = None):
-        self.bar = None if quiet else tqdm(total=total, desc=description, unit="step", dynamic_ncols=True)
+    def __init__(self, quiet: bool, total: int | None, description: str,
+                 describe: Callable[[Any], tuple[int, str]],
+                 on_step: Callable[[Any, int], None] | None = None):
+        self.bar = None if quiet else tqdm(total=total, desc=description, unit="step", dynamic_ncols=True, delay=0.2)
+        self.describe = describe
         self.on_step = on_step
-        self.steps = 0
 
-    def __call__(self, progress: DreamProgress) -> None:
-        self.steps += 1
+    def __call__(self, progress: Any) -> None:
+        done, status = self.describe(progress)
         if self.bar is not None:
-            height, width = progress.size
-            self.bar.set_postfix_str(
-                f"octave {progress.octave + 1}/{progress.octaves} {width}x{height}"
-                f"{' tiled ' + str(progress.tile) if progress.tile else ''} objective {float(progress.objective):.4g}",
-                refresh=False,
-            )
-            self.bar.update(1)
+            self.bar.set_postfix_str(status, refresh=False)
+            self.bar.update(done - self.bar.n)
         if self.on_step is not None:
-            self.on_step(progress, self.steps)
+            self.on_step(progress, done)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -37,7 +37,7 @@ BACKWARD_FACTOR = 1.3
 # beyond ~1 Mpx per tile the convolutions are no faster, only hungrier, and the
 # rest of a huge image's working set (image, detail, gradient) needs room too.
 MEMORY_FRACTION = 0.4
-MAX_TILE_BYTES = 3 * 2**29  # 1.5 GiB
+MAX_TILE_BYTES = 2**30
 MIN_TILE = 128
 
 

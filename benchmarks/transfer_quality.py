@@ -1,0 +1,77 @@
+"""Style and content error of a transfer, and its wall time: the default preset against 1000
+steps of single-scale L-BFGS, both at 512 px.
+
+    python benchmarks/transfer_quality.py [--content PATH] [--style PATH] [--size 512] [--steps 1000]
+
+Errors are measured the same way for every output, with the fp32 VGG19:
+- style error: mean over relu1_1 .. relu5_1 of ||G(output) - G(style)|| / ||G(style)||,
+  G the Gram matrix, the style image seen at the output's size;
+- content error: ||F(output) - F(content)|| / ||F(content)|| at relu4_2.
+Lower is better for both. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from dreamstyle import load_backbone, transfer
+from dreamstyle.imaging import as_picture, fit_longest_side, resize
+from dreamstyle.styletransfer.config import STYLE_LAYERS
+from dreamstyle.styletransfer.losses import gram_matrix
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def errors(judge, output, content, style) -> tuple[float, float]:
+    """(style error, content error) of ``output`` (all (1, 3, H, W) in [0, 1])."""
+    style_layers = STYLE_LAYERS.split(",")
+    style = resize(style, fit_longest_side(style.shape[-2], style.shape[-1], max(output.shape[-2:])))
+    with torch.no_grad():
+        out_feats = judge(output, style_layers + ["relu4_2"])
+        style_feats = judge(style, style_layers)
+        content_feats = judge(content, ["relu4_2"])
+    style_error = sum(
+        ((gram_matrix(out_feats[n]) - gram_matrix(style_feats[n])).norm() / gram_matrix(style_feats[n]).norm()).item()
+        for n in style_layers
+    ) / len(style_layers)
+    content_error = ((out_feats["relu4_2"] - content_feats["relu4_2"]).norm() / content_feats["relu4_2"].norm()).item()
+    return style_error, content_error
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--content", type=Path, default=ROOT / "tests" / "data" / "chelsea.png")
+    parser.add_argument("--style", type=Path, default=ROOT / "tests" / "data" / "mosaic.jpg")
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--precision", default="auto")
+    args = parser.parse_args()
+
+    judge = load_backbone(device="cpu", precision="fp32")
+    net = load_backbone(precision=args.precision)
+    content = as_picture(args.content, args.size).batch()
+    style = as_picture(args.style).batch()
+    runs = {
+        "default preset (3 scales x 100 L-BFGS)": {},
+        f"single scale, {args.steps} L-BFGS steps": {"scales": 1, "iterations": args.steps},
+    }
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+          f"precision {net.precision}; {args.content.name} in the style of {args.style.name} at {args.size} px")
+    print("| run | seconds | style error | content error |")
+    print("|---|---|---|---|")
+    for label, settings in runs.items():
+        start = time.perf_counter()
+        image = transfer(content, style, size=args.size, seed=0, net=net, **settings)
+        seconds = time.perf_counter() - start
+        style_error, content_error = errors(judge, as_picture(image).batch(), content, style)
+        print(f"| {label} | {seconds:.1f} | {style_error:.4f} | {content_error:.4f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Neural style transfer (Gatys et al.): the Python API.
+
+``transfer()`` takes a content image and one or more style images and
+returns a Pillow image. The engine itself (:func:`transfer_tensor`) works on
+tensors only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ..backbone import VGGFeatures, load_backbone
+from ..imaging import picture_to_pil
+from ..imaging.read import ImageLike, as_picture
+from .config import INITS, TransferConfig
+from .engine import TransferProgress, scale_sizes, transfer_tensor
+from .run import Run, backbone_settings, like_transfer, resolve_run
+
+__all__ = ["TransferConfig", "TransferProgress", "init_settings", "resolve_run", "scale_sizes", "transfer",
+           "transfer_tensor"]
+
+
+def init_settings(init: str | os.PathLike | ImageLike | None) -> tuple[str | None, ImageLike | None]:
+    """Split an ``init`` argument into the config's init kind and an init image (for a file or image)."""
+    if init is None or (isinstance(init, str) and init in INITS and init != "image"):
+        return init, None
+    return "image", init
+
+
+def transfer(
+    content: ImageLike,
+    styles: ImageLike | Sequence[ImageLike],
+    *,
+    preset: str | os.PathLike | None = None,
+    like: str | os.PathLike | Mapping[str, Any] | None = None,
+    size: int | None = None,
+    seed: int | None = None,
+    init: str | os.PathLike | ImageLike | None = None,
+    net: VGGFeatures | None = None,
+    weights: str | None = None,
+    pooling: str | None = None,
+    device: str = "auto",
+    precision: str = "auto",
+    callback=None,
+    **settings: Any,
+) -> Image.Image:
+    """Paint ``content`` in the style of ``styles`` and return a Pillow image.
+
+    Args:
+        content: a path, Pillow image, Picture or (3, H, W) tensor in [0, 1].
+        styles: one style image or a list of them.
+        preset: a built-in transfer preset (``dreamstyle presets``) or a TOML file; default "classic".
+        like: an earlier output (path or metadata dict) whose settings to reuse.
+        size: longest side of the output (default 512).
+        seed: random seed; None picks one (stored in ``result.info["dreamstyle"]``).
+        init: "content", "noise", "style", or an image (path, Pillow image...) to start from.
+        net: a backbone to reuse.
+        callback: called with a :class:`TransferProgress` as the optimisation goes.
+        **settings: any :class:`TransferConfig` field (``style_blend=[0.7, 0.3]``,
+            ``preserve_colors="luminance"``, ``style_weight=20``...).
+    """
+    style_list = list(styles) if isinstance(styles, (list, tuple)) else [styles]
+    kind, init_image = init_settings(init)
+    if kind is not None:
+        settings["init"] = kind
+    previous = like_transfer(like)
+    run = resolve_run(preset, previous, size, seed, **settings)
+    if net is None:
+        weights, pooling = backbone_settings(previous, weights, pooling)
+        net = load_backbone(weights, pooling=pooling, device=device, precision=precision)
+    picture = as_picture(content, run.size)
+    style_batches = [as_picture(style).batch() for style in style_list]
+    init_batch = None if init_image is None else as_picture(init_image).batch()
+    out = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed, init_image=init_batch,
+                          callback=callback)
+    result = picture_to_pil(picture.with_rgb(out))
+    names = [Path(s).name if isinstance(s, (str, os.PathLike)) else None for s in style_list]
+    result.info["dreamstyle"] = run.metadata(net, styles=names)
+    return result

@@ -1,0 +1,68 @@
+"""Colour handling (Gatys et al. 2016, "Preserving Color in Neural Artistic Style Transfer").
+
+All functions take RGB in [0, 1], shaped (N, 3, H, W).
+"""
+
+from __future__ import annotations
+
+import torch
+
+# ITU-R BT.601 luma and chroma, the YCbCr that JPEG uses.
+_RGB_TO_YCBCR = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+COVARIANCE_EPS = 1e-5
+
+
+def rgb_to_ycbcr(x: torch.Tensor) -> torch.Tensor:
+    """RGB -> YCbCr with Y in [0, 1] and Cb, Cr centred on 0.5."""
+    out = torch.einsum("ij,njhw->nihw", _RGB_TO_YCBCR.to(x), x)
+    return out + torch.tensor([0.0, 0.5, 0.5], device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+
+
+def ycbcr_to_rgb(x: torch.Tensor) -> torch.Tensor:
+    centred = x - torch.tensor([0.0, 0.5, 0.5], device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    return torch.einsum("ij,njhw->nihw", torch.linalg.inv(_RGB_TO_YCBCR).to(x), centred).clamp(0.0, 1.0)
+
+
+def luminance(x: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) grey image whose three channels are the luminance Y."""
+    return rgb_to_ycbcr(x)[:, :1].expand(-1, 3, -1, -1).contiguous()
+
+
+def match_luminance(style: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
+    """The style's luminance, shifted and scaled to the content's mean and std (grey, 3 channels)."""
+    y_style, y_content = luminance(style), luminance(content)
+    scale = y_content.std() / y_style.std().clamp(min=1e-6)
+    return ((y_style - y_style.mean()) * scale + y_content.mean()).clamp(0.0, 1.0)
+
+
+def with_chroma_of(luma_image: torch.Tensor, colour_source: torch.Tensor) -> torch.Tensor:
+    """Y of ``luma_image`` (grey RGB) with Cb and Cr of ``colour_source``."""
+    y = rgb_to_ycbcr(luma_image)[:, :1]
+    chroma = rgb_to_ycbcr(colour_source)[:, 1:]
+    return ycbcr_to_rgb(torch.cat([y, chroma], dim=1))
+
+
+def _matrix_power(covariance: torch.Tensor, power: float) -> torch.Tensor:
+    values, vectors = torch.linalg.eigh(covariance)
+    return vectors @ torch.diag(values.clamp(min=COVARIANCE_EPS) ** power) @ vectors.T
+
+
+def match_colors(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Recolour ``source`` so its pixel mean and covariance equal ``target``'s.
+
+    Symmetric matrix square roots (the "Cholesky-free" variant) keep the
+    transform free of rotations; the eigenvalue floor makes grey images,
+    whose covariance is singular, safe.
+    """
+    def stats(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        pixels = x.float().permute(1, 0, 2, 3).flatten(1)  # (3, P)
+        mean = pixels.mean(dim=1, keepdim=True)
+        centred = pixels - mean
+        return mean, centred @ centred.T / max(1, pixels.shape[1] - 1)
+
+    mean_s, cov_s = stats(source)
+    mean_t, cov_t = stats(target)
+    transform = _matrix_power(cov_t, 0.5) @ _matrix_power(cov_s, -0.5)
+    pixels = source.float().permute(1, 0, 2, 3).flatten(1)
+    matched = transform @ (pixels - mean_s) + mean_t
+    return matched.view(3, source.shape[0], *source.shape[-2:]).permute(1, 0, 2, 3).clamp(0.0, 1.0)

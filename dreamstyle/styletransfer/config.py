@@ -1,0 +1,103 @@
+"""TransferConfig: every setting of a style-transfer run, frozen and validated."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
+from ..errors import InvalidArgumentError
+
+COLOR_MODES = ("none", "luminance", "match")
+INITS = ("content", "noise", "style", "image")
+OPTIMIZERS = ("lbfgs", "adam")
+STYLE_LAYERS = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
+
+
+def parse_blend(value: str | Sequence[float] | None) -> tuple[float, ...]:
+    """``"0.7,0.3"`` or numbers -> (0.7, 0.3); empty means equal weights."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        try:
+            value = [float(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise InvalidArgumentError(f"style_blend: {value!r} is not a list of numbers like 0.7,0.3") from None
+    blend = tuple(float(v) for v in value)
+    if any(v < 0 for v in blend) or (blend and sum(blend) <= 0):
+        raise InvalidArgumentError(f"style_blend: weights must be non-negative and not all zero, got {blend}")
+    return blend
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """Settings of one style transfer (the seed and images are passed separately).
+
+    Attributes:
+        content_layers / style_layers: (layer, weight) pairs.
+        content_weight / style_weight / tv_weight: loss weights. Losses are
+            normalised (see :mod:`dreamstyle.styletransfer.losses`), so the same
+            weights give the same look at any resolution and style image size.
+        style_blend: one weight per style image (empty: equal).
+        style_scale: style images are resized to this times the output's longest side.
+        preserve_colors: ``"none"``, ``"luminance"`` (transfer on luminance,
+            keep the content's chroma) or ``"match"`` (match the styles'
+            colour mean and covariance to the content first).
+        init: ``"content"``, ``"noise"``, ``"style"`` or ``"image"`` (an image passed separately).
+        optimizer: ``"lbfgs"`` or ``"adam"``.
+        learning_rate: Adam's step in [0, 1] pixel units.
+        scales: number of sizes, coarse to fine, ending at the output size.
+        start_size: longest side of the first scale.
+        iterations: optimiser iterations per scale.
+    """
+
+    content_layers: LayerWeights = (("relu4_2", 1.0),)
+    style_layers: LayerWeights = STYLE_LAYERS
+    content_weight: float = 1.0
+    style_weight: float = 5.0
+    tv_weight: float = 10.0
+    style_blend: tuple[float, ...] = ()
+    style_scale: float = 1.0
+    preserve_colors: str = "none"
+    init: str = "content"
+    optimizer: str = "lbfgs"
+    learning_rate: float = 0.02
+    scales: int = 3
+    start_size: int = 128
+    iterations: int = 100
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "content_layers", parse_layer_weights(self.content_layers, "content_layers"))
+        set_(self, "style_layers", parse_layer_weights(self.style_layers, "style_layers"))
+        set_(self, "style_blend", parse_blend(self.style_blend))
+        checks = [
+            (self.content_weight >= 0, f"content_weight must not be negative, got {self.content_weight}"),
+            (self.style_weight >= 0, f"style_weight must not be negative, got {self.style_weight}"),
+            (self.tv_weight >= 0, f"tv_weight must not be negative, got {self.tv_weight}"),
+            (self.style_scale > 0, f"style_scale must be positive, got {self.style_scale}"),
+            (self.preserve_colors in COLOR_MODES, f"preserve_colors must be one of {', '.join(COLOR_MODES)}"),
+            (self.init in INITS, f"init must be one of {', '.join(INITS)} (or a file), got {self.init!r}"),
+            (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
+            (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
+            (self.scales >= 1, f"scales must be at least 1, got {self.scales}"),
+            (self.start_size >= 32, f"start_size must be at least 32 px, got {self.start_size}"),
+            (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise InvalidArgumentError(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for metadata and presets (round-trips through :meth:`from_dict`)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["content_layers"] = format_layer_weights(self.content_layers)
+        values["style_layers"] = format_layer_weights(self.style_layers)
+        values["style_blend"] = ",".join(f"{w:g}" for w in self.style_blend)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "TransferConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in names})

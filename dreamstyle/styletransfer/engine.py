@@ -1,0 +1,210 @@
+"""The style-transfer engine (Gatys et al.), coarse to fine, as a pure function of tensors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ..backbone import VGGFeatures
+from ..errors import InvalidArgumentError
+from ..imaging.resize import fit_longest_side, resize
+from ..runtime import make_generator
+from .colour import luminance, match_colors, match_luminance, with_chroma_of
+from .config import TransferConfig
+from .losses import blended_grams, content_loss, gram_matrix, style_loss, tv_loss
+
+# L-BFGS runs this many iterations per call; pixels are clamped into range
+# between calls (clamping inside would break its line search).
+LBFGS_CHUNK = 10
+LBFGS_HISTORY = 50
+# Adam's output is an exponential moving average of its iterates: the
+# averaged image has none of the pixel noise single Adam steps leave behind.
+ADAM_AVERAGE_DECAY = 0.9
+
+
+@dataclass(frozen=True)
+class TransferProgress:
+    """Reported after every optimiser iteration.
+
+    Attributes:
+        scale / scales: 0-based index of the current size, and how many.
+        iteration / iterations: iterations done at this scale, and planned.
+        size: (H, W) of this scale.
+        content / style / tv: the weighted losses (0-d tensors; reading one
+            synchronises with the device, so read them only to print).
+        image: (1, 3, H, W) the current image (the live tensor).
+    """
+
+    scale: int
+    scales: int
+    iteration: int
+    iterations: int
+    size: tuple[int, int]
+    content: torch.Tensor
+    style: torch.Tensor
+    tv: torch.Tensor
+    image: torch.Tensor
+
+
+ProgressCallback = Callable[[TransferProgress], None]
+
+
+def scale_sizes(height: int, width: int, scales: int, start_size: int) -> list[tuple[int, int]]:
+    """(H, W) of each scale: longest sides geometric from ``start_size`` to the output's, ending exactly at it."""
+    longest = max(height, width)
+    first = min(start_size, longest)
+    sides = [round(first * (longest / first) ** (i / (scales - 1))) for i in range(scales)] if scales > 1 else [longest]
+    sizes = [fit_longest_side(height, width, side) for side in sides[:-1]] + [(height, width)]
+    return list(dict.fromkeys(sizes))
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What one scale optimises toward: content features and blended style Grams."""
+
+    content: dict[str, torch.Tensor]
+    style: dict[str, torch.Tensor]
+
+
+def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[torch.Tensor],
+                    config: TransferConfig, blend: Sequence[float], size: tuple[int, int]) -> Targets:
+    """Targets at ``size``: features of the resized content, Grams of the styles resized by ``style_scale``."""
+    content_layers = [name for name, _ in config.content_layers]
+    style_layers = [name for name, _ in config.style_layers]
+    side = max(16, round(max(size) * config.style_scale))
+    with torch.no_grad():
+        content_feats = net(resize(content, size), content_layers)
+        per_style = []
+        for style in styles:
+            style_size = fit_longest_side(style.shape[-2], style.shape[-1], side)
+            feats = net(resize(style, style_size), style_layers)
+            per_style.append({name: gram_matrix(f) for name, f in feats.items()})
+    return Targets(content_feats, blended_grams(per_style, blend))
+
+
+def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig
+           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(content, style, tv) losses of ``x``, each already multiplied by its weight."""
+    layers = list(dict.fromkeys([n for n, _ in config.content_layers] + [n for n, _ in config.style_layers]))
+    feats = net(x, layers)
+    return (config.content_weight * content_loss(feats, targets.content, config.content_layers),
+            config.style_weight * style_loss(feats, targets.style, config.style_layers),
+            config.tv_weight * tv_loss(x))
+
+
+def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config: TransferConfig,
+                  generator: torch.Generator, init_image: torch.Tensor | None) -> torch.Tensor:
+    """The image the first scale starts from, at the content's size."""
+    size = tuple(content.shape[-2:])
+    if config.init == "content":
+        return content.clone()
+    if config.init == "style":
+        return resize(styles[0], size)
+    if config.init == "image":
+        if init_image is None:
+            raise InvalidArgumentError("init 'image' needs an init image")
+        return resize(init_image.to(content.device, torch.float32), size)
+    noise = torch.randn(content.shape, generator=generator).to(content.device)
+    return (0.5 + 0.2 * noise).clamp(0.0, 1.0)
+
+
+def _optimise(x: torch.Tensor, objective: Callable[[], tuple], config: TransferConfig,
+              report: Callable[[int, tuple], None]) -> torch.Tensor:
+    """Run ``config.iterations`` optimiser iterations on ``x`` (a leaf tensor), keeping it in [0, 1]."""
+    x.requires_grad_(True)
+    if config.optimizer == "adam":
+        optimiser = torch.optim.Adam([x], lr=config.learning_rate)
+        average = x.detach().clone()
+        for iteration in range(config.iterations):
+            optimiser.zero_grad(set_to_none=True)
+            parts = objective()
+            sum(parts).backward()
+            optimiser.step()
+            with torch.no_grad():
+                x.clamp_(0.0, 1.0)
+                average.lerp_(x, 1 - ADAM_AVERAGE_DECAY)
+            report(iteration + 1, parts)
+        return average
+
+    optimiser = torch.optim.LBFGS([x], lr=1.0, max_iter=LBFGS_CHUNK, history_size=LBFGS_HISTORY,
+                                  line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
+    latest: list[tuple] = []
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad(set_to_none=True)
+        parts = objective()
+        total = sum(parts)
+        total.backward()
+        latest[:] = [parts]
+        return total
+
+    done = 0
+    while done < config.iterations:
+        chunk = min(LBFGS_CHUNK, config.iterations - done)
+        optimiser.param_groups[0]["max_iter"] = chunk
+        optimiser.step(closure)
+        done += chunk
+        with torch.no_grad():
+            x.clamp_(0.0, 1.0)
+        report(done, latest[0])
+    return x.detach()
+
+
+def transfer_tensor(
+    net: VGGFeatures,
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    config: TransferConfig,
+    *,
+    seed: int,
+    init_image: torch.Tensor | None = None,
+    callback: ProgressCallback | None = None,
+) -> torch.Tensor:
+    """Paint ``content`` in the style of ``styles``.
+
+    Args:
+        net: the backbone.
+        content: (1, 3, H, W) RGB in [0, 1]; the output has its size.
+        styles: one or more (1, 3, h, w) RGB images in [0, 1], any sizes.
+        config: the settings; ``config.style_blend`` weighs the styles.
+        seed: makes noise initialisation reproducible.
+        init_image: the start image when ``config.init == "image"``.
+        callback: called with a :class:`TransferProgress` as the optimisation goes.
+
+    Returns:
+        (1, 3, H, W) in [0, 1] on the net's device.
+    """
+    if not styles:
+        raise InvalidArgumentError("give at least one style image")
+    blend = config.style_blend or (1.0,) * len(styles)
+    if len(blend) != len(styles):
+        raise InvalidArgumentError(f"style_blend has {len(blend)} weights for {len(styles)} style images")
+    for name, _ in config.content_layers + config.style_layers:
+        net.spec(name)
+    device = net.device
+    content = content.to(device, torch.float32)
+    styles = [style.to(device, torch.float32) for style in styles]
+    original = content
+    if config.preserve_colors == "match":
+        styles = [match_colors(style, content) for style in styles]
+    elif config.preserve_colors == "luminance":
+        styles = [match_luminance(style, content) for style in styles]
+        content = luminance(content)
+    generator = make_generator(seed)
+    sizes = scale_sizes(content.shape[-2], content.shape[-1], config.scales, config.start_size)
+    x = initial_image(content, styles, config, generator, init_image)
+    for scale, size in enumerate(sizes):
+        targets = compute_targets(net, content, styles, config, blend, size)
+        x = resize(x.detach(), size).clone()
+
+        def report(iteration: int, parts: tuple, scale=scale, size=size) -> None:
+            if callback is not None:
+                callback(TransferProgress(scale, len(sizes), iteration, config.iterations, size,
+                                          *(p.detach() for p in parts), x))
+
+        x = _optimise(x, lambda: losses(net, x, targets, config), config, report)
+    if config.preserve_colors == "luminance":
+        x = with_chroma_of(x, original)
+    return x.detach()

@@ -1,0 +1,57 @@
+"""Gatys et al.'s losses, normalised so the same weights work at every size.
+
+- Gram matrices are divided by the number of positions, so a style image's
+  statistics do not depend on its size.
+- Each content and style layer's loss is relative to its target's energy
+  (``||F - P||^2 / ||P||^2``), so layers and resolutions weigh alike and the
+  weights are plain ratios.
+- Total variation is scaled by the image size squared: neighbouring pixels of
+  a larger image differ less for the same picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+
+from ..backbone.selection import LayerWeights
+
+TV_REFERENCE_SIDE = 512
+EPS = 1e-8
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> (N, C, C) Gram matrices averaged over the H x W positions (float32)."""
+    flat = features.float().flatten(2)
+    return flat @ flat.transpose(1, 2) / flat.shape[-1]
+
+
+def blended_grams(per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float]) -> dict[str, torch.Tensor]:
+    """Weighted average of several style images' Gram matrices, per layer (weights normalised to sum 1)."""
+    total = float(sum(blend))
+    return {layer: sum(w / total * grams[layer] for w, grams in zip(blend, per_style)) for layer in per_style[0]}
+
+
+def _relative(difference: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return difference.pow(2).sum() / target.pow(2).sum().clamp(min=EPS)
+
+
+def content_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], layers: LayerWeights) -> torch.Tensor:
+    """Weighted mean over layers of the relative squared feature error."""
+    total_weight = sum(w for _, w in layers) or 1.0
+    return sum(w * _relative(feats[name] - targets[name], targets[name]) for name, w in layers) / total_weight
+
+
+def style_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], layers: LayerWeights) -> torch.Tensor:
+    """Weighted mean over layers of the relative squared Gram error."""
+    total_weight = sum(w for _, w in layers) or 1.0
+    return sum(w * _relative(gram_matrix(feats[name]) - targets[name], targets[name]) for name, w in layers) / total_weight
+
+
+def tv_loss(x: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference of neighbouring pixels of (N, 3, H, W), scaled to a 512 px image."""
+    scale = (max(x.shape[-2:]) / TV_REFERENCE_SIDE) ** 2
+    dy = (x[..., 1:, :] - x[..., :-1, :]).pow(2).mean()
+    dx = (x[..., :, 1:] - x[..., :, :-1]).pow(2).mean()
+    return (dx + dy) * scale

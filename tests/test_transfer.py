@@ -1,0 +1,252 @@
+"""The style-transfer engine: losses, colour modes, blending, schedule, seeds, normalisation, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from dreamstyle import transfer
+from dreamstyle.errors import InvalidArgumentError
+from dreamstyle.imaging import read_image, read_metadata
+from dreamstyle.styletransfer import TransferConfig, scale_sizes, transfer_tensor
+from dreamstyle.styletransfer.colour import match_colors, rgb_to_ycbcr
+from dreamstyle.runtime import make_generator
+from dreamstyle.styletransfer.engine import compute_targets, initial_image, losses
+from dreamstyle.styletransfer.losses import gram_matrix
+
+from .test_cli import assert_one_error_line, run
+
+ONE_SCALE = dict(scales=1, iterations=20)
+
+
+@pytest.fixture(scope="module")
+def content(data_dir) -> torch.Tensor:
+    return read_image(data_dir / "chelsea.png", size=64).batch()
+
+
+@pytest.fixture(scope="module")
+def mosaic(data_dir) -> torch.Tensor:
+    return read_image(data_dir / "mosaic.jpg", size=96).batch()
+
+
+@pytest.fixture(scope="module")
+def brick(data_dir) -> torch.Tensor:
+    return read_image(data_dir / "brick.png", size=96).batch()  # a grayscale texture
+
+
+def loss_trace(net, content, styles, config, **kw):
+    trace = []
+    out = transfer_tensor(net, content, styles, config, seed=0,
+                          callback=lambda p: trace.append((float(p.content), float(p.style))), **kw)
+    return out, trace
+
+
+def start_losses(net, content, styles, config, seed=0):
+    start = initial_image(content, styles, config, make_generator(seed), None)
+    targets = compute_targets(net, content, styles, config, (1.0,) * len(styles), tuple(content.shape[-2:]))
+    with torch.no_grad():
+        return [part.item() for part in losses(net, start, targets, config)[:2]]
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_content_and_style_losses_fall(vgg19, content, mosaic, optimizer):
+    config = TransferConfig(init="noise", optimizer=optimizer, learning_rate=0.05, scales=1, iterations=30)
+    start_content, start_style = start_losses(vgg19, content, [mosaic], config)
+    _, trace = loss_trace(vgg19, content, [mosaic], config)
+    assert trace[-1][0] < 0.7 * start_content and trace[-1][1] < 0.3 * start_style
+    from_photo = TransferConfig(optimizer=optimizer, scales=1, iterations=20)
+    _, trace = loss_trace(vgg19, content, [mosaic], from_photo)
+    assert trace[-1][1] < 0.5 * start_losses(vgg19, content, [mosaic], from_photo)[1]
+
+
+def test_luminance_mode_keeps_the_content_chroma(vgg19, content, mosaic):
+    kept = transfer_tensor(vgg19, content, [mosaic], TransferConfig(preserve_colors="luminance", **ONE_SCALE), seed=0)
+    free = transfer_tensor(vgg19, content, [mosaic], TransferConfig(preserve_colors="none", **ONE_SCALE), seed=0)
+    chroma = lambda x: rgb_to_ycbcr(x)[:, 1:]  # noqa: E731
+    kept_error = (chroma(kept) - chroma(content)).abs().mean()
+    free_error = (chroma(free) - chroma(content)).abs().mean()
+    assert kept_error < 0.01 and free_error > 3 * kept_error
+    assert (rgb_to_ycbcr(kept)[:, :1] - rgb_to_ycbcr(content)[:, :1]).abs().mean() > 0.02  # luminance did change
+
+
+def test_colour_match_matches_mean_and_covariance(mosaic, content, brick):
+    matched = match_colors(mosaic, content)
+
+    def stats(x):
+        pixels = x.permute(1, 0, 2, 3).flatten(1)
+        return pixels.mean(1), torch.cov(pixels)
+
+    (mean_m, cov_m), (mean_c, cov_c) = stats(matched), stats(content)
+    assert (mean_m - mean_c).abs().max() < 0.02 and (cov_m - cov_c).abs().max() < 0.01
+    grey = match_colors(brick, content)  # singular covariance must not crash
+    assert torch.isfinite(grey).all()
+
+
+def test_blend_weights_move_gram_statistics_monotonically(vgg19, content, mosaic, brick):
+    layer = "relu2_1"
+    with torch.no_grad():
+        target_a = gram_matrix(vgg19(mosaic, [layer])[layer])
+        target_b = gram_matrix(vgg19(brick, [layer])[layer])
+    positions = []
+    for weight in (1.0, 0.5, 0.0):
+        config = TransferConfig(style_blend=(weight, 1 - weight), style_layers=layer, scales=1, iterations=20,
+                                init="noise", content_weight=0.1)
+        out = transfer_tensor(vgg19, content, [mosaic, brick], config, seed=0)
+        with torch.no_grad():
+            gram = gram_matrix(vgg19(out, [layer])[layer])
+        positions.append(((gram - target_b).norm() / ((gram - target_a).norm() + (gram - target_b).norm())).item())
+    assert positions[0] > positions[1] > positions[2]
+
+
+def test_multiscale_schedule_ends_at_the_requested_size(vgg19, data_dir, mosaic):
+    assert scale_sizes(300, 451, 3, 128) == [(85, 128), (160, 240), (300, 451)]
+    assert scale_sizes(64, 96, 3, 128) == [(64, 96)]
+    photo = read_image(data_dir / "chelsea.png", size=97).batch()
+    sizes = []
+    out = transfer_tensor(vgg19, photo, [mosaic], TransferConfig(scales=3, start_size=40, iterations=2), seed=0,
+                          callback=lambda p: sizes.append(p.size))
+    assert list(dict.fromkeys(sizes)) == [(27, 40), (42, 62), (65, 97)]
+    assert out.shape[-2:] == photo.shape[-2:] == (65, 97)
+
+
+def test_same_seed_same_output(vgg19, content, mosaic):
+    config = TransferConfig(init="noise", scales=1, iterations=5)
+    first = transfer_tensor(vgg19, content, [mosaic], config, seed=4)
+    assert torch.equal(first, transfer_tensor(vgg19, content, [mosaic], config, seed=4))
+    assert not torch.equal(first, transfer_tensor(vgg19, content, [mosaic], config, seed=5))
+
+
+def test_loss_normalisation_does_not_depend_on_size(vgg19, data_dir):
+    def start_ratio(size: int) -> float:
+        photo = read_image(data_dir / "chelsea.png", size=size).batch()
+        style = read_image(data_dir / "mosaic.jpg", size=size * 3 // 2).batch()  # style size differs too
+        start = read_image(data_dir / "brick.png", size=size).batch()[..., : photo.shape[-2], :]  # a real texture
+        config = TransferConfig()
+        targets = compute_targets(vgg19, photo, [style], config, (1.0,), tuple(photo.shape[-2:]))
+        with torch.no_grad():
+            content_part, style_part, _ = losses(vgg19, start, targets, config)
+        return (style_part / content_part).item()
+
+    small, large = start_ratio(64), start_ratio(128)
+    assert 0.7 < small / large < 1.4, (small, large)
+
+
+def test_grayscale_content_and_style_work(vgg19, brick, content):
+    out = transfer_tensor(vgg19, brick[..., :64, :64], [brick], TransferConfig(scales=1, iterations=3), seed=0)
+    assert out.shape == (1, 3, 64, 64)
+    out = transfer_tensor(vgg19, content, [brick], TransferConfig(preserve_colors="match", scales=1, iterations=3),
+                          seed=0)
+    assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"style_weight": -1}, "style_weight must not be negative"),
+        ({"style_layers": "relu1_1:-2"}, "must not be negative"),
+        ({"style_blend": "a,b"}, "not a list of numbers"),
+        ({"preserve_colors": "sepia"}, "preserve_colors must be one of"),
+        ({"scales": 0}, "scales must be at least 1"),
+        ({"learning_rate": 3}, "learning_rate must be in"),
+    ],
+)
+def test_config_errors(settings, message):
+    with pytest.raises(InvalidArgumentError, match=message):
+        TransferConfig(**settings)
+
+
+def test_api_returns_pil_with_settings(vgg19, data_dir):
+    image = transfer(data_dir / "chelsea.png", [data_dir / "mosaic.jpg", data_dir / "brick.png"], size=48, seed=3,
+                     net=vgg19, style_blend=[0.7, 0.3], iterations=3, scales=1)
+    assert image.size == (48, 32)
+    info = image.info["dreamstyle"]
+    assert info["config"]["style_blend"] == "0.7,0.3" and info["seed"] == 3 and info["styles"] == ["mosaic.jpg", "brick.png"]
+    again = transfer(data_dir / "chelsea.png", [data_dir / "mosaic.jpg", data_dir / "brick.png"], like=info, net=vgg19)
+    assert np.array_equal(np.asarray(again), np.asarray(image))
+
+
+@pytest.fixture()
+def files(tmp_path, data_dir) -> tuple[Path, Path]:
+    photo, style = tmp_path / "cat.png", tmp_path / "mosaic.jpg"
+    photo.write_bytes((data_dir / "chelsea.png").read_bytes())
+    style.write_bytes((data_dir / "mosaic.jpg").read_bytes())
+    return photo, style
+
+
+QUICK = ["--size", "48", "--scales", "1", "--iterations", "3", "--precision", "fp32", "-q"]
+
+
+def test_cli_end_to_end_and_like(files, tmp_path):
+    photo, style = files
+    result = run("transfer", str(photo), str(style), *QUICK, "--seed", "2")
+    assert result.exit_code == 0, result.output
+    output = tmp_path / "cat_mosaic.png"
+    assert Image.open(output).size == (48, 32)
+    metadata = read_metadata(output)
+    assert metadata["command"] == "transfer" and metadata["seed"] == 2 and metadata["preset"] == "classic"
+    again = tmp_path / "again.png"
+    assert run("transfer", str(photo), str(style), "--like", str(output), "--precision", "fp32", "-q",
+               "-o", str(again)).exit_code == 0
+    assert again.read_bytes() == output.read_bytes()
+    assert_one_error_line(run("transfer", str(photo), str(style), *QUICK), "exists already", "--force")
+
+
+def test_cli_presets_and_overrides(files, tmp_path):
+    photo, style = files
+    listing = run("presets").output
+    for name in ("classic", "faithful", "painterly", "bold", "fine"):
+        assert f"  {name} " in listing
+    output = tmp_path / "p.png"
+    assert run("transfer", str(photo), str(style), *QUICK, "--preset", "bold", "--style-weight", "3",
+               "-o", str(output)).exit_code == 0
+    config = read_metadata(output)["config"]
+    assert config["style_scale"] == 1.6 and config["style_weight"] == 3.0
+
+
+def test_cli_save_every_and_init_file(files, tmp_path):
+    photo, style = files
+    output = tmp_path / "o.png"
+    assert run("transfer", str(photo), str(style), *QUICK, "--optimizer", "adam", "--save-every", "2",
+               "--init", str(style), "-o", str(output)).exit_code == 0
+    assert sorted(p.name for p in tmp_path.glob("o_step*.png")) == ["o_step0002.png"]
+    assert read_metadata(output)["init_image"] == "mosaic.jpg"
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["--style-layers", "relu9_1"], ["unknown layer 'relu9_1'"]),
+        (["--content-layers", "conv4_7"], ["unknown layer 'conv4_7'"]),
+        (["--style-blend", "0.5,0.3,0.2"], ["--style-blend has 3 weights for 1 style images"]),
+        (["--style-weight", "-2"], ["style_weight must not be negative"]),
+        (["--tv-weight", "-1"], ["tv_weight must not be negative"]),
+        (["--init", "{tmp}/missing.png"], ["missing.png: no such file"]),
+        (["--preset", "nope"], ["unknown transfer preset 'nope'"]),
+        (["--like", "{photo}"], ["holds no dreamstyle transfer settings"]),
+        (["-o", "{style}"], ["is an input file"]),
+    ],
+)
+def test_cli_bad_input(files, tmp_path, args, fragments):
+    photo, style = files
+    values = {"tmp": str(tmp_path), "photo": str(photo), "style": str(style)}
+    result = run("transfer", str(photo), str(style), "--size", "48", *(a.format(**values) for a in args))
+    assert_one_error_line(result, *fragments)
+
+
+def test_cli_unreadable_style(files, tmp_path):
+    photo, _ = files
+    bad = tmp_path / "style.jpg"
+    bad.write_text("no")
+    assert_one_error_line(run("transfer", str(photo), str(bad), "--size", "48"), "style.jpg: not an image file")
+
+
+def test_classic_preset_is_the_default_config():
+    from dreamstyle.styletransfer.run import resolve_run
+
+    run_ = resolve_run(seed=0)
+    assert run_.config == TransferConfig() and run_.size == 512
+    assert resolve_run(preset="bold", seed=0).config.style_scale == 1.6

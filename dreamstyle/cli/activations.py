@@ -9,7 +9,7 @@ import click
 from ..activations import activation_sheet
 from ..backbone import load_backbone
 from ..runs import backbone_settings
-from ..imaging import Picture, check_output_path, picture_from_pil, write_image
+from ..imaging import check_output_path, picture_from_pil, write_image
 from .options import backbone_options, force_option, quiet_option
 
 

@@ -162,7 +162,7 @@ def dream_tensor(
     for octave, size in enumerate(sizes):
         base = resize(image, size)
         x = base.clone() if detail is None else base.add(resize(detail, size, clamp=False)).clamp_(0.0, 1.0)
-        del detail
+        detail = None  # free it: on a huge image each full-size copy is hundreds of MB
         octave_objective = objective or _objective_for_octave(net, config, guide, size)
         tile = choose_tile(net, layers, size, config.tile)
         for iteration in range(config.iterations):
@@ -172,5 +172,4 @@ def dream_tensor(
                                        value.mean(), x, tile))
         if octave + 1 < len(sizes):
             detail = x.sub(base)
-        del base
     return x

@@ -19,7 +19,7 @@ from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from .config import INITS, TransferConfig
 from .engine import TransferProgress, scale_sizes, transfer_tensor
-from .run import Run, backbone_settings, like_transfer, resolve_run
+from .run import backbone_settings, like_transfer, resolve_run
 
 __all__ = ["TransferConfig", "TransferProgress", "init_settings", "resolve_run", "scale_sizes", "transfer",
            "transfer_tensor"]

@@ -14,13 +14,12 @@ from ..deepdream.config import SMOOTHINGS, parse_channels
 from ..deepdream.objectives import check_channels
 from ..deepdream.engine import check_config
 from ..deepdream.run import backbone_settings, like_dream, resolve_run
-from ..deepdream.zoom import zoom_frames
+from ..deepdream.zoom import zoom_frames as dream_zoom_frames
 from ..imaging import check_output_path, picture_from_pil, read_image, write_image
-from ..imaging.resize import resize
 from ..presets import KINDS, builtin_presets
 from ..video import check_sink_path, is_frame_folder, open_sink
 from .options import backbone_options, force_option, quiet_option, run_options, runtime_options, seed_option
-from .progress import ProgressBar, describe_dream
+from .progress import IntermediateSaver, ProgressBar, describe_dream
 
 DREAM_EXAMPLES = """\b
 Examples:
@@ -93,12 +92,7 @@ def dream(image: Path, output: Path | None, preset: str | None, like: Path | Non
     if zoom_config is not None:
         _zoom(net, picture, run, zoom_config, guide_batch, output, fps, metadata, quiet)
     else:
-        def save_intermediate(progress: DreamProgress, step: int) -> None:
-            if save_every and step % save_every == 0:
-                snapshot = resize(progress.image, (picture.height, picture.width))
-                write_image(picture.with_rgb(snapshot), output.with_name(f"{output.stem}_step{step:04d}{output.suffix}"),
-                            metadata=metadata, inputs=inputs, overwrite=True)
-
+        save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
         layers = [name for name, _ in run.config.layers]
         octaves = octave_sizes(picture.height, picture.width, run.config.octaves, run.config.octave_scale,
                                net.min_input_size(layers))
@@ -116,7 +110,7 @@ def _zoom(net, picture, run, zoom_config: ZoomConfig, guide_batch, output: Path,
           quiet: bool) -> None:
     frames_bar = None if quiet else click.progressbar(length=zoom_config.frames, label="frames", file=None)
     with open_sink(output, fps, metadata={**metadata, "zoom": zoom_config.zoom, "rotate": zoom_config.rotate}) as sink:
-        frames = zoom_frames(net, picture.batch(), run.config, zoom_config, seed=run.seed, guide=guide_batch)
+        frames = dream_zoom_frames(net, picture.batch(), run.config, zoom_config, seed=run.seed, guide=guide_batch)
         for frame in frames:
             sink.write(frame)
             if frames_bar is not None:

@@ -8,6 +8,8 @@ from typing import Any
 from tqdm import tqdm
 
 from ..deepdream.engine import DreamProgress
+from ..imaging import write_image
+from ..imaging.resize import resize
 from ..styletransfer.engine import TransferProgress
 
 
@@ -57,3 +59,25 @@ class ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+class IntermediateSaver:
+    """For --save-every N: writes the engine's current image as OUTPUT_stepNNNN.ext each time N more steps are done.
+
+    Engines may report several steps at once (L-BFGS in chunks), so it saves
+    whenever the step count crosses into a new multiple of N.
+    """
+
+    def __init__(self, every: int | None, picture, output, metadata: dict, inputs: list):
+        self.every, self.picture, self.output = every, picture, output
+        self.metadata, self.inputs = metadata, inputs
+        self.saved = 0
+
+    def __call__(self, progress: Any, step: int) -> None:
+        if not self.every or step // self.every <= self.saved:
+            return
+        self.saved = step // self.every
+        snapshot = resize(progress.image.detach(), (self.picture.height, self.picture.width))
+        name = f"{self.output.stem}_step{step:04d}{self.output.suffix}"
+        write_image(self.picture.with_rgb(snapshot), self.output.with_name(name), metadata=self.metadata,
+                    inputs=self.inputs, overwrite=True)

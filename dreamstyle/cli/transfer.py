@@ -8,13 +8,12 @@ import click
 
 from ..backbone import load_backbone
 from ..imaging import check_output_path, read_image, write_image
-from ..imaging.resize import resize
 from ..runs import backbone_settings
 from ..styletransfer import init_settings, scale_sizes, transfer_tensor
 from ..styletransfer.config import COLOR_MODES, OPTIMIZERS
 from ..styletransfer.run import like_transfer, resolve_run
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
-from .progress import ProgressBar, describe_transfer
+from .progress import IntermediateSaver, ProgressBar, describe_transfer
 
 TRANSFER_EXAMPLES = """\b
 Examples:
@@ -87,12 +86,7 @@ def transfer(content: Path, styles: tuple[Path, ...], output: Path | None, prese
         click.echo(f"transfer: {content} -> {output}  preset {run.preset}  seed {run.seed}  "
                    f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
 
-    def save_intermediate(progress, step: int) -> None:
-        if save_every and step // save_every > (step - 1) // save_every:
-            snapshot = resize(progress.image.detach(), (picture.height, picture.width))
-            write_image(picture.with_rgb(snapshot), output.with_name(f"{output.stem}_step{step:04d}{output.suffix}"),
-                        metadata=metadata, inputs=inputs, overwrite=True)
-
+    save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
     scales = scale_sizes(picture.height, picture.width, run.config.scales, run.config.start_size)
     bar = ProgressBar(quiet, len(scales) * run.config.iterations, "transfer", describe_transfer, save_intermediate)
     try:

@@ -39,7 +39,7 @@ def run_dream(image: Path, output: Path, *extra: str) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", type=Path, default=ROOT / "tests" / "data" / "chelsea.png")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1024])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1024], help="sides of the timed runs (none to skip)")
     parser.add_argument("--big", type=int, default=4096, help="side of the square tiled-memory run")
     parser.add_argument("--skip-big", action="store_true")
     args = parser.parse_args()

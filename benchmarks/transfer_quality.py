@@ -2,6 +2,10 @@
 steps of single-scale L-BFGS, both at 512 px.
 
     python benchmarks/transfer_quality.py [--content PATH] [--style PATH] [--size 512] [--steps 1000]
+                                          [--baseline-inits content noise] [--skip-default]
+
+The baselines use the default preset's weights and start from the content
+image (dreamstyle's default) and from noise (neural-style's default).
 
 Errors are measured the same way for every output, with the fp32 VGG19:
 - style error: mean over relu1_1 .. relu5_1 of ||G(output) - G(style)|| / ||G(style)||,
@@ -51,16 +55,18 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--precision", default="auto")
+    parser.add_argument("--baseline-inits", nargs="*", default=["content", "noise"])
+    parser.add_argument("--skip-default", action="store_true")
     args = parser.parse_args()
 
     judge = load_backbone(device="cpu", precision="fp32")
     net = load_backbone(precision=args.precision)
     content = as_picture(args.content, args.size).batch()
     style = as_picture(args.style).batch()
-    runs = {
-        "default preset (3 scales x 100 L-BFGS)": {},
-        f"single scale, {args.steps} L-BFGS steps": {"scales": 1, "iterations": args.steps},
-    }
+    runs = {} if args.skip_default else {"default preset (3 scales x 100 L-BFGS)": {}}
+    for init in args.baseline_inits:
+        runs[f"single scale, {args.steps} L-BFGS steps, init {init}"] = {"scales": 1, "iterations": args.steps,
+                                                                          "init": init}
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
           f"precision {net.precision}; {args.content.name} in the style of {args.style.name} at {args.size} px")
     print("| run | seconds | style error | content error |")

@@ -34,10 +34,15 @@ MAX_MARGIN = 128
 # to relu2_2; 1.3 covers the shallow case and overestimates the deep ones.
 BACKWARD_FACTOR = 1.3
 # Share of the currently available memory one tile may use, and a ceiling:
-# beyond ~1 Mpx per tile the convolutions are no faster, only hungrier, and the
-# rest of a huge image's working set (image, detail, gradient) needs room too.
+# bigger tiles are barely faster (the convolutions are already large).
 MEMORY_FRACTION = 0.4
 MAX_TILE_BYTES = 2**30
+# A huge image's own working set (image, base, detail, gradient, rolled copy,
+# smoothing pyramid: about ten float32 copies, measured) comes on top of the
+# tile's activations; both together are kept under this. Measured: a 4096 x 4096
+# dream peaked at 3.81 GiB RSS with 1 GiB tiles and no such limit.
+WORKING_COPIES = 10
+MAX_TOTAL_BYTES = 5 * 2**29  # 2.5 GiB
 MIN_TILE = 128
 
 
@@ -91,11 +96,12 @@ def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], 
     if requested:
         return max(stride, requested // stride * stride) if max(height, width) > requested else 0
     element_size = 2 if net.precision in ("bf16", "fp16") else 4
-    budget = min(available_memory(net.device) * MEMORY_FRACTION, MAX_TILE_BYTES)
+    working_set = WORKING_COPIES * 3 * 4 * height * width
+    budget = min(available_memory(net.device) * MEMORY_FRACTION, MAX_TILE_BYTES, MAX_TOTAL_BYTES - working_set)
     budget_pixels = budget / activation_bytes_per_pixel(net, layers, element_size)
     if height * width <= budget_pixels:
         return 0
-    side = int(math.sqrt(budget_pixels)) - 2 * tile_margin(net, layers)
+    side = int(math.sqrt(max(budget_pixels, 0))) - 2 * tile_margin(net, layers)
     return max(MIN_TILE, side // stride * stride)
 
 

@@ -1,6 +1,6 @@
 """Build the style-transfer gallery shown in the README: each preset and both colour modes.
 
-    python examples/transfer_gallery.py [IMAGES_FOLDER] [--size 320]
+    python examples/transfer_gallery.py [IMAGES_FOLDER] [--size 256]
 
 IMAGES_FOLDER defaults to the shared sample images beside the repository
 (../shared/images), falling back to tests/data. Writes the contact sheet
@@ -27,7 +27,7 @@ STYLES = ("mosaic.jpg", "candy.jpg")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", type=Path, nargs="?", default=HERE.parent.parent / "shared" / "images")
-    parser.add_argument("--size", type=int, default=320)
+    parser.add_argument("--size", type=int, default=256)
     args = parser.parse_args()
     folder = args.images if (args.images / CONTENT).is_file() else HERE.parent / "tests" / "data"
     styles = [folder / name for name in STYLES if (folder / name).is_file()]

@@ -4,8 +4,8 @@
 
 IMAGES_FOLDER defaults to the shared sample images beside the repository
 (../shared/images), falling back to tests/data. Writes the contact sheet
-examples/gallery/transfer_presets.jpg: one row per style image, one column per
-preset or colour mode. The backbone is loaded once.
+examples/gallery/transfer_presets.jpg: one row per style image (mosaic by default), one column per
+preset or colour mode. The backbone is loaded once. Add style names to STYLES for more rows.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dream_gallery import sheet
 
 HERE = Path(__file__).resolve().parent
 CONTENT = "chelsea.png"
-STYLES = ("mosaic.jpg", "candy.jpg")
+STYLES = ("mosaic.jpg",)
 
 
 def main() -> None:

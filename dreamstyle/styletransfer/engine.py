@@ -144,9 +144,15 @@ def _optimise(x: torch.Tensor, objective: Callable[[], tuple], config: TransferC
     while done < config.iterations:
         chunk = min(LBFGS_CHUNK, config.iterations - done)
         optimiser.param_groups[0]["max_iter"] = chunk
+        last_good = x.detach().clone()
         optimiser.step(closure)
         done += chunk
         with torch.no_grad():
+            if not torch.isfinite(x).all():
+                # The line search can overshoot into inf/NaN (seen with bf16 and
+                # a small style scale): keep the last good image and stop this scale.
+                x.copy_(last_good)
+                break
             x.clamp_(0.0, 1.0)
         report(done, latest[0])
     return x.detach()

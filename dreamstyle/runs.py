@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
-from .backbone import DEFAULT_WEIGHTS, VGGFeatures
+from .backbone import DEFAULT_WEIGHTS, VGGFeatures, load_backbone
 from .errors import InvalidArgumentError
 from .imaging import read_metadata
 from .presets import merge_settings
@@ -91,3 +91,10 @@ def backbone_settings(like: Mapping[str, Any] | None, weights: str | None, pooli
     """Weights and pooling: explicit values, else a previous run's, else the defaults."""
     previous = like or {}
     return (weights or previous.get("weights") or DEFAULT_WEIGHTS, pooling or previous.get("pooling") or "max")
+
+
+def load_run_backbone(like: Mapping[str, Any] | None, weights: str | None, pooling: str | None, device: str,
+                      precision: str, weights_format: str | None = None) -> VGGFeatures:
+    """The backbone for a run: :func:`backbone_settings` resolved, then loaded."""
+    weights, pooling = backbone_settings(like, weights, pooling)
+    return load_backbone(weights, pooling=pooling, device=device, precision=precision, weights_format=weights_format)

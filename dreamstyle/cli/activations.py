@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from ..activations import activation_sheet
-from ..backbone import load_backbone
-from ..runs import backbone_settings
+from ..runs import load_run_backbone
 from ..imaging import check_output_path, picture_from_pil, write_image
 from .options import backbone_options, force_option, quiet_option
 
@@ -35,8 +34,7 @@ def activations(image: Path, output: Path | None, layer: str, count: int, size: 
     """
     output = output or image.with_name(f"{image.stem}_{layer}.png")
     check_output_path(output, inputs=[image], overwrite=force)
-    weights, pooling = backbone_settings(None, weights, pooling)
-    net = load_backbone(weights, pooling=pooling, device=device, precision=precision, weights_format=weights_format)
+    net = load_run_backbone(None, weights, pooling, device, precision, weights_format)
     sheet = activation_sheet(image, net, layer=layer, count=count, size=size)
     metadata = {"command": "activations", "layer": layer, "count": count, "size": size,
                 "weights": net.weights, "pooling": pooling}

@@ -13,7 +13,8 @@ from ..deepdream.atlas import atlas_config, atlas_steps
 from ..deepdream.config import SMOOTHINGS, parse_channels
 from ..deepdream.objectives import check_channels
 from ..deepdream.engine import check_config
-from ..deepdream.run import backbone_settings, like_dream, resolve_run
+from ..deepdream.run import like_dream, resolve_run
+from ..runs import load_run_backbone
 from ..deepdream.zoom import zoom_frames as dream_zoom_frames
 from ..imaging import check_output_path, picture_from_pil, read_image, write_image
 from ..presets import KINDS, builtin_presets
@@ -81,8 +82,7 @@ def dream(image: Path, output: Path | None, preset: str | None, like: Path | Non
         check_sink_path(output, inputs, overwrite=force)
     picture = read_image(image, run.size)
     guide_batch = read_image(guide).batch() if guide else None
-    weights, pooling = backbone_settings(previous, weights, pooling)
-    net = load_backbone(weights, pooling=pooling, device=device, precision=precision, weights_format=weights_format)
+    net = load_run_backbone(previous, weights, pooling, device, precision, weights_format)
     check_config(net, run.config)
     metadata = run.metadata(net, input=image.name, guide=guide.name if guide else None)
     if not quiet:

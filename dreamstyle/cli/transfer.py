@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..backbone import load_backbone
 from ..imaging import check_output_path, read_image, write_image
-from ..runs import backbone_settings
+from ..runs import load_run_backbone
 from ..styletransfer import init_settings, scale_sizes, transfer_tensor
 from ..styletransfer.config import COLOR_MODES, OPTIMIZERS
 from ..styletransfer.run import like_transfer, resolve_run
@@ -76,8 +75,7 @@ def transfer(content: Path, styles: tuple[Path, ...], output: Path | None, prese
     picture = read_image(content, run.size)
     style_batches = [read_image(style).batch() for style in styles]
     init_batch = read_image(init_file).batch() if init_file else None
-    weights, pooling = backbone_settings(previous, weights, pooling)
-    net = load_backbone(weights, pooling=pooling, device=device, precision=precision, weights_format=weights_format)
+    net = load_run_backbone(previous, weights, pooling, device, precision, weights_format)
     for name, _ in run.config.content_layers + run.config.style_layers:
         net.spec(name)
     metadata = run.metadata(net, input=content.name, styles=[style.name for style in styles],

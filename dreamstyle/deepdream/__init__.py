@@ -23,7 +23,8 @@ from ..runtime import choose_seed
 from .atlas import atlas_config, atlas_steps, channel_atlas, first_layer_filters
 from .config import DreamConfig, parse_channels
 from .engine import DreamProgress, ProgressCallback, dream_tensor, octave_sizes
-from .run import Run, backbone_settings, like_dream, resolve_run
+from ..runs import load_run_backbone
+from .run import Run, like_dream, resolve_run
 from .zoom import ZoomConfig, zoom_frames, zoom_rotate
 
 __all__ = [
@@ -34,10 +35,7 @@ __all__ = [
 
 def _backbone(net: VGGFeatures | None, like: Mapping[str, Any] | None, weights: str | None, pooling: str | None,
               device: str, precision: str) -> VGGFeatures:
-    if net is not None:
-        return net
-    weights, pooling = backbone_settings(like, weights, pooling)
-    return load_backbone(weights, pooling=pooling, device=device, precision=precision)
+    return net or load_run_backbone(like, weights, pooling, device, precision)
 
 
 def _prepare(image: ImageLike, guide: ImageLike | None, like, net: VGGFeatures | None, backbone: Mapping[str, Any],

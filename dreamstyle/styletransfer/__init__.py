@@ -14,12 +14,13 @@ from typing import Any
 
 from PIL import Image
 
-from ..backbone import VGGFeatures, load_backbone
+from ..backbone import VGGFeatures
 from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from .config import INITS, TransferConfig
 from .engine import TransferProgress, scale_sizes, transfer_tensor
-from .run import backbone_settings, like_transfer, resolve_run
+from ..runs import load_run_backbone
+from .run import like_transfer, resolve_run
 
 __all__ = ["TransferConfig", "TransferProgress", "init_settings", "resolve_run", "scale_sizes", "transfer",
            "transfer_tensor"]
@@ -70,9 +71,7 @@ def transfer(
         settings["init"] = kind
     previous = like_transfer(like)
     run = resolve_run(preset, previous, size, seed, **settings)
-    if net is None:
-        weights, pooling = backbone_settings(previous, weights, pooling)
-        net = load_backbone(weights, pooling=pooling, device=device, precision=precision)
+    net = net or load_run_backbone(previous, weights, pooling, device, precision)
     picture = as_picture(content, run.size)
     style_batches = [as_picture(style).batch() for style in style_list]
     init_batch = None if init_image is None else as_picture(init_image).batch()

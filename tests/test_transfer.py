@@ -128,7 +128,7 @@ def test_loss_normalisation_does_not_depend_on_size(vgg19, data_dir):
         config = TransferConfig()
         targets = compute_targets(vgg19, photo, [style], config, (1.0,), tuple(photo.shape[-2:]))
         with torch.no_grad():
-            content_part, style_part, _ = losses(vgg19, start, targets, config)
+            content_part, style_part, *_ = losses(vgg19, start, targets, config)
         return (style_part / content_part).item()
 
     small, large = start_ratio(64), start_ratio(128)

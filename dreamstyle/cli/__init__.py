@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from .activations import activations
+from .assemble import assemble
 from .app import cli
 from .dream import atlas, dream, presets
 from .info import layers, weights
 from .transfer import transfer
 
-for command in (dream, transfer, atlas, presets, activations, layers, weights):
+for command in (dream, transfer, assemble, atlas, presets, activations, layers, weights):
     cli.add_command(command)
 
 

@@ -18,9 +18,13 @@ from ..runs import load_run_backbone
 from ..deepdream.zoom import zoom_frames as dream_zoom_frames
 from ..imaging import check_output_path, picture_from_pil, read_image, write_image
 from ..presets import KINDS, builtin_presets
-from ..video import check_sink_path, is_frame_folder, open_sink
+from ..video import GIF, VIDEO_FORMATS, check_sink_path, is_frame_folder, open_sink, open_source, parse_fps
+from ..video.job import Shard
+from ..video.temporal import DREAM_TEMPORAL, dream_renderer
+from .frames import (DEFAULT_FPS, ManyRun, TemporalChoice, check_many, plan_output, resume_seed, run_many,
+                     sequence_options)
 from .options import backbone_options, force_option, quiet_option, run_options, runtime_options, seed_option
-from .progress import IntermediateSaver, ProgressBar, describe_dream
+from .progress import IntermediateSaver, ProgressBar, describe_dream, dream_steps
 
 DREAM_EXAMPLES = """\b
 Examples:
@@ -30,6 +34,9 @@ Examples:
   dreamstyle dream photo.jpg --guide flowers.jpg
   dreamstyle dream photo.jpg --zoom-frames 120 --zoom 1.04 --rotate 1.5 -o zoom.mp4
   dreamstyle dream photo.jpg --like earlier_dream.png -o again.png
+  dreamstyle dream clip.mp4 -o dreamed.mp4 --preset soft     # a video, frame by frame
+  dreamstyle dream 'shots/*.jpg' -o out/                     # many images
+  dreamstyle dream clip.mp4 -o parts/ --shard 2/8            # one of 8 machines
 """
 
 
@@ -38,10 +45,10 @@ def _default_output(image: Path) -> Path:
 
 
 @click.command(epilog=DREAM_EXAMPLES)
-@click.argument("image", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Output image (.png .jpg .webp .tif), or with --zoom-frames a video (.mp4 .mov .mkv .webm), "
-                   ".gif or folder [default: IMAGE_dream.png].")
+              help="Output image (.png .jpg .webp .tif); for a clip or --zoom-frames a video (.mp4 .mov .mkv .webm), "
+                   ".gif or folder; for several images a folder [default: beside the input, INPUT_dream.EXT].")
 @run_options("dream")
 @click.option("--layers", default=None, metavar="LAYER[:W],...", help="Layers to amplify, with weights.")
 @click.option("--channels", default=None, metavar="LAYER=C,C-C;...",
@@ -59,23 +66,43 @@ def _default_output(image: Path) -> Path:
 @click.option("--zoom-frames", type=int, default=None, help="Make a zoom animation of this many frames.")
 @click.option("--zoom", type=float, default=1.04, show_default=True, help="Zoom factor per frame.")
 @click.option("--rotate", type=float, default=0.0, show_default=True, help="Degrees of rotation per frame.")
-@click.option("--fps", type=float, default=24.0, show_default=True, help="Frame rate of the animation.")
+@click.option("--fps", default=None, metavar="RATE",
+              help="Frame rate of a video or GIF, e.g. 24 or 30000/1001 [default: the clip's own; 24 for zooms "
+                   "and image folders].")
+@sequence_options(transfer=False)
 @backbone_options
 @seed_option
 @force_option
 @quiet_option
-def dream(image: Path, output: Path | None, preset: str | None, like: Path | None, size: int | None,
-          guide: Path | None, zoom_frames: int | None, zoom: float, rotate: float, fps: float,
-          save_every: int | None, weights: str | None, weights_format: str | None, pooling: str | None,
-          device: str, precision: str, seed: int | None, force: bool, quiet: bool, **settings) -> None:
-    """DeepDream IMAGE: amplify what VGG19's layers see in it."""
+def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like: Path | None, size: int | None,
+          guide: Path | None, zoom_frames: int | None, zoom: float, rotate: float, fps: str | None,
+          save_every: int | None, temporal: str | None, blend: float | None, frame_iterations: int | None,
+          shard: str | None, report: bool, keep_frames: bool, weights: str | None, weights_format: str | None,
+          pooling: str | None, device: str, precision: str, seed: int | None, force: bool, quiet: bool,
+          **settings) -> None:
+    """DeepDream INPUT: amplify what VGG19's layers see in it.
+
+    INPUT is an image, several images or a glob ('shots/*.jpg'), a folder of
+    frames, an animated GIF, or a video (mp4 mov mkv webm avi).
+    """
+    frame_rate = None if fps is None else parse_fps(fps)
+    source = open_source(inputs, frame_rate)
+    if source is not None:
+        if zoom_frames is not None:
+            raise click.UsageError("--zoom-frames animates one still image; give a single image")
+        _dream_many(source, inputs, output, preset, like, size, guide, frame_rate, save_every,
+                    TemporalChoice(temporal, blend, frame_iterations, None), Shard.parse(shard), report, keep_frames,
+                    dict(weights=weights, pooling=pooling, device=device, precision=precision,
+                         weights_format=weights_format), seed, force, quiet, settings)
+        return
+    image = Path(inputs[0])
     previous = like_dream(like)
     run = resolve_run(preset, previous, size, seed, **settings)
     zoom_config = ZoomConfig(zoom_frames, zoom, rotate) if zoom_frames is not None else None
     output = output or _default_output(image)
     inputs = [image] + ([guide] if guide else []) + ([like] if like else [])
     if zoom_config is None:
-        if is_frame_folder(output) or output.suffix.lower() in (".mp4", ".mov", ".mkv", ".webm", ".gif"):
+        if is_frame_folder(output) or output.suffix.lower() in (*VIDEO_FORMATS, GIF):
             raise click.UsageError(f"{output} is an animation output; add --zoom-frames N to make one")
         check_output_path(output, inputs, overwrite=force)
     else:
@@ -90,7 +117,7 @@ def dream(image: Path, output: Path | None, preset: str | None, like: Path | Non
                    f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
 
     if zoom_config is not None:
-        _zoom(net, picture, run, zoom_config, guide_batch, output, fps, metadata, quiet)
+        _zoom(net, picture, run, zoom_config, guide_batch, output, frame_rate or DEFAULT_FPS, metadata, quiet)
     else:
         save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
         layers = [name for name, _ in run.config.layers]
@@ -106,7 +133,31 @@ def dream(image: Path, output: Path | None, preset: str | None, like: Path | Non
         click.echo(f"wrote {output}", err=True)
 
 
-def _zoom(net, picture, run, zoom_config: ZoomConfig, guide_batch, output: Path, fps: float, metadata: dict,
+def _dream_many(source, inputs, output, preset, like, size, guide, frame_rate, save_every, choice: TemporalChoice,
+                shard: Shard, report: bool, keep_frames: bool, backbone: dict, seed, force, quiet, settings) -> None:
+    """Several images, a folder of frames, a GIF or a video."""
+    if save_every is not None:
+        raise click.UsageError("--save-every applies to one image; clips keep every finished frame anyway")
+    output = plan_output(source, output, list(inputs), "dream")
+    seed = resume_seed(source, output, "dream", seed, force)
+    previous = like_dream(like)
+    run = resolve_run(preset, previous, size, seed, **settings)
+    temporal = choice.config(DREAM_TEMPORAL)
+    many = ManyRun("dream", "dream", temporal, choice.given, shard, frame_rate, report, keep_frames, force, quiet)
+    check_many(many, source, output, [Path(p) for p in inputs] + ([guide] if guide else []))
+    guide_batch = read_image(guide).batch() if guide else None
+    weights_format = backbone.pop("weights_format")
+    net = load_run_backbone(previous, **backbone, weights_format=weights_format)
+    check_config(net, run.config)
+    metadata = run.metadata(net, guide=guide.name if guide else None)
+    if not quiet:
+        click.echo(f"dream: {source.info.name} -> {output or 'beside each input'}  preset {run.preset}  "
+                   f"seed {run.seed}  {net.device} {net.precision}", err=True)
+    renderer = dream_renderer(net, run.config, temporal, seed=run.seed, guide=guide_batch)
+    run_many(many, source, output, run, renderer, metadata, describe_dream, dream_steps)
+
+
+def _zoom(net, picture, run, zoom_config: ZoomConfig, guide_batch, output: Path, fps, metadata: dict,
           quiet: bool) -> None:
     frames_bar = None if quiet else click.progressbar(length=zoom_config.frames, label="frames", file=None)
     with open_sink(output, fps, metadata={**metadata, "zoom": zoom_config.zoom, "rotate": zoom_config.rotate}) as sink:

@@ -22,12 +22,24 @@ def describe_dream(progress: DreamProgress) -> tuple[int, str]:
                   f"objective {float(progress.objective):.4g}")
 
 
+def dream_steps(progress: DreamProgress) -> int:
+    """Steps in the whole dream a progress event belongs to."""
+    return progress.octaves * progress.iterations
+
+
+def transfer_steps(progress: TransferProgress) -> int:
+    """Iterations in the whole transfer a progress event belongs to."""
+    return progress.scales * progress.iterations
+
+
 def describe_transfer(progress: TransferProgress) -> tuple[int, str]:
     """(iterations done in the whole run, status text) of a transfer report."""
     height, width = progress.size
     done = progress.scale * progress.iterations + progress.iteration
+    temporal = float(progress.temporal)
     return done, (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "
-                  f"style {float(progress.style):.3g} tv {float(progress.tv):.3g}")
+                  f"style {float(progress.style):.3g} tv {float(progress.tv):.3g}"
+                  + (f" temporal {temporal:.3g}" if temporal else ""))
 
 
 class ProgressBar:
@@ -39,17 +51,24 @@ class ProgressBar:
         description: the bar's label.
         describe: maps an event to (steps done so far, status text).
         on_step: also called with every event (for --save-every).
+        position, leave: tqdm's, for a bar nested under another (video frames).
+        total_of: maps the first event to the total, when it is not known beforehand.
     """
 
     def __init__(self, quiet: bool, total: int | None, description: str,
                  describe: Callable[[Any], tuple[int, str]],
-                 on_step: Callable[[Any, int], None] | None = None):
-        self.bar = None if quiet else tqdm(total=total, desc=description, unit="step", dynamic_ncols=True, delay=0.2)
+                 on_step: Callable[[Any, int], None] | None = None, position: int = 0, leave: bool = True,
+                 total_of: Callable[[Any], int] | None = None):
+        self.bar = None if quiet else tqdm(total=total, desc=description, unit="step", dynamic_ncols=True, delay=0.2,
+                                           position=position, leave=leave)
         self.describe = describe
         self.on_step = on_step
+        self.total_of = total_of
 
     def __call__(self, progress: Any) -> None:
         done, status = self.describe(progress)
+        if self.bar is not None and self.total_of is not None and self.bar.total is None:
+            self.bar.total = self.total_of(progress)
         if self.bar is not None:
             self.bar.set_postfix_str(status, refresh=False)
             self.bar.update(done - self.bar.n)

@@ -11,8 +11,12 @@ from ..runs import load_run_backbone
 from ..styletransfer import init_settings, scale_sizes, transfer_tensor
 from ..styletransfer.config import COLOR_MODES, OPTIMIZERS
 from ..styletransfer.run import like_transfer, resolve_run
+from ..video import open_source, parse_fps
+from ..video.job import Shard
+from ..video.temporal import TRANSFER_TEMPORAL, transfer_renderer
+from .frames import ManyRun, TemporalChoice, check_many, plan_output, resume_seed, run_many, sequence_options
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
-from .progress import IntermediateSaver, ProgressBar, describe_transfer
+from .progress import IntermediateSaver, ProgressBar, describe_transfer, transfer_steps
 
 TRANSFER_EXAMPLES = """\b
 Examples:
@@ -20,6 +24,9 @@ Examples:
   dreamstyle transfer content.jpg a.jpg b.jpg --style-blend 0.7,0.3 --size 1024 -o out.png
   dreamstyle transfer content.jpg style.jpg --preserve-colors luminance --preset painterly
   dreamstyle transfer content.jpg style.jpg --like content_style.png --size 1024 -o big.png
+  dreamstyle transfer clip.mov starry.jpg -o styled.mp4 --size 720   # a video, frame by frame
+  dreamstyle transfer frames/ starry.jpg -o styled_frames/            # folder in, folder out
+  dreamstyle transfer clip.mp4 starry.jpg -o parts/ --shard 2/8       # one of 8 machines
 """
 
 
@@ -29,7 +36,7 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 
 
 @click.command(epilog=TRANSFER_EXAMPLES)
-@click.argument("content", type=click.Path(path_type=Path))
+@click.argument("content")
 @click.argument("styles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output image (.png .jpg .webp .tif) [default: CONTENT_STYLE.png].")
@@ -51,33 +58,49 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--scales", type=int, default=None, help="Number of sizes, coarse to fine.")
 @click.option("--start-size", type=int, default=None, help="Longest side of the first scale.")
 @click.option("--iterations", type=int, default=None, help="Optimiser iterations per scale.")
+@click.option("--fps", default=None, metavar="RATE",
+              help="Frame rate of a video or GIF, e.g. 24 or 30000/1001 [default: the clip's own; 24 for image folders].")
+@sequence_options(transfer=True)
 @backbone_options
 @seed_option
 @force_option
 @quiet_option
-def transfer(content: Path, styles: tuple[Path, ...], output: Path | None, preset: str | None, like: Path | None,
-             size: int | None, save_every: int | None, init: str | None, weights: str | None,
-             weights_format: str | None, pooling: str | None, device: str, precision: str, seed: int | None,
-             force: bool, quiet: bool, **settings) -> None:
-    """Paint CONTENT in the style of STYLES (one or more images)."""
+def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset: str | None, like: Path | None,
+             size: int | None, save_every: int | None, init: str | None, fps: str | None, temporal: str | None,
+             blend: float | None, frame_iterations: int | None, temporal_weight: float | None, shard: str | None,
+             report: bool, keep_frames: bool, weights: str | None, weights_format: str | None, pooling: str | None,
+             device: str, precision: str, seed: int | None, force: bool, quiet: bool, **settings) -> None:
+    """Paint CONTENT in the style of STYLES (one or more images).
+
+    CONTENT is an image, a glob of images ('shots/*.jpg'), a folder of frames,
+    an animated GIF, or a video (mp4 mov mkv webm avi).
+    """
     styles = list(styles)
     kind, init_file = init_settings(init)
     if kind is not None:
         settings["init"] = kind
+    frame_rate = None if fps is None else parse_fps(fps)
+    source = open_source([content], frame_rate)
+    if source is not None:
+        if save_every is not None or init_file:
+            raise click.UsageError("--save-every and --init FILE apply to one image, not to a clip or a batch")
+        _transfer_many(source, content, styles, output, preset, like, size, frame_rate,
+                       TemporalChoice(temporal, blend, frame_iterations, temporal_weight), Shard.parse(shard),
+                       report, keep_frames, dict(weights=weights, pooling=pooling, device=device, precision=precision,
+                                                 weights_format=weights_format), seed, force, quiet, settings)
+        return
+    content = Path(content)
     previous = like_transfer(like)
     run = resolve_run(preset, previous, size, seed, **settings)
     output = output or default_output(content, styles)
     inputs = [content, *styles] + ([Path(init_file)] if init_file else []) + ([like] if like else [])
     check_output_path(output, inputs, overwrite=force)
-    blend = run.config.style_blend
-    if blend and len(blend) != len(styles):
-        raise click.UsageError(f"--style-blend has {len(blend)} weights for {len(styles)} style images")
+    _check_blend(run, styles)
     picture = read_image(content, run.size)
     style_batches = [read_image(style).batch() for style in styles]
     init_batch = read_image(init_file).batch() if init_file else None
     net = load_run_backbone(previous, weights, pooling, device, precision, weights_format)
-    for name, _ in run.config.content_layers + run.config.style_layers:
-        net.spec(name)
+    _check_layers(net, run)
     metadata = run.metadata(net, input=content.name, styles=[style.name for style in styles],
                             init_image=Path(init_file).name if init_file else None)
     if not quiet:
@@ -95,3 +118,39 @@ def transfer(content: Path, styles: tuple[Path, ...], output: Path | None, prese
     write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)
     if not quiet:
         click.echo(f"wrote {output}", err=True)
+
+
+def _transfer_many(source, content: str, styles: list[Path], output, preset, like, size, frame_rate,
+                   choice: TemporalChoice, shard: Shard, report: bool, keep_frames: bool, backbone: dict, seed, force,
+                   quiet, settings) -> None:
+    """A batch of images, a folder of frames, a GIF or a video."""
+    tag = "+".join(style.stem for style in styles)
+    output = plan_output(source, output, [content], tag)
+    seed = resume_seed(source, output, tag, seed, force)
+    previous = like_transfer(like)
+    run = resolve_run(preset, previous, size, seed, **settings)
+    _check_blend(run, styles)
+    temporal = choice.config(TRANSFER_TEMPORAL)
+    many = ManyRun("transfer", tag, temporal, choice.given, shard, frame_rate, report, keep_frames, force, quiet)
+    check_many(many, source, output, [Path(content), *styles])
+    style_batches = [read_image(style).batch() for style in styles]
+    weights_format = backbone.pop("weights_format")
+    net = load_run_backbone(previous, **backbone, weights_format=weights_format)
+    _check_layers(net, run)
+    metadata = run.metadata(net, styles=[style.name for style in styles])
+    if not quiet:
+        click.echo(f"transfer: {source.info.name} -> {output or 'beside each input'}  preset {run.preset}  "
+                   f"seed {run.seed}  {net.device} {net.precision}", err=True)
+    renderer = transfer_renderer(net, style_batches, run.config, temporal, seed=run.seed)
+    run_many(many, source, output, run, renderer, metadata, describe_transfer, transfer_steps)
+
+
+def _check_blend(run, styles: list[Path]) -> None:
+    blend = run.config.style_blend
+    if blend and len(blend) != len(styles):
+        raise click.UsageError(f"--style-blend has {len(blend)} weights for {len(styles)} style images")
+
+
+def _check_layers(net, run) -> None:
+    for name, _ in run.config.content_layers + run.config.style_layers:
+        net.spec(name)

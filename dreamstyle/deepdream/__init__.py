@@ -33,19 +33,22 @@ __all__ = [
 ]
 
 
-def _backbone(net: VGGFeatures | None, like: Mapping[str, Any] | None, weights: str | None, pooling: str | None,
-              device: str, precision: str) -> VGGFeatures:
-    return net or load_run_backbone(like, weights, pooling, device, precision)
+def prepare_run(guide: ImageLike | None, like, net: VGGFeatures | None, backbone: Mapping[str, Any],
+                **run_settings: Any) -> tuple[Run, VGGFeatures, torch.Tensor | None]:
+    """What every dream API shares: the resolved settings, the backbone and the guide batch.
 
-
-def _prepare(image: ImageLike, guide: ImageLike | None, like, net: VGGFeatures | None, backbone: Mapping[str, Any],
-             **run_settings: Any) -> tuple[Run, VGGFeatures, Picture, torch.Tensor | None]:
-    """What dream() and dream_zoom() share: settings, backbone, input picture and guide batch."""
+    Args:
+        guide: the guide image, if any.
+        like: an earlier output (path or metadata) whose settings to reuse.
+        net: a backbone to reuse; otherwise one is loaded from ``backbone``
+            (weights, pooling, device, precision).
+        **run_settings: preset, size, seed and DreamConfig fields.
+    """
     previous = like_dream(like)
     run = resolve_run(like=previous, **run_settings)
-    net = _backbone(net, previous, **backbone)
+    net = net or load_run_backbone(previous, **backbone)
     guide_batch = None if guide is None else as_picture(guide).batch()
-    return run, net, as_picture(image, run.size), guide_batch
+    return run, net, guide_batch
 
 
 def dream(
@@ -82,9 +85,10 @@ def dream(
         RGB (or RGBA if the input had alpha) image; ``info["dreamstyle"]`` holds
         the effective parameters.
     """
-    run, net, picture, guide_batch = _prepare(
-        image, guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
+    run, net, guide_batch = prepare_run(
+        guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
         preset=preset, size=size, seed=seed, **settings)
+    picture = as_picture(image, run.size)
     out = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=callback)
     result = picture_to_pil(picture.with_rgb(out))
     result.info["dreamstyle"] = run.metadata(net)
@@ -110,9 +114,10 @@ def dream_zoom(
     **settings: Any,
 ) -> Iterator[Image.Image]:
     """Yield ``frames`` Pillow frames of a zoom / rotate feedback dream (see :func:`dream` for the arguments)."""
-    run, net, picture, guide_batch = _prepare(
-        image, guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
+    run, net, guide_batch = prepare_run(
+        guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
         preset=preset, size=size, seed=seed, **settings)
+    picture = as_picture(image, run.size)
     for frame in zoom_frames(net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate), seed=run.seed,
                              guide=guide_batch):
         yield picture_to_pil(picture.with_rgb(frame), keep_alpha=False)

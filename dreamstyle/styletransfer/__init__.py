@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
 from PIL import Image
 
 from ..backbone import VGGFeatures
@@ -20,9 +21,9 @@ from ..imaging.read import ImageLike, as_picture
 from .config import INITS, TransferConfig
 from .engine import TransferProgress, scale_sizes, transfer_tensor
 from ..runs import load_run_backbone
-from .run import like_transfer, resolve_run
+from .run import Run, like_transfer, resolve_run
 
-__all__ = ["TransferConfig", "TransferProgress", "init_settings", "resolve_run", "scale_sizes", "transfer",
+__all__ = ["TransferConfig", "TransferProgress", "init_settings", "prepare_run", "resolve_run", "scale_sizes", "transfer",
            "transfer_tensor"]
 
 
@@ -31,6 +32,32 @@ def init_settings(init: str | os.PathLike | ImageLike | None) -> tuple[str | Non
     if init is None or (isinstance(init, str) and init in INITS and init != "image"):
         return init, None
     return "image", init
+
+
+def prepare_run(styles: ImageLike | Sequence[ImageLike], like, net: VGGFeatures | None,
+                backbone: Mapping[str, Any], init: str | os.PathLike | ImageLike | None = None, **run_settings: Any
+                ) -> tuple[Run, VGGFeatures, list[torch.Tensor], torch.Tensor | None, list[str | None]]:
+    """What every transfer API shares: settings, backbone, style batches, the init image and the style names.
+
+    Args:
+        styles: one style image or a list of them.
+        like: an earlier output (path or metadata) whose settings to reuse.
+        net: a backbone to reuse; otherwise one is loaded from ``backbone``
+            (weights, pooling, device, precision).
+        init: "content", "noise", "style", or an image to start from.
+        **run_settings: preset, size, seed and TransferConfig fields.
+    """
+    style_list = list(styles) if isinstance(styles, (list, tuple)) else [styles]
+    kind, init_image = init_settings(init)
+    if kind is not None:
+        run_settings["init"] = kind
+    previous = like_transfer(like)
+    run = resolve_run(like=previous, **run_settings)
+    net = net or load_run_backbone(previous, **backbone)
+    style_batches = [as_picture(style).batch() for style in style_list]
+    init_batch = None if init_image is None else as_picture(init_image).batch()
+    names = [Path(s).name if isinstance(s, (str, os.PathLike)) else None for s in style_list]
+    return run, net, style_batches, init_batch, names
 
 
 def transfer(
@@ -65,19 +92,12 @@ def transfer(
         **settings: any :class:`TransferConfig` field (``style_blend=[0.7, 0.3]``,
             ``preserve_colors="luminance"``, ``style_weight=20``...).
     """
-    style_list = list(styles) if isinstance(styles, (list, tuple)) else [styles]
-    kind, init_image = init_settings(init)
-    if kind is not None:
-        settings["init"] = kind
-    previous = like_transfer(like)
-    run = resolve_run(preset, previous, size, seed, **settings)
-    net = net or load_run_backbone(previous, weights, pooling, device, precision)
+    run, net, style_batches, init_batch, names = prepare_run(
+        styles, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision), init,
+        preset=preset, size=size, seed=seed, **settings)
     picture = as_picture(content, run.size)
-    style_batches = [as_picture(style).batch() for style in style_list]
-    init_batch = None if init_image is None else as_picture(init_image).batch()
     out = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed, init_image=init_batch,
                           callback=callback)
     result = picture_to_pil(picture.with_rgb(out))
-    names = [Path(s).name if isinstance(s, (str, os.PathLike)) else None for s in style_list]
     result.info["dreamstyle"] = run.metadata(net, styles=names)
     return result

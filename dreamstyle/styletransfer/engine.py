@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 
@@ -13,7 +14,7 @@ from ..imaging.resize import fit_longest_side, resize
 from ..runtime import make_generator
 from .colour import luminance, match_colors, match_luminance, with_chroma_of
 from .config import TransferConfig
-from .losses import blended_grams, content_loss, gram_matrix, style_loss, tv_loss
+from .losses import blended_grams, content_loss, gram_matrix, style_loss, temporal_loss, tv_loss
 
 # L-BFGS runs this many iterations per call; pixels are clamped into range
 # between calls (clamping inside would break its line search).
@@ -32,8 +33,9 @@ class TransferProgress:
         scale / scales: 0-based index of the current size, and how many.
         iteration / iterations: iterations done at this scale, and planned.
         size: (H, W) of this scale.
-        content / style / tv: the weighted losses (0-d tensors; reading one
-            synchronises with the device, so read them only to print).
+        content / style / tv / temporal: the weighted losses (0-d tensors;
+            reading one synchronises with the device, so read them only to
+            print). ``temporal`` is 0 outside video.
         image: (1, 3, H, W) the current image (the live tensor).
     """
 
@@ -45,6 +47,7 @@ class TransferProgress:
     content: torch.Tensor
     style: torch.Tensor
     tv: torch.Tensor
+    temporal: torch.Tensor
     image: torch.Tensor
 
 
@@ -61,15 +64,46 @@ def scale_sizes(height: int, width: int, scales: int, start_size: int) -> list[t
 
 
 @dataclass(frozen=True)
+class TemporalTarget:
+    """For video: the previous frame's result warped onto this frame, and where to trust it.
+
+    Attributes:
+        image: (1, 3, H, W) RGB in [0, 1] at the output size.
+        mask: (1, 1, H, W) in [0, 1], 1 where the warp is reliable.
+        weight: weight of the temporal loss.
+    """
+
+    image: torch.Tensor
+    mask: torch.Tensor
+    weight: float
+
+    def at(self, size: tuple[int, int], device: torch.device) -> "TemporalTarget":
+        """This target resized to ``size`` on ``device``."""
+        return TemporalTarget(resize(self.image.to(device, torch.float32), size),
+                              resize(self.mask.to(device, torch.float32), size), self.weight)
+
+
+@dataclass(frozen=True)
 class Targets:
-    """What one scale optimises toward: content features and blended style Grams."""
+    """What one scale optimises toward: content features, blended style Grams, and (video) the warped previous frame."""
 
     content: dict[str, torch.Tensor]
     style: dict[str, torch.Tensor]
+    temporal: TemporalTarget | None = None
+
+
+class Losses(NamedTuple):
+    """The weighted parts of the objective (0-d tensors); ``sum()`` gives the total."""
+
+    content: torch.Tensor
+    style: torch.Tensor
+    tv: torch.Tensor
+    temporal: torch.Tensor
 
 
 def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[torch.Tensor],
-                    config: TransferConfig, blend: Sequence[float], size: tuple[int, int]) -> Targets:
+                    config: TransferConfig, blend: Sequence[float], size: tuple[int, int],
+                    temporal: TemporalTarget | None = None) -> Targets:
     """Targets at ``size``: features of the resized content, Grams of the styles resized by ``style_scale``."""
     content_layers = [name for name, _ in config.content_layers]
     style_layers = [name for name, _ in config.style_layers]
@@ -81,17 +115,18 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
             style_size = fit_longest_side(style.shape[-2], style.shape[-1], side)
             feats = net(resize(style, style_size), style_layers)
             per_style.append({name: gram_matrix(f) for name, f in feats.items()})
-    return Targets(content_feats, blended_grams(per_style, blend))
+    return Targets(content_feats, blended_grams(per_style, blend), temporal and temporal.at(size, content.device))
 
 
-def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig
-           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(content, style, tv) losses of ``x``, each already multiplied by its weight."""
+def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig) -> Losses:
+    """The losses of ``x``, each already multiplied by its weight."""
     layers = list(dict.fromkeys([n for n, _ in config.content_layers] + [n for n, _ in config.style_layers]))
     feats = net(x, layers)
-    return (config.content_weight * content_loss(feats, targets.content, config.content_layers),
-            config.style_weight * style_loss(feats, targets.style, config.style_layers),
-            config.tv_weight * tv_loss(x))
+    temporal = targets.temporal
+    return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
+                  config.style_weight * style_loss(feats, targets.style, config.style_layers),
+                  config.tv_weight * tv_loss(x),
+                  x.new_zeros(()) if temporal is None else temporal.weight * temporal_loss(x, temporal.image, temporal.mask))
 
 
 def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config: TransferConfig,
@@ -105,13 +140,14 @@ def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config:
     if config.init == "image":
         if init_image is None:
             raise InvalidArgumentError("init 'image' needs an init image")
-        return resize(init_image.to(content.device, torch.float32), size)
+        start = resize(init_image.to(content.device, torch.float32), size)
+        return luminance(start) if config.preserve_colors == "luminance" else start
     noise = torch.randn(content.shape, generator=generator).to(content.device)
     return (0.5 + 0.2 * noise).clamp(0.0, 1.0)
 
 
-def _optimise(x: torch.Tensor, objective: Callable[[], tuple], config: TransferConfig,
-              report: Callable[[int, tuple], None]) -> torch.Tensor:
+def _optimise(x: torch.Tensor, objective: Callable[[], Losses], config: TransferConfig,
+              report: Callable[[int, Losses], None]) -> torch.Tensor:
     """Run ``config.iterations`` optimiser iterations on ``x`` (a leaf tensor), keeping it in [0, 1]."""
     x.requires_grad_(True)
     if config.optimizer == "adam":
@@ -130,7 +166,7 @@ def _optimise(x: torch.Tensor, objective: Callable[[], tuple], config: TransferC
 
     optimiser = torch.optim.LBFGS([x], lr=1.0, max_iter=LBFGS_CHUNK, history_size=LBFGS_HISTORY,
                                   line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
-    latest: list[tuple] = []
+    latest: list[Losses] = []
 
     def closure() -> torch.Tensor:
         optimiser.zero_grad(set_to_none=True)
@@ -166,6 +202,7 @@ def transfer_tensor(
     *,
     seed: int,
     init_image: torch.Tensor | None = None,
+    temporal: TemporalTarget | None = None,
     callback: ProgressCallback | None = None,
 ) -> torch.Tensor:
     """Paint ``content`` in the style of ``styles``.
@@ -177,6 +214,8 @@ def transfer_tensor(
         config: the settings; ``config.style_blend`` weighs the styles.
         seed: makes noise initialisation reproducible.
         init_image: the start image when ``config.init == "image"``.
+        temporal: for video, the previous frame's result warped onto this one:
+            adds Ruder et al.'s temporal loss on its reliable pixels.
         callback: called with a :class:`TransferProgress` as the optimisation goes.
 
     Returns:
@@ -198,14 +237,17 @@ def transfer_tensor(
     elif config.preserve_colors == "luminance":
         styles = [match_luminance(style, content) for style in styles]
         content = luminance(content)
+        if temporal is not None:
+            temporal = TemporalTarget(luminance(temporal.image.to(device, torch.float32)), temporal.mask,
+                                      temporal.weight)
     generator = make_generator(seed)
     sizes = scale_sizes(content.shape[-2], content.shape[-1], config.scales, config.start_size)
     x = initial_image(content, styles, config, generator, init_image)
     for scale, size in enumerate(sizes):
-        targets = compute_targets(net, content, styles, config, blend, size)
-        x = resize(x.detach(), size).clone()
+        targets = compute_targets(net, content, styles, config, blend, size, temporal)
+        x = resize(x.detach(), size).clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat
 
-        def report(iteration: int, parts: tuple, scale=scale, size=size) -> None:
+        def report(iteration: int, parts: Losses, scale=scale, size=size) -> None:
             if callback is not None:
                 callback(TransferProgress(scale, len(sizes), iteration, config.iterations, size,
                                           *(p.detach() for p in parts), x))

@@ -49,6 +49,21 @@ def style_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Te
     return sum(w * _relative(gram_matrix(feats[name]) - targets[name], targets[name]) for name, w in layers) / total_weight
 
 
+def temporal_loss(x: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Ruder et al.'s temporal loss: mean squared difference to ``target`` where ``mask`` trusts it.
+
+    Args:
+        x: (N, 3, H, W) the image being optimised.
+        target: (N, 3, H, W) the previous result warped onto this frame.
+        mask: (N, 1, H, W) in [0, 1], 1 where the warp is reliable.
+
+    The squared RGB distance is averaged over all pixels (not just the trusted
+    ones), so a frame with much occlusion is pulled less, and the weight
+    means the same at any size.
+    """
+    return (mask * (x - target).pow(2)).sum(dim=1).mean()
+
+
 def tv_loss(x: torch.Tensor) -> torch.Tensor:
     """Mean squared difference of neighbouring pixels of (N, 3, H, W), scaled to a 512 px image."""
     scale = (max(x.shape[-2:]) / TV_REFERENCE_SIDE) ** 2

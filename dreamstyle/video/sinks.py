@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
+from fractions import Fraction
 
-import numpy as np
 import torch
 from PIL import Image
 
@@ -20,9 +20,9 @@ from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, write_image
 from ..imaging.picture import to_uint8
 from ..imaging.write import create_temporary_beside
+from .encode import VIDEO_FORMATS, VideoEncoder
+from .sources import parse_fps
 
-# Container extension -> ffmpeg video codec.
-VIDEO_CODECS = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".webm": "libvpx-vp9"}
 GIF = ".gif"
 FRAME_NAME = "{:06d}.png"
 
@@ -42,9 +42,9 @@ def check_sink_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]
         if path.is_dir() and any(path.glob("[0-9]" * 6 + ".png")) and not overwrite:
             raise OutputExistsError(f"{path} already holds frames; pass --force to overwrite them")
         return path
-    if path.suffix.lower() not in VIDEO_CODECS and path.suffix.lower() != GIF:
+    if path.suffix.lower() not in VIDEO_FORMATS and path.suffix.lower() != GIF:
         raise InvalidArgumentError(
-            f"{path}: unsupported animation output {path.suffix!r}; use {', '.join(VIDEO_CODECS)}, {GIF} or a folder"
+            f"{path}: unsupported animation output {path.suffix!r}; use {', '.join(VIDEO_FORMATS)}, {GIF} or a folder"
         )
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path} exists already; pass --force to overwrite it")
@@ -111,42 +111,25 @@ class _TemporaryFileSink(FrameSink):
 class VideoSink(_TemporaryFileSink):
     """A video through imageio-ffmpeg's bundled ffmpeg (H.264, or VP9 for .webm), visually lossless."""
 
-    def __init__(self, path: Path, fps: float):
+    def __init__(self, path: Path, fps: Fraction):
         super().__init__(path)
         self.fps = fps
-        self._writer = None
+        self._encoder: VideoEncoder | None = None
 
     def write(self, frame: torch.Tensor) -> None:
-        pixels = to_uint8(frame.detach().squeeze(0))
-        # 4:2:0 video needs even sides: repeat the last row / column rather than resample.
-        pad_rows, pad_columns = pixels.shape[0] % 2, pixels.shape[1] % 2
-        if pad_rows or pad_columns:
-            pixels = np.pad(pixels, ((0, pad_rows), (0, pad_columns), (0, 0)), mode="edge")
-        if self._writer is None:
-            self._writer = self._open(pixels.shape[1], pixels.shape[0])
-        self._writer.send(np.ascontiguousarray(pixels))
+        if self._encoder is None:
+            height, width = frame.shape[-2:]
+            self._encoder = VideoEncoder(self.temporary, width, height, self.fps)
+        self._encoder.write(frame)
         self.frames_written += 1
 
-    def _open(self, width: int, height: int):
-        import imageio_ffmpeg
-
-        codec = VIDEO_CODECS[self.path.suffix.lower()]
-        quality = ["-crf", "18"] if codec == "libx264" else ["-crf", "24", "-b:v", "0"]
-        writer = imageio_ffmpeg.write_frames(
-            str(self.temporary), (width, height), fps=self.fps, codec=codec, pix_fmt_in="rgb24",
-            pix_fmt_out="yuv420p", quality=None, macro_block_size=1, output_params=quality,
-            ffmpeg_log_level="error",
-        )
-        writer.send(None)
-        return writer
-
     def finish(self) -> None:
-        self._writer.close()
+        self._encoder.close()
         self._publish()
 
     def discard(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
+        if self._encoder is not None:
+            self._encoder.kill()
         super().discard()
 
 
@@ -163,17 +146,21 @@ class GifSink(_TemporaryFileSink):
         self.frames_written += 1
 
     def finish(self) -> None:
-        first, *rest = self.frames
-        first.save(self.temporary, format="GIF", save_all=True, append_images=rest,
-                   duration=round(1000 / self.fps), loop=0)
+        save_gif(self.frames, self.temporary, self.fps)
         self._publish()
 
 
-def open_sink(path: str | os.PathLike, fps: float = 24.0, metadata: dict | None = None) -> FrameSink:
+def save_gif(frames: Iterable[Image.Image], path: Path, fps: Fraction) -> None:
+    """An endlessly looping GIF of ``frames`` (streamed: Pillow takes the later frames from an iterator)."""
+    frames = iter(frames)
+    first = next(frames)
+    first.save(path, format="GIF", save_all=True, append_images=frames, duration=round(1000 / float(fps)), loop=0)
+
+
+def open_sink(path: str | os.PathLike, fps: float | Fraction = 24, metadata: dict | None = None) -> FrameSink:
     """A sink for ``path``: a folder of frames, a GIF, or a video by extension (see :func:`check_sink_path`)."""
     path = Path(path)
-    if fps <= 0:
-        raise InvalidArgumentError(f"fps must be positive, got {fps}")
+    fps = parse_fps(fps)
     if is_frame_folder(path):
         return FolderSink(path, metadata)
     if path.suffix.lower() == GIF:

@@ -1,0 +1,300 @@
+"""Many images and whole clips for ``dream`` and ``transfer``: batches, sequences, shards, resume, reports.
+
+The engines and the frame loop live in :mod:`dreamstyle.video`; this module
+decides where files go, checks them before any work starts, and prints.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from ..errors import InvalidArgumentError, OutputExistsError
+from ..imaging import read_image, read_metadata, write_image
+from ..imaging.write import FORMATS
+from ..runs import Run
+from ..video import GIF, VIDEO_FORMATS, is_frame_folder
+from ..video.job import FrameJob, Shard, collect_frames, frame_size, prepared_frames, read_manifest, write_clip
+from ..video.sources import FrameSource
+from ..video.stability import warping_error
+from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
+from .progress import ProgressBar
+
+DEFAULT_FPS = Fraction(24)
+# Settings that may differ between a run and the one it continues (they change
+# how a frame is computed, not what it should be) or that name one file.
+VOLATILE_KEYS = ("dreamstyle", "device", "precision", "input", "frame")
+
+
+def sequence_options(transfer: bool):
+    """The options of clips and batches, shared by ``dream`` and ``transfer``."""
+    options = [
+        click.option("--temporal", type=click.Choice(TEMPORAL_MODES), default=None,
+                     help="Clips: how each frame builds on the last (flow warps it along the optical flow) "
+                          "[default: flow]."),
+        click.option("--blend", type=click.FloatRange(0, 1), default=None,
+                     help="Clips: share of the previous frame's result carried into the next "
+                          f"[default: {'1' if transfer else '0.6'}]."),
+        click.option("--frame-iterations", type=click.IntRange(min=1), default=None,
+                     help="Clips: iterations for every frame after the first "
+                          f"[default: {'40' if transfer else '3 per octave'}]."),
+        click.option("--shard", default=None, metavar="K/N",
+                     help="Render only the K-th of N equal parts (frames to a folder; join with dreamstyle assemble)."),
+        click.option("--report", is_flag=True, help="Clips: print the warping error E_warp of the result and the input."),
+        click.option("--keep-frames", is_flag=True, help="Clips: keep the frames folder after the video is written."),
+    ]
+    if transfer:
+        options.append(click.option("--temporal-weight", type=click.FloatRange(min=0), default=None,
+                                    help="Clips: weight of the loss keeping each frame close to the last, warped "
+                                         "[default: 20]."))
+
+    def apply(function):
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return apply
+
+
+@dataclass(frozen=True)
+class TemporalChoice:
+    """The clip flags as given on the command line (None: not given)."""
+
+    mode: str | None
+    blend: float | None
+    frame_iterations: int | None
+    temporal_weight: float | None
+
+    @property
+    def given(self) -> bool:
+        return any(value is not None for value in (self.mode, self.blend, self.frame_iterations, self.temporal_weight))
+
+    def config(self, defaults: TemporalConfig) -> TemporalConfig:
+        """The command's defaults with the given flags applied."""
+        return defaults.updated(mode=self.mode, blend=self.blend, frame_iterations=self.frame_iterations,
+                                temporal_weight=self.temporal_weight)
+
+
+@dataclass(frozen=True)
+class ManyRun:
+    """What the command asked for, for many inputs.
+
+    Attributes:
+        command: ``"dream"`` or ``"transfer"``.
+        tag: added to input names for default outputs (``dream``, or the style names).
+        temporal: the clip settings.
+        temporal_given: whether the user chose a temporal setting (an error for a batch).
+        shard: which part to render.
+        fps: the output frame rate, None for the source's.
+    """
+
+    command: str
+    tag: str
+    temporal: TemporalConfig
+    temporal_given: bool
+    shard: Shard
+    fps: Fraction | None
+    report: bool
+    keep_frames: bool
+    force: bool
+    quiet: bool
+
+
+def settings_of(metadata: Mapping[str, Any]) -> dict:
+    """The part of an output's metadata that decides its pixels (compared to continue a run)."""
+    import json
+
+    kept = {key: value for key, value in metadata.items() if key not in VOLATILE_KEYS}
+    return json.loads(json.dumps(kept, sort_keys=True, default=str))
+
+
+def plan_output(source: FrameSource, output: Path | None, inputs: list[str], tag: str) -> Path | None:
+    """Where a clip's result goes (None: a batch written beside its inputs)."""
+    if output is not None:
+        return output
+    info = source.info
+    first = Path(inputs[0])
+    if info.kind == "video":
+        suffix = first.suffix.lower() if first.suffix.lower() in VIDEO_FORMATS else ".mp4"
+        return first.with_name(f"{first.stem}_{tag}{suffix}")
+    if info.kind == "gif":
+        return first.with_name(f"{first.stem}_{tag}{GIF}")
+    if info.kind == "folder":
+        return first.with_name(f"{first.name.rstrip('/')}_{tag}")
+    return None
+
+
+def is_batch(source: FrameSource, output: Path | None) -> bool:
+    """Several separate photos (not one clip): written one by one, by name."""
+    return not source.info.is_sequence and (output is None or is_frame_folder(output))
+
+
+def work_folder(output: Path) -> Path:
+    """Where a clip's frames go: the output folder itself, or ``OUTPUT.frames`` beside a video or GIF."""
+    return output if is_frame_folder(output) else output.with_name(output.name + ".frames")
+
+
+def resume_seed(source: FrameSource, output: Path | None, tag: str, seed: int | None, force: bool) -> int | None:
+    """The seed of the run being continued, when none was given (so resuming needs no --seed)."""
+    if seed is not None or force:
+        return seed
+    if is_batch(source, output):
+        for path in _batch_outputs(source, output, tag).values():
+            if path.is_file():
+                stored = read_metadata(path).get("seed")
+                if stored is not None:
+                    return int(stored)
+        return None
+    manifest = read_manifest(work_folder(output))
+    return None if manifest is None else manifest.get("settings", {}).get("seed")
+
+
+def _batch_outputs(source: FrameSource, output: Path | None, tag: str) -> dict[Path, Path]:
+    outputs: dict[Path, Path] = {}
+    for path in source.paths:
+        target = output / f"{path.stem}.png" if output is not None else path.with_name(f"{path.stem}_{tag}.png")
+        if target in outputs.values():
+            raise InvalidArgumentError(f"two inputs would both be written to {target}; rename one of them")
+        outputs[path] = target
+    return outputs
+
+
+def check_many(many: ManyRun, source: FrameSource, output: Path | None, inputs: list[Path]) -> None:
+    """Refuse what cannot work before the backbone is loaded or any frame rendered."""
+    if is_batch(source, output):
+        if many.temporal_given:
+            raise click.UsageError("--temporal, --blend and --frame-iterations apply to clips (a video, a GIF, or a "
+                                   "folder of frames), not to separate photos")
+    else:
+        check_clip_output(output, many.shard, many.force, inputs)
+
+
+def run_many(many: ManyRun, source: FrameSource, output: Path | None, run: Run, renderer: FrameRenderer,
+             metadata: dict, describe: Callable, steps_of: Callable) -> None:
+    """Render a batch of photos or a clip (see the module docstring), after :func:`check_many`."""
+    if is_batch(source, output):
+        _run_batch(many, source, output, run, renderer, metadata, describe, steps_of)
+    else:
+        _run_clip(many, source, output, run, renderer, metadata, describe, steps_of)
+
+
+def _engine_bar(many: ManyRun, label: str, describe: Callable, steps_of: Callable) -> ProgressBar:
+    return ProgressBar(many.quiet, None, label, describe, position=1, leave=False, total_of=steps_of)
+
+
+def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run, renderer: FrameRenderer,
+               metadata: dict, describe: Callable, steps_of: Callable) -> None:
+    first, stop = many.shard.span(source.info.count)
+    outputs = list(_batch_outputs(source, output, many.tag).items())[first:stop]
+    todo = []
+    for path, target in outputs:
+        if target.resolve() in {p.resolve() for p, _ in outputs}:
+            raise InvalidArgumentError(f"{target} is an input file; choose another output (inputs are never overwritten)")
+        if target.is_file() and not many.force:
+            if settings_of(read_metadata(target)) != settings_of({**metadata, "input": path.name}):
+                raise OutputExistsError(f"{target} exists already (made with other settings); pass --force to "
+                                        f"overwrite it, or choose another -o")
+            continue  # finished by an earlier run of the same command
+        todo.append((path, target))
+    if not many.quiet:
+        click.echo(f"{len(outputs)} images, {len(outputs) - len(todo)} already done", err=True)
+    if not todo:
+        return
+    bar = None if many.quiet else tqdm(total=len(todo), desc="images", unit="image", position=0, dynamic_ncols=True)
+    try:
+        for path, target in todo:
+            picture = read_image(path, run.size)
+            engine_bar = _engine_bar(many, path.name, describe, steps_of)
+            try:
+                result = renderer(picture.batch(), None, engine_bar)
+            finally:
+                engine_bar.close()
+            write_image(picture.with_rgb(result), target, metadata={**metadata, "input": path.name},
+                        inputs=[path], overwrite=True)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def check_clip_output(output: Path, shard: Shard, force: bool, inputs: list[Path]) -> None:
+    """Refuse a clip output that cannot work before any frame is rendered."""
+    if any(output.resolve() == Path(p).resolve() for p in inputs):
+        raise InvalidArgumentError(f"{output} is an input file; choose another output (inputs are never overwritten)")
+    if is_frame_folder(output):
+        return
+    suffix = output.suffix.lower()
+    if suffix in FORMATS:
+        raise click.UsageError(f"{output}: a clip's result is a video ({', '.join(VIDEO_FORMATS)}), a {GIF} or a "
+                               f"folder of frames, not one {suffix} image")
+    if suffix not in VIDEO_FORMATS and suffix != GIF:
+        raise InvalidArgumentError(f"{output}: unsupported output {suffix!r}; use {', '.join(VIDEO_FORMATS)}, "
+                                   f"{GIF} or a folder")
+    if not shard.whole:
+        raise click.UsageError(f"--shard writes frames to a folder: give -o FOLDER (every shard may use the same one), "
+                               f"then join them with: dreamstyle assemble FOLDER -o {output.name}")
+    if output.exists() and not force:
+        raise OutputExistsError(f"{output} exists already; pass --force to overwrite it")
+
+
+def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, renderer: FrameRenderer,
+              metadata: dict, describe: Callable, steps_of: Callable) -> None:
+    folder = work_folder(output)
+    settings = settings_of({**metadata, "temporal": many.temporal.to_dict()})
+    job = FrameJob(folder, settings, source.info)
+    job.prepare(overwrite=many.force)
+    first, stop = many.shard.span(source.info.count)
+    done = (stop - first) - sum(1 for index in range(first, stop) if not job.frame_path(index).is_file())
+    if not many.quiet:
+        part = "" if many.shard.whole else f" (part {many.shard.index}/{many.shard.count}: frames {first}-{stop - 1})"
+        click.echo(f"{source.info.count} frames{part}, {done} already done; frames go to {folder}/"
+                   f" (run the same command again to continue after an interruption)", err=True)
+    bar = None if many.quiet else tqdm(total=stop - first, initial=done, desc="frames", unit="frame", position=0,
+                                       dynamic_ncols=True)
+    engine_bars: list[ProgressBar] = []
+
+    def callback_for(index: int) -> ProgressBar:
+        label = f"frame {index}" if index >= first else f"warm-up {index}"
+        engine_bars.append(_engine_bar(many, label, describe, steps_of))
+        return engine_bars[-1]
+
+    def on_frame(index: int, written: bool) -> None:
+        engine_bars.pop().close()
+        if bar is not None and written:
+            bar.update(1)
+
+    try:
+        job.render(source, renderer, run.size, many.shard, metadata, callback_for, on_frame)
+    finally:
+        for engine_bar in engine_bars:
+            engine_bar.close()
+        if bar is not None:
+            bar.close()
+    if many.report:
+        _report(source, folder, run.size, first, stop)
+    if not is_frame_folder(output):
+        frames, _ = collect_frames([folder])
+        note = write_clip(frames, output, many.fps or source.info.fps or DEFAULT_FPS, source.info.audio)
+        if note and not many.quiet:
+            click.echo(f"note: {note}", err=True)
+        if not many.keep_frames:
+            shutil.rmtree(folder)
+    if not many.quiet:
+        click.echo(f"wrote {output}", err=True)
+
+
+def _report(source: FrameSource, folder: Path, size: int | None, first: int, stop: int) -> None:
+    hw = frame_size(source.info, size)
+    inputs = (frame for _, frame in itertools.islice(prepared_frames(source, first, hw), stop - first))
+    outputs = (read_image(folder / f"{index:06d}.png").batch() for index in range(first, stop))
+    click.echo(warping_error(inputs, outputs).describe(), err=True)
+

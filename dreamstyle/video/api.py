@@ -1,0 +1,122 @@
+"""The Python API for clips: functions that take frames and yield frames."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import torch
+from PIL import Image
+
+from ..backbone import VGGFeatures
+from ..imaging import picture_to_pil
+from ..imaging.read import ImageLike, as_picture
+from ..imaging.resize import fit_longest_side, resize
+from .temporal import (DREAM_TEMPORAL, TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, dream_renderer,
+                       render_sequence, transfer_renderer)
+
+
+def _batches(frames: Iterable[ImageLike], size: int | None) -> Iterator[tuple[int, torch.Tensor]]:
+    """(index, (1, 3, H, W)) for each frame, all at the first frame's size (longer side ``size``)."""
+    hw = None
+    for index, frame in enumerate(frames):
+        batch = as_picture(frame).batch()
+        if hw is None:
+            height, width = batch.shape[-2:]
+            hw = (height, width) if size is None else fit_longest_side(height, width, size)
+        yield index, resize(batch, hw)
+
+
+def _render(frames: Iterable[ImageLike], renderer: FrameRenderer, size: int | None, metadata: dict
+            ) -> Iterator[Image.Image]:
+    for _, _, output in render_sequence(_batches(frames, size), renderer):
+        image = picture_to_pil(as_picture(output))
+        image.info["dreamstyle"] = metadata
+        yield image
+
+
+def dream_frames(
+    frames: Iterable[ImageLike],
+    *,
+    temporal: str | TemporalConfig = "flow",
+    blend: float | None = None,
+    frame_iterations: int | None = None,
+    preset: str | os.PathLike | None = None,
+    like: str | os.PathLike | Mapping[str, Any] | None = None,
+    size: int | None = None,
+    seed: int | None = None,
+    guide: ImageLike | None = None,
+    net: VGGFeatures | None = None,
+    weights: str | None = None,
+    pooling: str | None = None,
+    device: str = "auto",
+    precision: str = "auto",
+    **settings: Any,
+) -> Iterator[Image.Image]:
+    """Dream on a clip, frame by frame, each frame building on the last; yields Pillow frames.
+
+    Args:
+        frames: the clip's frames in order (paths, Pillow images, Pictures or
+            (3, H, W) tensors); read lazily, one at a time.
+        temporal: ``"none"``, ``"blend"`` or ``"flow"`` (default), or a TemporalConfig.
+        blend: share of the previous frame's dreamed detail carried over (default 0.6).
+        frame_iterations: steps per octave for frames after the first (default 3).
+        **others: as for :func:`dreamstyle.dream`.
+    """
+    from ..deepdream import prepare_run
+
+    config = _temporal(DREAM_TEMPORAL, temporal, blend, frame_iterations, None)
+    run, net, guide_batch = prepare_run(
+        guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
+        preset=preset, size=size, seed=seed, **settings)
+    renderer = dream_renderer(net, run.config, config, seed=run.seed, guide=guide_batch)
+    yield from _render(frames, renderer, run.size, {**run.metadata(net), "temporal": config.to_dict()})
+
+
+def transfer_frames(
+    frames: Iterable[ImageLike],
+    styles: ImageLike | Sequence[ImageLike],
+    *,
+    temporal: str | TemporalConfig = "flow",
+    blend: float | None = None,
+    frame_iterations: int | None = None,
+    temporal_weight: float | None = None,
+    preset: str | os.PathLike | None = None,
+    like: str | os.PathLike | Mapping[str, Any] | None = None,
+    size: int | None = None,
+    seed: int | None = None,
+    net: VGGFeatures | None = None,
+    weights: str | None = None,
+    pooling: str | None = None,
+    device: str = "auto",
+    precision: str = "auto",
+    **settings: Any,
+) -> Iterator[Image.Image]:
+    """Paint a clip in the style of ``styles``, frame by frame, each frame building on the last.
+
+    Args:
+        frames: the clip's frames in order; read lazily, one at a time.
+        styles: one style image or a list of them.
+        temporal: ``"none"``, ``"blend"`` or ``"flow"`` (default), or a TemporalConfig.
+        blend: share of the previous result carried into the next frame's start (default 1).
+        frame_iterations: iterations for frames after the first (default 40).
+        temporal_weight: weight of the temporal loss in ``flow`` mode (default 20).
+        **others: as for :func:`dreamstyle.transfer` (the output is 512 px unless ``size`` says otherwise).
+    """
+    from ..styletransfer import prepare_run
+
+    config = _temporal(TRANSFER_TEMPORAL, temporal, blend, frame_iterations, temporal_weight)
+    run, net, style_batches, _, names = prepare_run(
+        styles, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
+        preset=preset, size=size, seed=seed, **settings)
+    renderer = transfer_renderer(net, style_batches, run.config, config, seed=run.seed)
+    yield from _render(frames, renderer, run.size, {**run.metadata(net, styles=names), "temporal": config.to_dict()})
+
+
+def _temporal(defaults: TemporalConfig, temporal: str | TemporalConfig, blend, frame_iterations, temporal_weight
+              ) -> TemporalConfig:
+    if isinstance(temporal, TemporalConfig):
+        return temporal
+    return defaults.updated(mode=temporal, blend=blend, frame_iterations=frame_iterations,
+                            temporal_weight=temporal_weight)

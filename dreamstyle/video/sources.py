@@ -1,0 +1,242 @@
+"""Where frames come from: a video file, an animated GIF, a folder of frames, or a list of images.
+
+Every source streams: frames are decoded one at a time and never held all at
+once, so a clip's length does not change the memory a run needs. Folders and
+globs are sorted in natural order (``frame2`` before ``frame10``).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageSequence
+
+from ..errors import ImageReadError, InvalidArgumentError
+from ..imaging import Picture, picture_from_pil, read_image
+from ..imaging.read import open_image
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+GLOB_CHARACTERS = "*?["
+
+
+def natural_key(path: Path) -> list:
+    """Sort key that orders ``frame2`` before ``frame10``."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", str(path))]
+
+
+def parse_fps(value: str | float | Fraction) -> Fraction:
+    """``"30000/1001"``, ``"29.97"`` or a number -> a positive Fraction."""
+    try:
+        fps = Fraction(str(value).strip()) if not isinstance(value, Fraction) else value
+    except (ValueError, ZeroDivisionError):
+        raise InvalidArgumentError(f"fps: {value!r} is not a frame rate such as 24, 29.97 or 30000/1001") from None
+    if fps <= 0:
+        raise InvalidArgumentError(f"fps must be positive, got {value}")
+    return fps
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a run needs to know about its input before reading it.
+
+    Attributes:
+        kind: ``"video"``, ``"gif"``, ``"folder"`` or ``"files"``.
+        name: how to name it to the user.
+        count: number of frames.
+        fps: the frame rate (exact for videos), or None when the input has none.
+        size: (width, height) of the first frame.
+        audio: the path of a file whose audio track belongs to the result, or None.
+    """
+
+    kind: str
+    name: str
+    count: int
+    fps: Fraction | None
+    size: tuple[int, int]
+    audio: Path | None
+
+    @property
+    def is_sequence(self) -> bool:
+        """Frames of one clip (temporal consistency applies), not a batch of separate photos."""
+        return self.kind != "files"
+
+    def describe(self) -> dict:
+        """Plain values identifying the input, stored with the frames to check a resumed run."""
+        return {"kind": self.kind, "name": self.name, "frames": self.count,
+                "fps": None if self.fps is None else str(self.fps), "size": list(self.size)}
+
+
+class FrameSource:
+    """Frames in order, decoded lazily. ``frames(start)`` yields (index, Picture) from ``start``."""
+
+    info: SourceInfo
+
+    def frames(self, start: int = 0) -> Iterator[tuple[int, Picture]]:
+        raise NotImplementedError
+
+    def names(self) -> list[str]:
+        """One name per frame (file stems for lists of images; numbers otherwise)."""
+        return [f"{index:06d}" for index in range(self.info.count)]
+
+
+class FilesSource(FrameSource):
+    """Image files in natural order: a folder of frames (a sequence) or a batch of photos."""
+
+    def __init__(self, paths: Sequence[Path], kind: str, name: str, fps: Fraction | None = None):
+        self.paths = list(paths)
+        first = open_image(self.paths[0])
+        self.info = SourceInfo(kind, name, len(self.paths), fps, first.size, None)
+
+    def frames(self, start: int = 0) -> Iterator[tuple[int, Picture]]:
+        for index in range(start, len(self.paths)):
+            yield index, read_image(self.paths[index])
+
+    def names(self) -> list[str]:
+        return [path.stem for path in self.paths]
+
+
+class GifSource(FrameSource):
+    """The frames of an animated GIF (its frame durations give the rate)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with Image.open(path) as image:
+            count = getattr(image, "n_frames", 1)
+            duration = image.info.get("duration") or 100
+            size = image.size
+        self.info = SourceInfo("gif", path.name, count, Fraction(1000, int(duration)), size, None)
+
+    def frames(self, start: int = 0) -> Iterator[tuple[int, Picture]]:
+        with Image.open(self.path) as image:
+            for index, frame in enumerate(ImageSequence.Iterator(image)):
+                if index >= start:
+                    yield index, picture_from_pil(frame.convert("RGBA"))
+
+
+def _ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def exact_frame_rate(path: Path) -> Fraction | None:
+    """The video stream's frame rate as an exact fraction (30000/1001, not 29.97).
+
+    ffmpeg's YUV4MPEG2 header states the rate as a ratio, so one frame is
+    decoded to that format and the header read; imageio-ffmpeg's own reader
+    only reports a rounded float.
+    """
+    command = [_ffmpeg(), "-v", "error", "-i", str(path), "-map", "0:v:0", "-frames:v", "1",
+               "-f", "yuv4mpegpipe", "-"]
+    result = subprocess.run(command, capture_output=True, check=False)
+    match = re.search(rb" F(\d+):(\d+) ", result.stdout[:200])
+    if not match or int(match.group(2)) == 0:
+        return None
+    return Fraction(int(match.group(1)), int(match.group(2)))
+
+
+class VideoSource(FrameSource):
+    """A video file read through imageio-ffmpeg, one frame at a time."""
+
+    def __init__(self, path: Path):
+        import imageio_ffmpeg
+
+        self.path = path
+        try:
+            reader = imageio_ffmpeg.read_frames(str(path))
+            meta = next(reader)
+            reader.close()
+            count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+        except (OSError, RuntimeError, StopIteration, IndexError) as error:
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            raise ImageReadError(f"{path}: not a video dreamstyle can read ({reason})") from None
+        if count < 1:
+            raise ImageReadError(f"{path}: the video has no frames")
+        fps = exact_frame_rate(path) or Fraction(meta["fps"]).limit_denominator(1001)
+        audio = path if meta.get("audio_codec") else None
+        self.info = SourceInfo("video", path.name, count, fps, tuple(meta["size"]), audio)
+
+    def frames(self, start: int = 0) -> Iterator[tuple[int, Picture]]:
+        import imageio_ffmpeg
+
+        reader = imageio_ffmpeg.read_frames(str(self.path))
+        try:
+            meta = next(reader)
+            width, height = meta["size"]
+            for index, data in enumerate(reader):
+                if index >= start:
+                    pixels = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+                    rgb = torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div_(255.0)
+                    yield index, Picture(rgb=rgb)
+        finally:
+            reader.close()
+
+
+def is_video_path(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")),
+                  key=natural_key)
+
+
+def _expand(inputs: Sequence[str | os.PathLike]) -> list[Path]:
+    paths: list[Path] = []
+    for item in inputs:
+        text = os.fspath(item)
+        if any(c in text for c in GLOB_CHARACTERS) and not Path(text).exists():
+            matches = [Path(m) for m in glob.glob(os.path.expanduser(text))]
+            if not matches:
+                raise ImageReadError(f"{text}: no files match this pattern")
+            paths.extend(matches)
+        else:
+            paths.append(Path(text).expanduser())
+    return paths
+
+
+def open_source(inputs: Sequence[str | os.PathLike], fps: Fraction | None = None) -> FrameSource | None:
+    """The frames named by ``inputs`` (paths and globs), or None when they are one still image.
+
+    One video file, animated GIF or folder is a sequence; several images (or a
+    glob) are a batch, in natural order. ``fps`` replaces the input's own rate.
+    """
+    paths = _expand(inputs)
+    if len(paths) == 1:
+        path = paths[0]
+        if path.is_dir():
+            images = _images_in(path)
+            if not images:
+                raise ImageReadError(f"{path}: the folder holds no images ({', '.join(IMAGE_EXTENSIONS)})")
+            return FilesSource(images, "folder", path.name, fps)
+        if is_video_path(path):
+            if not path.is_file():
+                raise ImageReadError(f"{path}: no such file")
+            return _with_fps(VideoSource(path), fps)
+        if path.suffix.lower() == ".gif" and path.is_file():
+            with Image.open(path) as image:
+                if getattr(image, "n_frames", 1) > 1:
+                    return _with_fps(GifSource(path), fps)
+        if not any(c in os.fspath(inputs[0]) for c in GLOB_CHARACTERS) or not path.exists():
+            return None
+    for path in paths:
+        if path.is_dir() or is_video_path(path):
+            raise InvalidArgumentError(f"{path}: give either one video or folder, or several image files, not a mix")
+    ordered = sorted(dict.fromkeys(paths), key=natural_key)
+    return FilesSource(ordered, "files", f"{len(ordered)} images", fps)
+
+
+def _with_fps(source: FrameSource, fps: Fraction | None) -> FrameSource:
+    if fps is not None:
+        source.info = SourceInfo(**{**source.info.__dict__, "fps": fps})
+    return source

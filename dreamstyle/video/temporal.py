@@ -1,0 +1,169 @@
+"""Temporal consistency: each frame of a clip starts from the previous frame's result.
+
+The engines run unchanged; a video adds a warm start (and, for style
+transfer, Ruder et al.'s temporal loss) built from the previous frame:
+
+- ``none``: every frame is processed like a still, independently.
+- ``blend``: the previous result is carried over as it is, without motion
+  compensation (DeepDreamVideo's approach: cheap, but moving things trail).
+- ``flow``: the previous result is warped along the optical flow between the
+  two input frames; where the flow cannot be trusted (occlusions, motion
+  boundaries) the new frame's own pixels are used.
+
+Later frames need fewer iterations than the first: they start close to the
+answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import torch
+
+from ..backbone import VGGFeatures
+from ..deepdream import DreamConfig, dream_tensor
+from ..errors import InvalidArgumentError
+from ..styletransfer import TransferConfig, transfer_tensor
+from ..styletransfer.engine import TemporalTarget
+from .flow import Motion
+
+TEMPORAL_MODES = ("none", "blend", "flow")
+
+
+@dataclass(frozen=True)
+class TemporalConfig:
+    """How each frame of a sequence builds on the previous one.
+
+    Attributes:
+        mode: ``"none"``, ``"blend"`` or ``"flow"`` (see the module docstring).
+        blend: share of the previous frame's result carried into the new
+            frame's start, in [0, 1]. For dream it is the added detail that is
+            carried; below 1 it fades, so detail cannot pile up frame after frame.
+        frame_iterations: iterations for every frame after the first (dream:
+            per octave; transfer: at the output size, the first frame getting
+            the full coarse-to-fine schedule).
+        temporal_weight: transfer, ``flow`` mode: weight of the temporal loss
+            that keeps reliable pixels close to the warped previous result.
+    """
+
+    mode: str = "flow"
+    blend: float = 1.0
+    frame_iterations: int = 40
+    temporal_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.mode in TEMPORAL_MODES, f"temporal must be one of {', '.join(TEMPORAL_MODES)}, got {self.mode!r}"),
+            (0 <= self.blend <= 1, f"blend must be between 0 and 1, got {self.blend}"),
+            (self.frame_iterations >= 1, f"frame_iterations must be at least 1, got {self.frame_iterations}"),
+            (self.temporal_weight >= 0, f"temporal_weight must not be negative, got {self.temporal_weight}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise InvalidArgumentError(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def updated(self, **values: Any) -> "TemporalConfig":
+        """A copy with the non-None ``values`` replaced."""
+        return replace(self, **{key: value for key, value in values.items() if value is not None})
+
+
+# Measured on a 48-frame 256 px pan (benchmarks/video.py): these keep the
+# look of a still while keeping the warping error low.
+DREAM_TEMPORAL = TemporalConfig(mode="flow", blend=0.6, frame_iterations=3)
+TRANSFER_TEMPORAL = TemporalConfig(mode="flow", blend=1.0, frame_iterations=40, temporal_weight=20.0)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The frame before: its input and the result as written (both (1, 3, H, W) in [0, 1], on the CPU)."""
+
+    input: torch.Tensor
+    output: torch.Tensor
+
+    def motion(self, current: torch.Tensor, mode: str) -> Motion:
+        """How this frame maps onto ``current``: optical flow, or none at all in ``blend`` mode."""
+        if mode == "flow":
+            return Motion.between(self.input, current)
+        return Motion.still(*current.shape[-2:])
+
+
+FrameCallback = Callable[[Any], None] | None
+# (input frame (1, 3, H, W), the previous frame or None, progress callback) -> result (1, 3, H, W)
+FrameRenderer = Callable[[torch.Tensor, Previous | None, FrameCallback], torch.Tensor]
+
+
+def dream_renderer(net: VGGFeatures, config: DreamConfig, temporal: TemporalConfig, *, seed: int,
+                   guide: torch.Tensor | None = None) -> FrameRenderer:
+    """Dreams frame by frame; each frame starts from the previous frame's dreamed detail, carried over.
+
+    Every frame uses the same seed, so the jitter sequence does not flicker.
+    """
+    later = replace(config, iterations=temporal.frame_iterations)
+
+    def render(frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None) -> torch.Tensor:
+        if previous is None or temporal.mode == "none":
+            return dream_tensor(net, frame, config, seed=seed, guide=guide, callback=callback)
+        motion = previous.motion(frame, temporal.mode)
+        detail = motion.carry(previous.output - previous.input) * motion.mask
+        start = (frame + temporal.blend * detail).clamp_(0.0, 1.0)
+        return dream_tensor(net, start, later, seed=seed, guide=guide, callback=callback)
+
+    return render
+
+
+def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: TransferConfig,
+                      temporal: TemporalConfig, *, seed: int) -> FrameRenderer:
+    """Stylises frame by frame; each frame starts from the previous result, warped, with a temporal loss."""
+    later = replace(config, scales=1, iterations=temporal.frame_iterations, init="image")
+
+    def render(frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None) -> torch.Tensor:
+        if previous is None or temporal.mode == "none":
+            return transfer_tensor(net, frame, styles, config, seed=seed, callback=callback)
+        motion = previous.motion(frame, temporal.mode)
+        carried = motion.carry(previous.output)
+        start = frame + temporal.blend * motion.mask * (carried - frame)
+        target = None
+        if temporal.mode == "flow" and temporal.temporal_weight > 0:
+            target = TemporalTarget(carried, motion.mask, temporal.temporal_weight)
+        return transfer_tensor(net, frame, styles, later, seed=seed, init_image=start, temporal=target,
+                               callback=callback)
+
+    return render
+
+
+def quantise(x: torch.Tensor) -> torch.Tensor:
+    """``x`` as an 8-bit file stores it: the next frame builds on exactly what a resumed run would read back."""
+    return x.detach().float().cpu().clamp(0.0, 1.0).mul(255.0).round().div(255.0)
+
+
+def render_sequence(frames: Iterable[tuple[int, torch.Tensor]], render: FrameRenderer,
+                    previous: Previous | None = None,
+                    callback_for: Callable[[int], FrameCallback] | None = None,
+                    ) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
+    """Render (index, input (1, 3, H, W)) frames in order, each on the previous one.
+
+    Args:
+        frames: the inputs, in order.
+        render: a renderer from :func:`dream_renderer` or :func:`transfer_renderer`.
+        previous: the frame before the first one, when continuing a sequence.
+        callback_for: gives the engine's progress callback for frame ``index``.
+
+    Yields:
+        (index, input, result quantised to 8 bits), all on the CPU.
+    """
+    for index, frame in frames:
+        frame = frame.detach().float().cpu()
+        callback = callback_for(index) if callback_for else None
+        output = quantise(render(frame, previous, callback))
+        yield index, frame, output
+        previous = Previous(frame, output)
+
+
+def temporal_config(defaults: TemporalConfig, values: Mapping[str, Any] | None) -> TemporalConfig:
+    """``defaults`` with stored or given ``values`` (None values change nothing)."""
+    return defaults.updated(**{k: v for k, v in (values or {}).items() if k in {f.name for f in fields(TemporalConfig)}})

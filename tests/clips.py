@@ -1,0 +1,62 @@
+"""Small real clips for the video tests: a panning crop of chelsea.png, encoded with imageio-ffmpeg's ffmpeg."""
+
+from __future__ import annotations
+
+import math
+import struct
+import subprocess
+import wave
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+from PIL import Image
+
+DATA = Path(__file__).parent / "data"
+RATE = "30000/1001"
+
+
+def pan_frames(count: int, width: int = 64, height: int = 48, step: int = 3) -> list[np.ndarray]:
+    """``count`` (H, W, 3) uint8 crops of the photo, moving ``step`` px right per frame."""
+    photo = Image.open(DATA / "chelsea.png").convert("RGB")
+    scale = (height * 3) / photo.height
+    photo = np.asarray(photo.resize((round(photo.width * scale), height * 3), Image.Resampling.LANCZOS))
+    top = height
+    return [np.ascontiguousarray(photo[top:top + height, 40 + step * i:40 + step * i + width]) for i in range(count)]
+
+
+def _tone(path: Path, seconds: float) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        samples = int(16000 * seconds)
+        out.writeframes(b"".join(struct.pack("<h", int(6000 * math.sin(2 * math.pi * 440 * i / 16000)))
+                                 for i in range(samples)))
+    return path
+
+
+def make_clip(path: Path, count: int = 8, audio: bool = True, **pan) -> Path:
+    """An H.264 clip of :func:`pan_frames` at 30000/1001 fps, with a 440 Hz tone track if ``audio``."""
+    frames = pan_frames(count, **pan)
+    height, width = frames[0].shape[:2]
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+               "-s", f"{width}x{height}", "-framerate", RATE, "-i", "-"]
+    if audio:
+        command += ["-i", str(_tone(path.with_suffix(".wav"), count / 29.97)), "-map", "0:v", "-map", "1:a",
+                    "-c:a", "aac"]
+    command += ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "12", str(path)]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE)
+    for frame in frames:
+        process.stdin.write(frame.tobytes())
+    process.stdin.close()
+    assert process.wait() == 0
+    return path
+
+
+def video_facts(path: Path) -> tuple[int, str | None, tuple[int, int]]:
+    """(frame count, audio codec or None, (width, height)) of a video file."""
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    count = sum(1 for _ in reader)
+    return count, meta.get("audio_codec"), tuple(meta["size"])

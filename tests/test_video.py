@@ -1,0 +1,287 @@
+"""Clips and batches: sources, flow, temporal consistency, resume, shards, encoding, the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from dreamstyle.deepdream import DreamConfig
+from dreamstyle.errors import InvalidArgumentError
+from dreamstyle.imaging import read_image, read_metadata
+from dreamstyle.video import (Motion, Shard, TemporalConfig, dream_frames, dream_renderer, open_source,
+                              optical_flow, render_sequence, transfer_frames, warp, warping_error)
+from dreamstyle.video.sources import exact_frame_rate
+from dreamstyle.video.job import FrameJob
+
+from .clips import DATA, make_clip, pan_frames, video_facts
+from .test_cli import assert_one_error_line, run
+
+DREAM_QUICK = ["--iterations", "2", "--octaves", "2", "--frame-iterations", "1", "--precision", "fp32", "-q"]
+TRANSFER_QUICK = ["--size", "48", "--scales", "1", "--iterations", "8", "--frame-iterations", "4",
+                  "--precision", "fp32", "-q"]
+FAST_DREAM = DreamConfig(iterations=3, octaves=2)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("clips")
+    return {"audio": make_clip(folder / "pan.mp4"), "silent": make_clip(folder / "silent.mov", audio=False)}
+
+
+@pytest.fixture()
+def clip(clips, tmp_path) -> Path:
+    """A private copy of the 8-frame clip with audio (outputs go beside it)."""
+    path = tmp_path / "pan.mp4"
+    path.write_bytes(clips["audio"].read_bytes())
+    return path
+
+
+def frames_of(folder: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted(folder.glob("[0-9]*.png"))]
+
+
+# --- sources -----------------------------------------------------------------------------
+
+def test_video_source_streams_exact_rate_count_and_audio(clips):
+    source = open_source([clips["audio"]])
+    assert source.info.count == 8 and source.info.fps == Fraction(30000, 1001) and source.info.audio is not None
+    assert source.info.size == (64, 48)
+    indices = [index for index, _ in source.frames(5)]
+    assert indices == [5, 6, 7]
+    assert open_source([clips["silent"]]).info.audio is None
+
+
+def test_folders_and_globs_are_in_natural_order(tmp_path):
+    for number in (10, 2, 1):
+        Image.new("RGB", (16, 16), (number, 0, 0)).save(tmp_path / f"frame{number}.png")
+    source = open_source([tmp_path])
+    assert source.info.kind == "folder" and [p.name for p in source.paths] == ["frame1.png", "frame2.png", "frame10.png"]
+    batch = open_source([str(tmp_path / "frame*.png")])
+    assert batch.info.kind == "files" and [p.name for p in batch.paths] == ["frame1.png", "frame2.png", "frame10.png"]
+    assert [round(float(p.rgb[0, 0, 0]) * 255) for _, p in source.frames()] == [1, 2, 10]
+    assert open_source([DATA / "chelsea.png"]) is None  # one still image is not a clip
+
+
+def test_animated_gif_is_a_clip(tmp_path):
+    frames = [Image.fromarray(f) for f in pan_frames(4)]
+    frames[0].save(tmp_path / "pan.gif", save_all=True, append_images=frames[1:], duration=50, loop=0)
+    source = open_source([tmp_path / "pan.gif"])
+    assert source.info.kind == "gif" and source.info.count == 4 and source.info.fps == 20
+    assert len(list(source.frames())) == 4
+
+
+# --- flow ----------------------------------------------------------------------------------
+
+def test_flow_recovers_a_shift_and_marks_the_uncovered_edge():
+    frames = [torch.from_numpy(f).permute(2, 0, 1).float().div(255).unsqueeze(0) for f in pan_frames(2, step=3)]
+    previous, current = frames
+    motion = Motion.between(previous, current)
+    interior = motion.flow[8:-8, 8:-8]
+    assert abs(float(interior[..., 0].median()) - 3.0) < 0.5 and abs(float(interior[..., 1].median())) < 0.5
+    warped = motion.carry(previous)
+    error = ((warped - current).abs() * motion.mask).sum() / motion.mask.sum() / 3
+    assert error < 0.5 * (previous - current).abs().mean()
+    assert motion.mask[..., :, -2:].mean() < 0.5 < motion.mask[..., 8:-8, 8:-8].mean()
+
+
+def test_warp_with_zero_flow_is_identity():
+    image = torch.rand(1, 3, 12, 20)
+    assert torch.allclose(warp(image, torch.zeros(12, 20, 2)), image, atol=1e-6)
+    assert optical_flow(image, image).abs().max() < 0.1
+
+
+# --- temporal consistency --------------------------------------------------------------------
+
+def clip_frames(count: int = 8):
+    return [(i, torch.from_numpy(f).permute(2, 0, 1).float().div(255).unsqueeze(0))
+            for i, f in enumerate(pan_frames(count))]
+
+
+@pytest.mark.parametrize("engine", ["dream", "transfer"])
+def test_flow_is_steadier_than_independent_frames(vgg19, engine, data_dir):
+    frames = clip_frames(6)
+    errors = {}
+    for mode in ("none", "flow"):
+        if engine == "dream":
+            renderer = dream_renderer(vgg19, FAST_DREAM, TemporalConfig(mode, blend=0.6, frame_iterations=2), seed=3)
+        else:
+            from dreamstyle.styletransfer import TransferConfig
+            from dreamstyle.video import transfer_renderer
+
+            style = read_image(data_dir / "mosaic.jpg", size=64).batch()
+            config = TransferConfig(scales=1, iterations=20, init="noise")
+            renderer = transfer_renderer(vgg19, [style], config, TemporalConfig(mode, frame_iterations=6,
+                                                                                temporal_weight=20), seed=3)
+        outputs = [out for _, _, out in render_sequence(frames, renderer)]
+        errors[mode] = warping_error([f for _, f in frames], outputs)
+    assert errors["flow"].output < 0.8 * errors["none"].output, errors
+    assert errors["flow"].input == pytest.approx(errors["none"].input)
+
+
+def test_resume_after_interruption_gives_the_same_frames(vgg19, clips, tmp_path):
+    source = open_source([clips["silent"]])
+    renderer = dream_renderer(vgg19, FAST_DREAM, TemporalConfig("flow", blend=0.6, frame_iterations=2), seed=1)
+    whole = FrameJob(tmp_path / "whole", {"seed": 1}, source.info)
+    whole.prepare(overwrite=False)
+    assert whole.render(source, renderer, None) == 8
+
+    broken = FrameJob(tmp_path / "broken", {"seed": 1}, source.info)
+    broken.prepare(overwrite=False)
+
+    def interrupt(index: int, written: bool) -> None:
+        if index == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        broken.render(source, renderer, None, on_frame=interrupt)
+    assert len(frames_of(broken.folder)) == 5  # frames 0-4 finished, nothing half-written
+    assert broken.render(source, renderer, None) == 3
+    assert frames_of(broken.folder) == frames_of(whole.folder)
+
+
+def test_shards_cover_the_clip_once():
+    spans = [Shard(k, 3).span(8) for k in (1, 2, 3)]
+    assert spans == [(0, 2), (2, 5), (5, 8)]
+    for text in ("0/3", "4/3", "x"):
+        with pytest.raises(InvalidArgumentError, match="K/N"):
+            Shard.parse(text)
+
+
+def test_python_api_takes_and_yields_frames(vgg19, data_dir):
+    frames = [Image.fromarray(f) for f in pan_frames(3)]
+    dreamed = list(dream_frames(iter(frames), net=vgg19, seed=0, iterations=2, octaves=1, frame_iterations=1))
+    assert len(dreamed) == 3 and dreamed[0].size == (64, 48)
+    assert dreamed[1].info["dreamstyle"]["temporal"]["mode"] == "flow"
+    styled = list(transfer_frames(frames, data_dir / "mosaic.jpg", net=vgg19, size=32, seed=0, scales=1,
+                                  iterations=3, frame_iterations=2))
+    assert [im.size for im in styled] == [(32, 24)] * 3
+
+
+# --- command line -------------------------------------------------------------------------
+
+def test_video_keeps_frame_count_exact_rate_and_audio(clip, tmp_path):
+    output = tmp_path / "dreamed.mp4"
+    result = run("dream", str(clip), "-o", str(output), *DREAM_QUICK, "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert video_facts(output) == (8, "aac", (64, 48))
+    assert exact_frame_rate(output) == Fraction(30000, 1001)
+    assert not (tmp_path / "dreamed.mp4.frames").exists()  # the frames folder goes once the video is written
+
+
+def test_video_without_audio_and_odd_size(clips, tmp_path):
+    output = tmp_path / "styled.mp4"
+    result = run("transfer", str(clips["silent"]), str(DATA / "mosaic.jpg"), "-o", str(output), *TRANSFER_QUICK,
+                 "--size", "47", "--keep-frames")
+    assert result.exit_code == 0, result.output
+    count, audio, size = video_facts(output)
+    assert (count, audio, size) == (8, None, (48, 36))  # 47x35 padded by one edge row and column, not resized
+    assert Image.open(tmp_path / "styled.mp4.frames" / "000000.png").size == (47, 35)
+
+
+def test_cli_resume_continues_with_the_stored_seed(clip, tmp_path):
+    output = tmp_path / "frames"
+    args = ["transfer", str(clip), str(DATA / "mosaic.jpg"), "-o", str(output), *TRANSFER_QUICK]
+    assert run(*args).exit_code == 0
+    finished = frames_of(output)
+    for index in (5, 6, 7):  # as if Ctrl-C had stopped the run during frame 5
+        (output / f"{index:06d}.png").unlink()
+    assert run(*args).exit_code == 0
+    assert frames_of(output) == finished
+    assert_one_error_line(run(*args, "--style-weight", "2"), "frames made with other settings",
+                          "config.style_weight 5.0 (now 2.0)", "--force")
+
+
+def test_cli_shards_join_into_the_single_run(clip, tmp_path):
+    common = ["dream", str(clip), *DREAM_QUICK, "--seed", "2", "--temporal", "none"]
+    assert run(*common, "-o", str(tmp_path / "single")).exit_code == 0
+    for k in (1, 2, 3):
+        assert run(*common, "-o", str(tmp_path / "parts"), "--shard", f"{k}/3").exit_code == 0
+    assert frames_of(tmp_path / "parts") == frames_of(tmp_path / "single")
+    final = tmp_path / "final.mp4"
+    result = run("assemble", str(tmp_path / "parts"), "-o", str(final))
+    assert result.exit_code == 0, result.output
+    assert video_facts(final)[:2] == (8, "aac") and exact_frame_rate(final) == Fraction(30000, 1001)
+
+
+def test_cli_assemble_refuses_a_missing_shard(clip, tmp_path):
+    assert run("dream", str(clip), *DREAM_QUICK, "-o", str(tmp_path / "parts"), "--shard", "1/2").exit_code == 0
+    assert_one_error_line(run("assemble", str(tmp_path / "parts"), "-o", str(tmp_path / "x.mp4")),
+                          "4 of 8 frames are missing (4-7)", "finish every shard")
+
+
+def test_cli_batch_names_outputs_and_skips_finished(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    for name in ("b10.png", "b2.png"):
+        (shots / name).write_bytes((DATA / "chelsea.png").read_bytes())
+    args = ["dream", str(shots / "*.png"), "-o", str(tmp_path / "out"), "--size", "40", "--iterations", "2",
+            "--octaves", "2", "--precision", "fp32", "-q"]
+    assert run(*args).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b10.png", "b2.png"]
+    stamp = (tmp_path / "out" / "b2.png").stat().st_mtime_ns
+    assert run(*args).exit_code == 0  # everything done: nothing rewritten
+    assert (tmp_path / "out" / "b2.png").stat().st_mtime_ns == stamp
+    assert read_metadata(tmp_path / "out" / "b2.png")["input"] == "b2.png"
+    assert_one_error_line(run(*args, "--step", "0.02"), "exists already (made with other settings)", "--force")
+
+
+def test_cli_gif_and_folder_outputs(clip, tmp_path):
+    assert run("dream", str(clip), "-o", str(tmp_path / "pan.gif"), *DREAM_QUICK).exit_code == 0
+    with Image.open(tmp_path / "pan.gif") as gif:
+        assert gif.n_frames == 8
+    assert run("dream", str(tmp_path / "pan.gif"), "-o", str(tmp_path / "frames"), *DREAM_QUICK).exit_code == 0
+    assert len(frames_of(tmp_path / "frames")) == 8
+
+
+def test_cli_report_prints_the_warping_errors(clip):
+    result = run("dream", str(clip), *DREAM_QUICK, "--report")
+    assert result.exit_code == 0, result.output
+    assert "E_warp" in result.output and "input clip" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["{tmp}/none/*.png"], ["no files match this pattern"]),
+        (["{clip}", "-o", "{tmp}/x.mp4", "--shard", "3/2"], ["--shard '3/2'", "K/N"]),
+        (["{clip}", "-o", "{tmp}/x.mp4", "--shard", "1/2"], ["--shard writes frames to a folder", "assemble"]),
+        (["{clip}", "-o", "{tmp}/x.png"], ["a clip's result is a video"]),
+        (["{clip}", "-o", "{tmp}/x.avi"], ["unsupported output '.avi'"]),
+        (["{clip}", "-o", "{clip}"], ["is an input file"]),
+        (["{clip}", "--zoom-frames", "3"], ["--zoom-frames animates one still image"]),
+        (["{data}/chelsea.png", "{data}/brick.png", "--temporal", "flow"], ["apply to clips"]),
+        (["{clip}", "--fps", "0"], ["fps must be positive"]),
+        (["{bad}"], ["bad.mp4: not a video dreamstyle can read"]),
+    ],
+)
+def test_cli_bad_clip_input(clip, tmp_path, args, fragments):
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("not a video")
+    values = {"tmp": str(tmp_path), "clip": str(clip), "data": str(DATA), "bad": str(bad)}
+    assert_one_error_line(run("dream", *(a.format(**values) for a in args), "-q"), *fragments)
+
+
+def test_streaming_keeps_memory_flat(tmp_path):
+    """Peak memory of a 40-frame clip is about that of an 8-frame one: frames are never all in memory."""
+    peaks = []
+    for count in (8, 40):
+        clip = make_clip(tmp_path / f"c{count}.mp4", count=count, audio=False)
+        script = ("import resource, sys; from dreamstyle.cli import main; sys.argv = sys.argv[1:]\n"
+                  "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+                  "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+        result = subprocess.run([sys.executable, "-c", script, "dreamstyle", "dream", str(clip), "-o",
+                                 str(tmp_path / f"o{count}.mp4"), "--iterations", "1", "--octaves", "1",
+                                 "--frame-iterations", "1", "--temporal", "flow", "--precision", "fp32", "-q",
+                                 "--report"],
+                                capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert result.returncode == 0, result.stderr
+        peaks.append(int(result.stdout.split()[-1]) * 1024)
+    assert peaks[1] - peaks[0] < 40 * 2**20, peaks

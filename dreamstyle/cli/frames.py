@@ -42,10 +42,10 @@ def sequence_options(transfer: bool):
                           "[default: flow]."),
         click.option("--blend", type=click.FloatRange(0, 1), default=None,
                      help="Clips: share of the previous frame's result carried into the next "
-                          f"[default: {'1' if transfer else '0.6'}]."),
+                          f"[default: {'1' if transfer else '0.8'}]."),
         click.option("--frame-iterations", type=click.IntRange(min=1), default=None,
                      help="Clips: iterations for every frame after the first "
-                          f"[default: {'40' if transfer else '3 per octave'}]."),
+                          f"[default: {'40' if transfer else '1 per octave'}]."),
         click.option("--shard", default=None, metavar="K/N",
                      help="Render only the K-th of N equal parts (frames to a folder; join with dreamstyle assemble)."),
         click.option("--report", is_flag=True, help="Clips: print the warping error E_warp of the result and the input."),

@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from ..backbone import VGGFeatures, load_backbone
-from ..imaging import Picture, picture_to_pil
+from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.sheet import contact_sheet
 from ..runtime import choose_seed

@@ -60,8 +60,8 @@ def dream_frames(
         frames: the clip's frames in order (paths, Pillow images, Pictures or
             (3, H, W) tensors); read lazily, one at a time.
         temporal: ``"none"``, ``"blend"`` or ``"flow"`` (default), or a TemporalConfig.
-        blend: share of the previous frame's dreamed detail carried over (default 0.6).
-        frame_iterations: steps per octave for frames after the first (default 3).
+        blend: share of the previous frame's dreamed detail carried over (default 0.8).
+        frame_iterations: steps per octave for frames after the first (default 1).
         **others: as for :func:`dreamstyle.dream`.
     """
     from ..deepdream import prepare_run

@@ -16,7 +16,7 @@ answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -72,9 +72,12 @@ class TemporalConfig:
         return replace(self, **{key: value for key, value in values.items() if value is not None})
 
 
-# Measured on a 48-frame 256 px pan (benchmarks/video.py): these keep the
-# look of a still while keeping the warping error low.
-DREAM_TEMPORAL = TemporalConfig(mode="flow", blend=0.6, frame_iterations=3)
+# Dream: carrying 0.8 of the detail and adding one step per octave settles at
+# about the detail of a still (mean |detail| 0.083 vs 0.091, 10 frames of a
+# 160 px pan, classic preset) with the lowest warping error measured
+# (E_warp 0.0005; none 0.011, blend 0.022; 0.6 x 3 steps 0.0016, 0.9 x 2
+# steps 0.0015 with 1.5x the detail).
+DREAM_TEMPORAL = TemporalConfig(mode="flow", blend=0.8, frame_iterations=1)
 TRANSFER_TEMPORAL = TemporalConfig(mode="flow", blend=1.0, frame_iterations=40, temporal_weight=20.0)
 
 
@@ -163,7 +166,3 @@ def render_sequence(frames: Iterable[tuple[int, torch.Tensor]], render: FrameRen
         yield index, frame, output
         previous = Previous(frame, output)
 
-
-def temporal_config(defaults: TemporalConfig, values: Mapping[str, Any] | None) -> TemporalConfig:
-    """``defaults`` with stored or given ``values`` (None values change nothing)."""
-    return defaults.updated(**{k: v for k, v in (values or {}).items() if k in {f.name for f in fields(TemporalConfig)}})

@@ -1,0 +1,107 @@
+"""Clips: temporal stability (E_warp) per --temporal mode, seconds per frame, and peak memory vs clip length.
+
+    python benchmarks/video.py [--frames 48] [--size 256] [--modes none blend flow]
+                               [--transfer-args "--scales 2 --iterations 50"] [--memory 50 500] [--skip-quality]
+
+A panning clip is cut from a shared photo (no download) and encoded at
+30000/1001 fps. Each command runs as a separate `dreamstyle` process on it,
+once per --temporal mode, with --report (the warping error of the result
+and of the input clip, Lai et al. 2018). Peak memory (ru_maxrss) is then
+measured for a short dream of a 64 px clip of each length in --memory.
+Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+PHOTO = ROOT / "tests" / "data" / "chelsea.png"
+STYLE = ROOT / "tests" / "data" / "mosaic.jpg"
+PEAK = "import resource, sys\nfrom dreamstyle.cli import main\nsys.argv = sys.argv[1:]\ntry:\n    main()\n" \
+       "finally:\n    print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+
+
+def pan_clip(path: Path, frames: int, width: int, height: int, step: float = 2.0) -> Path:
+    """A clip panning slowly across the photo, ``step`` px per frame (sub-pixel steps resampled)."""
+    photo = Image.open(PHOTO).convert("RGB")
+    scale = max(height * 1.25 / photo.height, (width + step * frames) / photo.width)
+    photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.Resampling.LANCZOS)
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+               "-s", f"{width}x{height}", "-framerate", "30000/1001", "-i", "-", "-c:v", "libx264",
+               "-pix_fmt", "yuv420p", "-crf", "12", str(path)]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE)
+    top = (photo.height - height) // 2
+    for index in range(frames):
+        left = step * index
+        box = (left, top, left + width, top + height)
+        process.stdin.write(np.asarray(photo.transform((width, height), Image.Transform.EXTENT, box,
+                                                       Image.Resampling.BICUBIC)).tobytes())
+    process.stdin.close()
+    assert process.wait() == 0
+    return path
+
+
+def run_cli(arguments: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", PEAK, "dreamstyle", *arguments], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"dreamstyle {' '.join(arguments)} failed:\n{result.stderr[-2000:]}")
+    return seconds, result.stderr
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=48)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--modes", nargs="*", default=["none", "blend", "flow"])
+    parser.add_argument("--commands", nargs="*", default=["dream", "transfer"])
+    parser.add_argument("--dream-args", default="", help="extra dream flags, e.g. '--iterations 4'")
+    parser.add_argument("--transfer-args", default="", help="extra transfer flags, e.g. '--scales 2'")
+    parser.add_argument("--memory", type=int, nargs="*", default=[50, 500])
+    parser.add_argument("--skip-quality", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {args.frames} frames at {args.size} px")
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        if not args.skip_quality:
+            clip = pan_clip(folder / "pan.mp4", args.frames, args.size, args.size * 3 // 4)
+            print("| command | --temporal | E_warp output | E_warp input | seconds / frame |")
+            print("|---|---|---|---|---|")
+            for command in args.commands:
+                extra = shlex.split(args.dream_args if command == "dream" else args.transfer_args)
+                for mode in args.modes:
+                    target = [str(clip)] + ([str(STYLE)] if command == "transfer" else [])
+                    seconds, log = run_cli([command, *target, "-o", str(folder / f"{command}_{mode}.mp4"),
+                                            "--temporal", mode, "--report", "--seed", "1", "--size", str(args.size),
+                                            *extra])
+                    found = re.search(r"E_warp ([\d.]+) \(input clip ([\d.]+)", log)
+                    print(f"| {command} {' '.join(extra)} | {mode} | {found.group(1)} | {found.group(2)} | "
+                          f"{seconds / args.frames:.2f} |", flush=True)
+        if args.memory:
+            print("\n| frames (64 px dream, 1 step) | peak RSS MiB | seconds |")
+            print("|---|---|---|")
+            for frames in args.memory:
+                clip = pan_clip(folder / f"m{frames}.mp4", frames, 64, 48, step=0.5)
+                seconds, log = run_cli(["dream", str(clip), "-o", str(folder / f"m{frames}_out.mp4"), "--iterations",
+                                        "1", "--octaves", "1", "--frame-iterations", "1", "--report", "-q"])
+                peak = int(re.search(r"peak (\d+)", log).group(1)) / 1024
+                print(f"| {frames} | {peak:.0f} | {seconds:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

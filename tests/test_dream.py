@@ -14,7 +14,7 @@ from dreamstyle.deepdream import DreamConfig, ZoomConfig, dream, dream_tensor, o
 from dreamstyle.deepdream.atlas import channel_atlas, first_layer_filters
 from dreamstyle.deepdream.objectives import ActivationObjective, GuideObjective
 from dreamstyle.deepdream.smoothing import gaussian_cascade, laplacian_normalize
-from dreamstyle.deepdream.tiles import choose_tile, tile_margin, tiled_gradient
+from dreamstyle.backbone.tiling import choose_tile, tile_margin, tiled_gradient
 from dreamstyle.deepdream.zoom import zoom_frames
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_image
@@ -118,7 +118,7 @@ def test_tiled_gradient_equals_the_untiled_gradient(vgg19, data_dir):
     objective = ActivationObjective(vgg19, (("relu4_2", 1.0),))
 
     def value_of(crop, window):
-        return objective(vgg19(crop, objective.layers), tuple(x.shape[-2:]), window)
+        return objective(vgg19(crop, objective.layers), tuple(x.shape[-2:]), window and window.inner_in_crop)
 
     whole, whole_value = tiled_gradient(value_of, x, 0, 0, (0, 0))
     tiles, tiles_value = tiled_gradient(value_of, x, 32, tile_margin(vgg19, objective.layers), (8, 16))
@@ -141,7 +141,7 @@ def test_tiled_dream_has_no_seams(vgg19, data_dir):
 def test_automatic_tiling_follows_memory(vgg19, monkeypatch):
     layers = ["relu4_2"]
     assert choose_tile(vgg19, layers, (512, 512), None) == 0  # plenty of RAM here
-    monkeypatch.setattr("dreamstyle.deepdream.tiles.available_memory", lambda device: 200 * 2**20)
+    monkeypatch.setattr("dreamstyle.backbone.tiling.available_memory", lambda device: 200 * 2**20)
     tile = choose_tile(vgg19, layers, (2048, 2048), None)
     assert 128 <= tile < 2048 and tile % 8 == 0
     assert choose_tile(vgg19, layers, (2048, 2048), 0) == 0

@@ -14,7 +14,7 @@ from ..runtime import make_generator
 from .config import DreamConfig
 from .objectives import ActivationObjective, GuideObjective, Objective
 from .smoothing import smooth_gradient
-from .tiles import choose_tile, tile_margin, tile_stride, tiled_gradient
+from ..backbone.tiling import choose_tile, tile_margin, tile_stride, tiled_gradient
 
 # Guide features are matched against every position of the image; capping
 # the guide's size bounds that (positions x guide positions) matrix.
@@ -110,7 +110,8 @@ def ascent_step(
     # Jitter: roll the image so the network never sees the same pixel grid twice, then roll back.
     rolled = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
     gradient, value = tiled_gradient(
-        lambda crop, window: objective(net(crop, layers), size, window), rolled, tile, tile_margin(net, layers), grid
+        lambda crop, window: objective(net(crop, layers), size, window and window.inner_in_crop), rolled, tile,
+        tile_margin(net, layers), grid,
     )
     del rolled
     gradient = torch.roll(gradient, shifts=(-dy, -dx), dims=(2, 3))

@@ -4,7 +4,7 @@ Each objective maps the backbone's activations to one value per image,
 (N,) float32. Values are normalised by the activation count of the *whole*
 image (``full_size``), not of the crop that was run, and a tile counts only
 the activations inside its ``window``, so tiles' values and gradients add up to
-the untiled image's (see :mod:`dreamstyle.deepdream.tiles`).
+the untiled image's (see :mod:`dreamstyle.backbone.tiling`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Protocol
 import torch
 
 from ..backbone import VGGFeatures
+from ..backbone.tiling import in_window
 from ..errors import InvalidArgumentError
 from .config import ChannelSelection, LayerWeights
 
@@ -30,14 +31,6 @@ class Objective(Protocol):
 
     def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
                  window: Window | None = None) -> torch.Tensor: ...
-
-
-def in_window(activation: torch.Tensor, stride: int, window: Window | None) -> torch.Tensor:
-    """The activations (N, C, h, w) whose pixels lie in ``window`` (pixel bounds are multiples of ``stride``)."""
-    if window is None:
-        return activation
-    top, bottom, left, right = (bound // stride for bound in window)
-    return activation[..., top:bottom, left:right]
 
 
 def _activation_count(net: VGGFeatures, layer: str, full_size: tuple[int, int], channels: int) -> float:

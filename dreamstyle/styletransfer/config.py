@@ -50,6 +50,9 @@ class TransferConfig:
         scales: number of sizes, coarse to fine, ending at the output size.
         start_size: longest side of the first scale.
         iterations: optimiser iterations per scale.
+        tile: tile side in px for images too large for memory (see
+            :mod:`dreamstyle.styletransfer.tiles`); None tiles automatically
+            only when an image would not fit; 0 never tiles.
     """
 
     content_layers: LayerWeights = (("relu4_2", 1.0),)
@@ -66,6 +69,7 @@ class TransferConfig:
     scales: int = 3
     start_size: int = 128
     iterations: int = 100
+    tile: int | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -84,6 +88,8 @@ class TransferConfig:
             (self.scales >= 1, f"scales must be at least 1, got {self.scales}"),
             (self.start_size >= 32, f"start_size must be at least 32 px, got {self.start_size}"),
             (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
+            (self.tile is None or self.tile == 0 or self.tile >= 32,
+             f"tile must be 0 (never), or at least 32 px, got {self.tile}"),
         ]
         for ok, message in checks:
             if not ok:

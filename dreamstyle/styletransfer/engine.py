@@ -11,15 +11,19 @@ import torch
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
 from ..imaging.resize import fit_longest_side, resize
-from ..runtime import make_generator
+from ..runtime import available_memory, make_generator
 from .colour import luminance, match_colors, match_luminance, with_chroma_of
 from .config import TransferConfig
-from .losses import blended_grams, content_loss, gram_matrix, style_loss, temporal_loss, tv_loss
+from .losses import blended_grams, content_loss, style_loss, temporal_loss, tv_loss
+from .tiles import TileGrid, tiled_energy, tiled_grams, tiled_objective
 
 # L-BFGS runs this many iterations per call; pixels are clamped into range
 # between calls (clamping inside would break its line search).
 LBFGS_CHUNK = 10
 LBFGS_HISTORY = 50
+# L-BFGS's history may use this share of free memory (it shrinks on huge images, never below MIN_LBFGS_HISTORY).
+HISTORY_MEMORY_FRACTION = 0.25
+MIN_LBFGS_HISTORY = 5
 # Adam's output is an exponential moving average of its iterates: the
 # averaged image has none of the pixel noise single Adam steps leave behind.
 ADAM_AVERAGE_DECAY = 0.9
@@ -37,6 +41,7 @@ class TransferProgress:
             reading one synchronises with the device, so read them only to
             print). ``temporal`` is 0 outside video.
         image: (1, 3, H, W) the current image (the live tensor).
+        tile: tile side in use at this scale, 0 for none.
     """
 
     scale: int
@@ -49,6 +54,7 @@ class TransferProgress:
     tv: torch.Tensor
     temporal: torch.Tensor
     image: torch.Tensor
+    tile: int = 0
 
 
 ProgressCallback = Callable[[TransferProgress], None]
@@ -85,11 +91,23 @@ class TemporalTarget:
 
 @dataclass(frozen=True)
 class Targets:
-    """What one scale optimises toward: content features, blended style Grams, and (video) the warped previous frame."""
+    """What one scale optimises toward, and how it is cut into tiles.
 
-    content: dict[str, torch.Tensor]
+    Attributes:
+        content: content features (untiled), or None when tiled.
+        style: blended style Gram matrices per layer.
+        temporal: for video, the warped previous frame at this size.
+        grid: the tiles (``grid.tile == 0``: one piece).
+        content_image / content_energy: when tiled, the content at this size
+            and its features' sum of squares per layer (features are made per tile).
+    """
+
+    content: dict[str, torch.Tensor] | None
     style: dict[str, torch.Tensor]
     temporal: TemporalTarget | None = None
+    grid: TileGrid | None = None
+    content_image: torch.Tensor | None = None
+    content_energy: dict[str, float] | None = None
 
 
 class Losses(NamedTuple):
@@ -104,18 +122,27 @@ class Losses(NamedTuple):
 def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[torch.Tensor],
                     config: TransferConfig, blend: Sequence[float], size: tuple[int, int],
                     temporal: TemporalTarget | None = None) -> Targets:
-    """Targets at ``size``: features of the resized content, Grams of the styles resized by ``style_scale``."""
+    """Targets at ``size``: features of the resized content, Grams of the styles resized by ``style_scale``.
+
+    The tiles follow ``config.tile`` (None: only when the image would not fit in memory).
+    """
     content_layers = [name for name, _ in config.content_layers]
     style_layers = [name for name, _ in config.style_layers]
+    grid = TileGrid.plan(net, list(dict.fromkeys(content_layers + style_layers)), size, config.tile)
     side = max(16, round(max(size) * config.style_scale))
+    per_style = []
+    for style in styles:
+        style_size = fit_longest_side(style.shape[-2], style.shape[-1], side)
+        style_grid = TileGrid.plan(net, style_layers, style_size, config.tile)
+        per_style.append(tiled_grams(net, resize(style, style_size), style_layers, style_grid))
+    temporal = temporal and temporal.at(size, content.device)
+    content_image = resize(content, size)
+    if grid.tile:
+        energy = tiled_energy(net, content_image, content_layers, grid)
+        return Targets(None, blended_grams(per_style, blend), temporal, grid, content_image, energy)
     with torch.no_grad():
-        content_feats = net(resize(content, size), content_layers)
-        per_style = []
-        for style in styles:
-            style_size = fit_longest_side(style.shape[-2], style.shape[-1], side)
-            feats = net(resize(style, style_size), style_layers)
-            per_style.append({name: gram_matrix(f) for name, f in feats.items()})
-    return Targets(content_feats, blended_grams(per_style, blend), temporal and temporal.at(size, content.device))
+        content_feats = net(content_image, content_layers)
+    return Targets(content_feats, blended_grams(per_style, blend), temporal, grid)
 
 
 def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig) -> Losses:
@@ -127,6 +154,29 @@ def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transfer
                   config.style_weight * style_loss(feats, targets.style, config.style_layers),
                   config.tv_weight * tv_loss(x),
                   x.new_zeros(()) if temporal is None else temporal.weight * temporal_loss(x, temporal.image, temporal.mask))
+
+
+def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig
+             ) -> tuple[Losses, torch.Tensor]:
+    """The losses of ``x`` and the gradient of their sum: in one piece, or tile by tile when the targets are tiled."""
+    if targets.grid is not None and targets.grid.tile:
+        parts, gradient = tiled_objective(net, x, targets.content_image, targets.content_energy, targets.style,
+                                          config, targets.grid, targets.temporal)
+        return Losses(*parts), gradient
+    pixels = x.detach().requires_grad_(True)
+    parts = losses(net, pixels, targets, config)
+    (gradient,) = torch.autograd.grad(sum(parts), pixels)
+    return Losses(*(part.detach() for part in parts)), gradient
+
+
+def lbfgs_history(pixels: int, device: torch.device) -> int:
+    """L-BFGS history length: LBFGS_HISTORY, fewer when the image is so large its history would not fit.
+
+    Each entry keeps two image-sized vectors; on a 4096 x 4096 image 50 entries would be 20 GB.
+    """
+    entry_bytes = 2 * 3 * 4 * pixels
+    fits = int(available_memory(device) * HISTORY_MEMORY_FRACTION // entry_bytes)
+    return max(MIN_LBFGS_HISTORY, min(LBFGS_HISTORY, fits))
 
 
 def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config: TransferConfig,
@@ -146,17 +196,18 @@ def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config:
     return (0.5 + 0.2 * noise).clamp(0.0, 1.0)
 
 
-def _optimise(x: torch.Tensor, objective: Callable[[], Losses], config: TransferConfig,
+def _optimise(x: torch.Tensor, objective: Callable[[], tuple[Losses, torch.Tensor]], config: TransferConfig,
               report: Callable[[int, Losses], None]) -> torch.Tensor:
-    """Run ``config.iterations`` optimiser iterations on ``x`` (a leaf tensor), keeping it in [0, 1]."""
+    """Run ``config.iterations`` optimiser iterations on ``x`` (a leaf tensor), keeping it in [0, 1].
+
+    ``objective()`` returns the losses at ``x`` and the gradient of their sum.
+    """
     x.requires_grad_(True)
     if config.optimizer == "adam":
         optimiser = torch.optim.Adam([x], lr=config.learning_rate)
         average = x.detach().clone()
         for iteration in range(config.iterations):
-            optimiser.zero_grad(set_to_none=True)
-            parts = objective()
-            sum(parts).backward()
+            parts, x.grad = objective()
             optimiser.step()
             with torch.no_grad():
                 x.clamp_(0.0, 1.0)
@@ -164,17 +215,15 @@ def _optimise(x: torch.Tensor, objective: Callable[[], Losses], config: Transfer
             report(iteration + 1, parts)
         return average
 
-    optimiser = torch.optim.LBFGS([x], lr=1.0, max_iter=LBFGS_CHUNK, history_size=LBFGS_HISTORY,
+    optimiser = torch.optim.LBFGS([x], lr=1.0, max_iter=LBFGS_CHUNK,
+                                  history_size=lbfgs_history(x[0, 0].numel(), x.device),
                                   line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
     latest: list[Losses] = []
 
     def closure() -> torch.Tensor:
-        optimiser.zero_grad(set_to_none=True)
-        parts = objective()
-        total = sum(parts)
-        total.backward()
+        parts, x.grad = objective()
         latest[:] = [parts]
-        return total
+        return sum(parts)
 
     done = 0
     while done < config.iterations:
@@ -250,9 +299,9 @@ def transfer_tensor(
         def report(iteration: int, parts: Losses, scale=scale, size=size) -> None:
             if callback is not None:
                 callback(TransferProgress(scale, len(sizes), iteration, config.iterations, size,
-                                          *(p.detach() for p in parts), x))
+                                          *(p.detach() for p in parts), x, targets.grid.tile))
 
-        x = _optimise(x, lambda: losses(net, x, targets, config), config, report)
+        x = _optimise(x, lambda: evaluate(net, x, targets, config), config, report)
     if config.preserve_colors == "luminance":
         x = with_chroma_of(x, original)
     return x.detach()

@@ -45,8 +45,14 @@ def content_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.
 
 def style_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], layers: LayerWeights) -> torch.Tensor:
     """Weighted mean over layers of the relative squared Gram error."""
+    return style_loss_of_grams({name: gram_matrix(feats[name]) for name, _ in layers}, targets, layers)
+
+
+def style_loss_of_grams(grams: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor],
+                        layers: LayerWeights) -> torch.Tensor:
+    """:func:`style_loss` from the image's Gram matrices (N, C, C) instead of its features."""
     total_weight = sum(w for _, w in layers) or 1.0
-    return sum(w * _relative(gram_matrix(feats[name]) - targets[name], targets[name]) for name, w in layers) / total_weight
+    return sum(w * _relative(grams[name] - targets[name], targets[name]) for name, w in layers) / total_weight
 
 
 def temporal_loss(x: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

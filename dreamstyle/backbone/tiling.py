@@ -1,15 +1,15 @@
-"""Tiled gradients: peak memory set by the tile size, not the image size.
+"""Tiled gradients: peak memory set by the tile size, not the image size. Both engines use them.
 
 The image is cut into tiles. Each tile is run through the network with a
 margin of context around it (half the receptive field of the deepest layer),
 so the activations *centred in the tile* come out exactly as in the whole
-image; the objective counts only those activations, and the tile's gradient
-with respect to its whole crop is added into the image's gradient. Every
-activation is counted by exactly one tile, so the sum is the untiled gradient
-(exact up to the margin cap for very deep layers). Tiles, margins and grid
-offsets are multiples of the deepest layer's stride, so a crop's activation
-grid lines up with the whole image's. The grid also moves by a random offset
-every step, so no tile border stays in one place.
+image; an objective counts only those activations (:func:`in_window`), and
+the tile's gradient with respect to its whole crop is added into the image's
+gradient. Every activation is counted by exactly one tile, so any objective
+that is a sum over activation positions gives the untiled gradient (exact up
+to the margin cap for very deep layers). Tiles, margins and grid offsets are
+multiples of the deepest layer's stride, so a crop's activation grid lines up
+with the whole image's.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..backbone import VGGFeatures
 from ..runtime import available_memory
+from .features import VGGFeatures
 
 # Activations centred within this many px of a crop's edge see the crop's zero
 # padding instead of the neighbouring pixels; margins beyond it cost more than
@@ -61,6 +61,14 @@ class Window:
 
     inner: tuple[int, int, int, int]
     outer: tuple[int, int, int, int]
+
+
+def in_window(activation: torch.Tensor, stride: int, window: tuple[int, int, int, int] | None) -> torch.Tensor:
+    """The activations (N, C, h, w) centred in ``window`` = (top, bottom, left, right) crop px, multiples of ``stride``."""
+    if window is None:
+        return activation
+    top, bottom, left, right = (bound // stride for bound in window)
+    return activation[..., top:bottom, left:right]
 
 
 def activation_bytes_per_pixel(net: VGGFeatures, layers: Sequence[str], element_size: int = 4) -> float:
@@ -121,22 +129,25 @@ def tile_windows(height: int, width: int, tile: int, margin: int, offset: tuple[
 
 
 def tiled_gradient(
-    value_of: Callable[[torch.Tensor, tuple[int, int, int, int] | None], torch.Tensor],
+    value_of: Callable[[torch.Tensor, Window | None], torch.Tensor],
     x: torch.Tensor,
     tile: int,
     margin: int,
     offset: tuple[int, int],
+    windows: Sequence[Window] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradient of ``value_of(x, None).sum()`` with respect to ``x``, computed tile by tile.
 
     Args:
-        value_of: maps a crop (N, 3, h, w) and the window (top, bottom, left,
-            right, in crop px) whose activations to count to per-image values
-            (N,); a None window counts everything.
+        value_of: maps a crop (N, 3, h, w) and its :class:`Window` (None when
+            untiled) to per-image values (N,); it must count only the
+            activations centred in ``window.inner_in_crop`` (see :func:`in_window`).
         x: (N, 3, H, W) image.
         tile: tile side (a multiple of the deepest stride); 0 computes in one piece.
         margin: context px around each tile (a multiple of the deepest stride).
         offset: grid shift (dy, dx), multiples of the deepest stride.
+        windows: the tiles to use instead of the grid that ``tile``, ``margin``
+            and ``offset`` describe.
 
     Returns:
         (gradient shaped like x, value (N,) detached).
@@ -148,10 +159,10 @@ def tiled_gradient(
         return gradient, value.detach()
     gradient = torch.zeros_like(x)
     total = torch.zeros(x.shape[0], device=x.device)
-    for window in tile_windows(x.shape[-2], x.shape[-1], tile, margin, offset):
+    for window in windows or tile_windows(x.shape[-2], x.shape[-1], tile, margin, offset):
         top, bottom, left, right = window.outer
         crop = x[..., top:bottom, left:right].detach().requires_grad_(True)
-        value = value_of(crop, window.inner_in_crop)
+        value = value_of(crop, window)
         (crop_gradient,) = torch.autograd.grad(value.sum(), crop)
         gradient[..., top:bottom, left:right] += crop_gradient
         total += value.detach()

@@ -1,0 +1,152 @@
+"""Tiled style transfer: images of any size in bounded memory, with the whole image's style statistics.
+
+A Gram matrix is a mean over positions, so it can be summed tile by tile.
+Each evaluation of the objective makes two passes over the tiles (windows
+with a margin of half the deepest layer's receptive field, see
+:mod:`dreamstyle.backbone.tiling`):
+
+1. Statistics, without autograd: the style-layer activations centred in each
+   tile are summed into the whole image's Gram matrices ``G``.
+2. Gradients: each tile runs again with autograd. Its loss is the content
+   loss of the activations centred in it, plus the *Gram surrogate*
+   ``c * sum_p F(p)^T (G - T) F(p)``, whose gradient with respect to each
+   activation ``F(p)`` equals the true style loss's for the global ``G``
+   (``dL/dF(p) = 4 w / (||T||^2 P) (G - T) F(p)``, ``P`` the layer's positions).
+
+Every activation is counted by exactly one tile, so the summed gradient is
+the untiled gradient and tile borders cannot show. Content targets are
+computed tile by tile from the content image, so no full-size feature map is
+ever held. Total variation and the temporal term are per pixel and are
+computed on the whole image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ..backbone import VGGFeatures
+from ..backbone.tiling import Window, choose_tile, in_window, tile_margin, tile_windows, tiled_gradient
+from .config import TransferConfig
+from .losses import style_loss_of_grams, temporal_loss, tv_loss
+
+
+@dataclass(frozen=True)
+class TileGrid:
+    """How an image of ``size`` = (H, W) is cut: ``tile`` px tiles (0: one piece) with ``margin`` px of context."""
+
+    size: tuple[int, int]
+    tile: int
+    margin: int
+
+    @classmethod
+    def plan(cls, net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], requested: int | None
+             ) -> "TileGrid":
+        """Tiles for ``layers`` at ``size``: ``requested`` px, or chosen from free memory when None (0: never)."""
+        return cls(tuple(size), choose_tile(net, layers, size, requested), tile_margin(net, layers))
+
+    def windows(self) -> list[Window]:
+        height, width = self.size
+        if not self.tile:
+            return [Window((0, height, 0, width), (0, height, 0, width))]
+        return tile_windows(height, width, self.tile, self.margin, (0, 0))
+
+
+def _crop(image: torch.Tensor, window: Window) -> torch.Tensor:
+    top, bottom, left, right = window.outer
+    return image[..., top:bottom, left:right]
+
+
+def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid
+                ) -> dict[str, torch.Tensor]:
+    """The Gram matrices (N, C, C) of ``image`` (N, 3, H, W), averaged over all positions, summed tile by tile."""
+    sums: dict[str, torch.Tensor] = {}
+    counts = dict.fromkeys(layers, 0)
+    with torch.no_grad():
+        for window in grid.windows():
+            feats = net(_crop(image, window), list(layers))
+            for name in layers:
+                flat = in_window(feats[name], net.spec(name).stride, window.inner_in_crop).flatten(2)
+                product = flat @ flat.transpose(1, 2)
+                sums[name] = product if name not in sums else sums[name] + product
+                counts[name] += flat.shape[-1]
+    return {name: sums[name] / max(counts[name], 1) for name in layers}
+
+
+def tiled_energy(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid) -> dict[str, float]:
+    """Sum of squares of each layer's activations of ``image``: the content loss's denominator, tile by tile."""
+    energy = dict.fromkeys(layers, 0.0)
+    with torch.no_grad():
+        for window in grid.windows():
+            feats = net(_crop(image, window), list(layers))
+            for name in layers:
+                energy[name] += float(in_window(feats[name], net.spec(name).stride, window.inner_in_crop).pow(2).sum())
+    return energy
+
+
+def tiled_objective(net: VGGFeatures, x: torch.Tensor, content_image: torch.Tensor, content_energy: dict[str, float],
+                    style_targets: dict[str, torch.Tensor], config: TransferConfig, grid: TileGrid, temporal=None
+                    ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+    """The weighted (content, style, tv, temporal) losses of ``x`` and their summed gradient, tile by tile.
+
+    Args:
+        x: (1, 3, H, W) the image being optimised.
+        content_image: (1, 3, H, W) the content at this size (its features are made per tile).
+        content_energy: per content layer, the sum of squares of its features (see :func:`tiled_energy`).
+        style_targets: per style layer, the target Gram matrix (1, C, C).
+        grid: the tiles.
+        temporal: an optional TemporalTarget at this size.
+
+    Returns:
+        (losses as 0-d tensors, gradient shaped like x).
+    """
+    content_layers = [name for name, _ in config.content_layers]
+    style_layers = [name for name, _ in config.style_layers]
+    layers = list(dict.fromkeys(content_layers + style_layers))
+    grams = tiled_grams(net, x.detach(), style_layers, grid)
+    style_value = style_loss_of_grams(grams, style_targets, config.style_layers)
+    style_total = sum(w for _, w in config.style_layers) or 1.0
+    content_total = sum(w for _, w in config.content_layers) or 1.0
+    height, width = grid.size
+    surrogate = {}
+    for name, weight in config.style_layers:
+        stride = net.spec(name).stride
+        positions = max(1, height // stride) * max(1, width // stride)
+        scale = 2 * config.style_weight * weight / style_total / (style_targets[name].pow(2).sum().clamp(min=1e-8)
+                                                                   * positions)
+        surrogate[name] = scale * (grams[name] - style_targets[name])[0]
+    content_parts: list[torch.Tensor] = []
+
+    def value_of(crop: torch.Tensor, window: Window | None) -> torch.Tensor:
+        window = window or grid.windows()[0]
+        with torch.no_grad():
+            reference = net(_crop(content_image, window), content_layers)
+        feats = net(crop, layers)
+        content = crop.new_zeros(crop.shape[0])
+        for name, weight in config.content_layers:
+            stride = net.spec(name).stride
+            difference = in_window(feats[name] - reference[name], stride, window.inner_in_crop)
+            content = content + weight / content_total * difference.pow(2).sum(dim=(1, 2, 3)) / max(
+                content_energy[name], 1e-8)
+        style = crop.new_zeros(crop.shape[0])
+        for name, _ in config.style_layers:
+            flat = in_window(feats[name], net.spec(name).stride, window.inner_in_crop).flatten(2)  # (N, C, P)
+            style = style + torch.einsum("ncp,cd,ndp->n", flat, surrogate[name], flat)
+        content_parts.append(config.content_weight * content.detach().sum())
+        return config.content_weight * content + style
+
+    gradient, _ = _tile_gradients(value_of, x, grid)
+    pixels = x.detach().requires_grad_(True)
+    tv = config.tv_weight * tv_loss(pixels)
+    temporal_value = pixels.new_zeros(()) if temporal is None else temporal.weight * temporal_loss(
+        pixels, temporal.image, temporal.mask)
+    (pixel_gradient,) = torch.autograd.grad(tv + temporal_value, pixels)
+    losses = (sum(content_parts), config.style_weight * style_value, tv.detach(), temporal_value.detach())
+    return losses, gradient + pixel_gradient
+
+
+def _tile_gradients(value_of: Callable, x: torch.Tensor, grid: TileGrid) -> tuple[torch.Tensor, torch.Tensor]:
+    """The shared tile loop with the grid fixed (L-BFGS's line search needs the same objective every call)."""
+    return tiled_gradient(value_of, x, grid.tile, grid.margin, (0, 0), windows=grid.windows())

@@ -89,7 +89,7 @@ def main() -> None:
                     seconds, log = run_cli([command, *target, "-o", str(folder / f"{command}_{mode}.mp4"),
                                             "--temporal", mode, "--report", "--seed", "1", "--size", str(args.size),
                                             *extra])
-                    found = re.search(r"E_warp ([\d.]+) \(input clip ([\d.]+)", log)
+                    found = re.search(r"E_warp ([\d.e+-]+) \(input clip ([\d.e+-]+)", log)
                     print(f"| {command} {' '.join(extra)} | {mode} | {found.group(1)} | {found.group(2)} | "
                           f"{seconds / args.frames:.2f} |", flush=True)
         if args.memory:

@@ -205,6 +205,11 @@ def test_cli_presets_and_overrides(files, tmp_path):
                "-o", str(output)).exit_code == 0
     config = read_metadata(output)["config"]
     assert config["style_scale"] == 1.6 and config["style_weight"] == 3.0
+    tiled = tmp_path / "t.png"
+    assert run("transfer", str(photo), str(style), *QUICK, "--tile", "32", "-o", str(tiled)).exit_code == 0
+    assert read_metadata(tiled)["config"]["tile"] == 32
+    assert_one_error_line(run("transfer", str(photo), str(style), *QUICK, "--tile", "8", "-o", str(tmp_path / "u.png")),
+                          "tile must be 0 (never), or at least 32 px")
 
 
 def test_cli_save_every_and_init_file(files, tmp_path):

@@ -58,6 +58,9 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--scales", type=int, default=None, help="Number of sizes, coarse to fine.")
 @click.option("--start-size", type=int, default=None, help="Longest side of the first scale.")
 @click.option("--iterations", type=int, default=None, help="Optimiser iterations per scale.")
+@click.option("--tile", type=int, default=None,
+              help="Tile side in px for images too large for memory (0 never tiles) [default: automatic from free "
+                   "memory]; the style statistics stay global, so no seams.")
 @click.option("--fps", default=None, metavar="RATE",
               help="Frame rate of a video or GIF, e.g. 24 or 30000/1001 [default: the clip's own; 24 for image folders].")
 @sequence_options(transfer=True)

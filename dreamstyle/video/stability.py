@@ -37,8 +37,8 @@ class Stability:
     pairs: int
 
     def describe(self) -> str:
-        return (f"temporal stability over {self.pairs} frame pairs: E_warp {self.output:.5f} "
-                f"(input clip {self.input:.5f}; lower is steadier)")
+        return (f"temporal stability over {self.pairs} frame pairs: E_warp {self.output:.3g} "
+                f"(input clip {self.input:.3g}; lower is steadier)")
 
 
 def warping_error(inputs: Iterable[torch.Tensor], outputs: Iterable[torch.Tensor]) -> Stability:

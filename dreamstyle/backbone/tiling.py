@@ -134,7 +134,6 @@ def tiled_gradient(
     tile: int,
     margin: int,
     offset: tuple[int, int],
-    windows: Sequence[Window] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradient of ``value_of(x, None).sum()`` with respect to ``x``, computed tile by tile.
 
@@ -146,8 +145,6 @@ def tiled_gradient(
         tile: tile side (a multiple of the deepest stride); 0 computes in one piece.
         margin: context px around each tile (a multiple of the deepest stride).
         offset: grid shift (dy, dx), multiples of the deepest stride.
-        windows: the tiles to use instead of the grid that ``tile``, ``margin``
-            and ``offset`` describe.
 
     Returns:
         (gradient shaped like x, value (N,) detached).
@@ -159,7 +156,7 @@ def tiled_gradient(
         return gradient, value.detach()
     gradient = torch.zeros_like(x)
     total = torch.zeros(x.shape[0], device=x.device)
-    for window in windows or tile_windows(x.shape[-2], x.shape[-1], tile, margin, offset):
+    for window in tile_windows(x.shape[-2], x.shape[-1], tile, margin, offset):
         top, bottom, left, right = window.outer
         crop = x[..., top:bottom, left:right].detach().requires_grad_(True)
         value = value_of(crop, window)

@@ -14,7 +14,7 @@ from ..imaging.resize import fit_longest_side, resize
 from ..runtime import available_memory, make_generator
 from .colour import luminance, match_colors, match_luminance, with_chroma_of
 from .config import TransferConfig
-from .losses import blended_grams, content_loss, style_loss, temporal_loss, tv_loss
+from .losses import blended_grams, content_loss, pixel_losses, style_loss
 from .tiles import TileGrid, tiled_energy, tiled_grams, tiled_objective
 
 # L-BFGS runs this many iterations per call; pixels are clamped into range
@@ -149,11 +149,9 @@ def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transfer
     """The losses of ``x``, each already multiplied by its weight."""
     layers = list(dict.fromkeys([n for n, _ in config.content_layers] + [n for n, _ in config.style_layers]))
     feats = net(x, layers)
-    temporal = targets.temporal
     return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
                   config.style_weight * style_loss(feats, targets.style, config.style_layers),
-                  config.tv_weight * tv_loss(x),
-                  x.new_zeros(()) if temporal is None else temporal.weight * temporal_loss(x, temporal.image, temporal.mask))
+                  *pixel_losses(x, config.tv_weight, targets.temporal))
 
 
 def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig

@@ -76,3 +76,16 @@ def tv_loss(x: torch.Tensor) -> torch.Tensor:
     dy = (x[..., 1:, :] - x[..., :-1, :]).pow(2).mean()
     dx = (x[..., :, 1:] - x[..., :, :-1]).pow(2).mean()
     return (dx + dy) * scale
+
+
+def pixel_losses(x: torch.Tensor, tv_weight: float, temporal=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The weighted per-pixel terms of (N, 3, H, W) ``x``: (total variation, temporal).
+
+    ``temporal`` is an optional target with ``image``, ``mask`` and ``weight``
+    (:class:`dreamstyle.styletransfer.engine.TemporalTarget`); without one the term is 0.
+    These terms need no network, so they are never tiled.
+    """
+    tv = tv_weight * tv_loss(x)
+    if temporal is None:
+        return tv, x.new_zeros(())
+    return tv, temporal.weight * temporal_loss(x, temporal.image, temporal.mask)

@@ -22,7 +22,7 @@ computed on the whole image.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -30,7 +30,7 @@ import torch
 from ..backbone import VGGFeatures
 from ..backbone.tiling import Window, choose_tile, in_window, tile_margin, tile_windows, tiled_gradient
 from .config import TransferConfig
-from .losses import style_loss_of_grams, temporal_loss, tv_loss
+from .losses import pixel_losses, style_loss_of_grams
 
 
 @dataclass(frozen=True)
@@ -59,30 +59,37 @@ def _crop(image: torch.Tensor, window: Window) -> torch.Tensor:
     return image[..., top:bottom, left:right]
 
 
-def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid
-                ) -> dict[str, torch.Tensor]:
-    """The Gram matrices (N, C, C) of ``image`` (N, 3, H, W), averaged over all positions, summed tile by tile."""
-    sums: dict[str, torch.Tensor] = {}
-    counts = dict.fromkeys(layers, 0)
+def centred_activations(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid
+                        ) -> Iterator[dict[str, torch.Tensor]]:
+    """For each tile, without autograd: {layer: (N, C, P) activations centred in the tile}.
+
+    Together the tiles yield every position of the whole image exactly once.
+    """
     with torch.no_grad():
         for window in grid.windows():
             feats = net(_crop(image, window), list(layers))
-            for name in layers:
-                flat = in_window(feats[name], net.spec(name).stride, window.inner_in_crop).flatten(2)
-                product = flat @ flat.transpose(1, 2)
-                sums[name] = product if name not in sums else sums[name] + product
-                counts[name] += flat.shape[-1]
+            yield {name: in_window(feats[name], net.spec(name).stride, window.inner_in_crop).flatten(2)
+                   for name in layers}
+
+
+def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid
+                ) -> dict[str, torch.Tensor]:
+    """The Gram matrices (N, C, C) of ``image`` (N, 3, H, W), averaged over all positions, summed tile by tile."""
+    sums = dict.fromkeys(layers, 0.0)
+    counts = dict.fromkeys(layers, 0)
+    for tile in centred_activations(net, image, layers, grid):
+        for name, flat in tile.items():
+            sums[name] = sums[name] + flat @ flat.transpose(1, 2)
+            counts[name] += flat.shape[-1]
     return {name: sums[name] / max(counts[name], 1) for name in layers}
 
 
 def tiled_energy(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid) -> dict[str, float]:
     """Sum of squares of each layer's activations of ``image``: the content loss's denominator, tile by tile."""
     energy = dict.fromkeys(layers, 0.0)
-    with torch.no_grad():
-        for window in grid.windows():
-            feats = net(_crop(image, window), list(layers))
-            for name in layers:
-                energy[name] += float(in_window(feats[name], net.spec(name).stride, window.inner_in_crop).pow(2).sum())
+    for tile in centred_activations(net, image, layers, grid):
+        for name, flat in tile.items():
+            energy[name] += float(flat.pow(2).sum())
     return energy
 
 
@@ -137,16 +144,11 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content_image: torch.Tens
         content_parts.append(config.content_weight * content.detach().sum())
         return config.content_weight * content + style
 
-    gradient, _ = _tile_gradients(value_of, x, grid)
+    # A fixed grid (no random offset): L-BFGS's line search needs the same objective at every call.
+    gradient, _ = tiled_gradient(value_of, x, grid.tile, grid.margin, (0, 0))
     pixels = x.detach().requires_grad_(True)
-    tv = config.tv_weight * tv_loss(pixels)
-    temporal_value = pixels.new_zeros(()) if temporal is None else temporal.weight * temporal_loss(
-        pixels, temporal.image, temporal.mask)
+    tv, temporal_value = pixel_losses(pixels, config.tv_weight, temporal)
     (pixel_gradient,) = torch.autograd.grad(tv + temporal_value, pixels)
     losses = (sum(content_parts), config.style_weight * style_value, tv.detach(), temporal_value.detach())
     return losses, gradient + pixel_gradient
 
-
-def _tile_gradients(value_of: Callable, x: torch.Tensor, grid: TileGrid) -> tuple[torch.Tensor, torch.Tensor]:
-    """The shared tile loop with the grid fixed (L-BFGS's line search needs the same objective every call)."""
-    return tiled_gradient(value_of, x, grid.tile, grid.margin, (0, 0), windows=grid.windows())

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import click
 
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..video import GIF, VIDEO_FORMATS, collect_frames, parse_fps, write_clip
+from .frames import DEFAULT_FPS
 from .options import force_option, quiet_option
-
-DEFAULT_FPS = Fraction(24)
 
 
 @click.command()

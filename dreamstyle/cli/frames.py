@@ -22,7 +22,9 @@ from ..imaging import read_image, read_metadata, write_image
 from ..imaging.write import FORMATS
 from ..runs import Run
 from ..video import GIF, VIDEO_FORMATS, is_frame_folder
-from ..video.job import FrameJob, Shard, collect_frames, frame_size, prepared_frames, read_manifest, write_clip
+from ..video.job import (FrameJob, Shard, collect_frames, frame_size, normalised, prepared_frames, read_manifest,
+                         write_clip)
+from ..video.sinks import FRAME_NAME
 from ..video.sources import FrameSource
 from ..video.stability import warping_error
 from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
@@ -110,10 +112,7 @@ class ManyRun:
 
 def settings_of(metadata: Mapping[str, Any]) -> dict:
     """The part of an output's metadata that decides its pixels (compared to continue a run)."""
-    import json
-
-    kept = {key: value for key, value in metadata.items() if key not in VOLATILE_KEYS}
-    return json.loads(json.dumps(kept, sort_keys=True, default=str))
+    return normalised({key: value for key, value in metadata.items() if key not in VOLATILE_KEYS})
 
 
 def plan_output(source: FrameSource, output: Path | None, inputs: list[str], tag: str) -> Path | None:
@@ -295,6 +294,6 @@ def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, render
 def _report(source: FrameSource, folder: Path, size: int | None, first: int, stop: int) -> None:
     hw = frame_size(source.info, size)
     inputs = (frame for _, frame in itertools.islice(prepared_frames(source, first, hw), stop - first))
-    outputs = (read_image(folder / f"{index:06d}.png").batch() for index in range(first, stop))
+    outputs = (read_image(folder / FRAME_NAME.format(index)).batch() for index in range(first, stop))
     click.echo(warping_error(inputs, outputs).describe(), err=True)
 

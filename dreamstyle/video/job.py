@@ -34,12 +34,11 @@ from ..imaging import Picture, read_image, write_image
 from ..imaging.resize import fit_longest_side, resize
 from ..imaging.write import create_temporary_beside
 from .encode import VIDEO_FORMATS, encode_video
-from .sinks import GIF, save_gif
+from .sinks import FRAME_NAME, GIF, save_gif
 from .sources import FrameSource, SourceInfo
 from .temporal import FrameCallback, FrameRenderer, Previous, render_sequence
 
 MANIFEST = "dreamstyle-frames.json"
-FRAME_NAME = "{:06d}.png"
 FRAME_PATTERN = re.compile(r"^(\d{6,})\.png$")
 # Frames rendered before a shard's chunk so that temporal consistency has
 # settled by its first frame (the flow warm start converges within a few).
@@ -84,7 +83,8 @@ def prepared_frames(source: FrameSource, start: int, hw: tuple[int, int]) -> Ite
         yield index, resize(picture.batch(), hw)
 
 
-def _normalised(values: Mapping[str, Any]) -> dict:
+def normalised(values: Mapping[str, Any]) -> dict:
+    """``values`` as they read back from JSON (tuples as lists, other objects as text), for comparing settings."""
     return json.loads(json.dumps(dict(values), sort_keys=True, default=str))
 
 
@@ -121,7 +121,7 @@ class FrameJob:
     source: SourceInfo
 
     def manifest(self) -> dict:
-        return _normalised({"settings": self.settings, "source": self.source.describe(),
+        return normalised({"settings": self.settings, "source": self.source.describe(),
                             "audio": None if self.source.audio is None else str(self.source.audio.resolve())})
 
     def frame_path(self, index: int) -> Path:

@@ -84,10 +84,6 @@ class FrameSource:
     def frames(self, start: int = 0) -> Iterator[tuple[int, Picture]]:
         raise NotImplementedError
 
-    def names(self) -> list[str]:
-        """One name per frame (file stems for lists of images; numbers otherwise)."""
-        return [f"{index:06d}" for index in range(self.info.count)]
-
 
 class FilesSource(FrameSource):
     """Image files in natural order: a folder of frames (a sequence) or a batch of photos."""
@@ -100,9 +96,6 @@ class FilesSource(FrameSource):
     def frames(self, start: int = 0) -> Iterator[tuple[int, Picture]]:
         for index in range(start, len(self.paths)):
             yield index, read_image(self.paths[index])
-
-    def names(self) -> list[str]:
-        return [path.stem for path in self.paths]
 
 
 class GifSource(FrameSource):

@@ -257,6 +257,8 @@ def test_cli_report_prints_the_warping_errors(clip):
         (["{clip}", "-o", "{clip}"], ["is an input file"]),
         (["{clip}", "--zoom-frames", "3"], ["--zoom-frames animates one still image"]),
         (["{data}/chelsea.png", "{data}/brick.png", "--temporal", "flow"], ["apply to clips"]),
+        (["{data}/chelsea.png", "--report", "--shard", "1/2"], ["--shard, --report apply to clips", "chelsea.png is one image"]),
+        (["{data}/chelsea.png", "--blend", "0.5"], ["--temporal/--blend", "is one image"]),
         (["{clip}", "--fps", "0"], ["fps must be positive"]),
         (["{bad}"], ["bad.mp4: not a video dreamstyle can read"]),
     ],
@@ -266,6 +268,13 @@ def test_cli_bad_clip_input(clip, tmp_path, args, fragments):
     bad.write_text("not a video")
     values = {"tmp": str(tmp_path), "clip": str(clip), "data": str(DATA), "bad": str(bad)}
     assert_one_error_line(run("dream", *(a.format(**values) for a in args), "-q"), *fragments)
+
+
+def test_transfer_refuses_clip_flags_on_one_image(tmp_path):
+    result = run("transfer", str(DATA / "chelsea.png"), str(DATA / "mosaic.jpg"), "-o", str(tmp_path / "x.png"),
+                 "--keep-frames", "--temporal-weight", "3", "-q")
+    assert_one_error_line(result, "--keep-frames", "--temporal-weight", "chelsea.png is one image")
+    assert not (tmp_path / "x.png").exists()
 
 
 def test_streaming_keeps_memory_flat(tmp_path):

@@ -21,8 +21,8 @@ from ..presets import KINDS, builtin_presets
 from ..video import GIF, VIDEO_FORMATS, check_sink_path, is_frame_folder, open_sink, open_source, parse_fps
 from ..video.job import Shard
 from ..video.temporal import DREAM_TEMPORAL, dream_renderer
-from .frames import (DEFAULT_FPS, ManyRun, TemporalChoice, check_many, plan_output, resume_seed, run_many,
-                     sequence_options)
+from .frames import (DEFAULT_FPS, ManyRun, TemporalChoice, check_many, plan_output, refuse_clip_flags,
+                     resume_seed, run_many, sequence_options)
 from .options import backbone_options, force_option, quiet_option, run_options, runtime_options, seed_option
 from .progress import IntermediateSaver, ProgressBar, describe_dream, dream_steps
 
@@ -96,6 +96,7 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
                          weights_format=weights_format), seed, force, quiet, settings)
         return
     image = Path(inputs[0])
+    refuse_clip_flags(TemporalChoice(temporal, blend, frame_iterations, None), shard, report, keep_frames, image)
     previous = like_dream(like)
     run = resolve_run(preset, previous, size, seed, **settings)
     zoom_config = ZoomConfig(zoom_frames, zoom, rotate) if zoom_frames is not None else None

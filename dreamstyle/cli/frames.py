@@ -176,6 +176,17 @@ def check_many(many: ManyRun, source: FrameSource, output: Path | None, inputs: 
         check_clip_output(output, many.shard, many.force, inputs)
 
 
+def refuse_clip_flags(choice: TemporalChoice, shard: str | None, report: bool, keep_frames: bool,
+                      image: Path) -> None:
+    """Refuse the clip-only flags on one still image, where they would silently do nothing."""
+    given = [flag for flag, used in (("--temporal/--blend/--frame-iterations/--temporal-weight", choice.given),
+                                     ("--shard", shard is not None), ("--report", report),
+                                     ("--keep-frames", keep_frames)) if used]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} apply to clips (a video, a GIF or a folder of frames), "
+                               f"and {image} is one image")
+
+
 def run_many(many: ManyRun, source: FrameSource, output: Path | None, run: Run, renderer: FrameRenderer,
              metadata: dict, describe: Callable, steps_of: Callable) -> None:
     """Render a batch of photos or a clip (see the module docstring), after :func:`check_many`."""

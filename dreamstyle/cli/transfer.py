@@ -14,7 +14,8 @@ from ..styletransfer.run import like_transfer, resolve_run
 from ..video import open_source, parse_fps
 from ..video.job import Shard
 from ..video.temporal import TRANSFER_TEMPORAL, transfer_renderer
-from .frames import ManyRun, TemporalChoice, check_many, plan_output, resume_seed, run_many, sequence_options
+from .frames import (ManyRun, TemporalChoice, check_many, plan_output, refuse_clip_flags, resume_seed, run_many,
+                     sequence_options)
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
 from .progress import IntermediateSaver, ProgressBar, describe_transfer, transfer_steps
 
@@ -93,6 +94,8 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
                                                  weights_format=weights_format), seed, force, quiet, settings)
         return
     content = Path(content)
+    refuse_clip_flags(TemporalChoice(temporal, blend, frame_iterations, temporal_weight), shard, report, keep_frames,
+                      content)
     previous = like_transfer(like)
     run = resolve_run(preset, previous, size, seed, **settings)
     output = output or default_output(content, styles)

@@ -97,3 +97,29 @@ def test_bad_input_is_one_error_line(tmp_path, data_dir, args, fragments):
     values = {"missing": str(tmp_path / "missing.jpg"), "image": str(data_dir / "chelsea.png"), "tmp": str(tmp_path)}
     result = run(*(arg.format(**values) for arg in args))
     assert_one_error_line(result, *fragments)
+
+
+def test_progress_reads_losses_only_when_it_shows_them(monkeypatch):
+    """Reading a loss waits for the device: a status is made once per STATUS_INTERVAL and at the end, not per step."""
+    from dreamstyle.cli import progress as progress_module
+
+    clock = [0.0]
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: clock[0])
+    statuses = []
+
+    def describe(step: int):
+        return step, lambda: statuses.append(step) or f"step {step}"
+
+    bar = progress_module.ProgressBar(False, 100, "test", describe)
+    for step in range(1, 101):
+        if step == 50:
+            clock[0] += progress_module.STATUS_INTERVAL
+        bar(step)
+    bar.close()
+    assert statuses == [1, 50, 100]
+
+    quiet = progress_module.ProgressBar(True, 100, "test", describe)
+    statuses.clear()
+    for step in range(1, 101):
+        quiet(step)
+    assert statuses == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
@@ -24,7 +25,7 @@ from ..video.temporal import DREAM_TEMPORAL, dream_renderer
 from .frames import (DEFAULT_FPS, ManyRun, TemporalChoice, check_many, plan_output, refuse_clip_flags,
                      resume_seed, run_many, sequence_options)
 from .options import backbone_options, force_option, quiet_option, run_options, runtime_options, seed_option
-from .progress import IntermediateSaver, ProgressBar, describe_dream, dream_steps
+from .progress import IntermediateSaver, ProgressBar, Status, describe_dream, dream_status, dream_steps
 
 DREAM_EXAMPLES = """\b
 Examples:
@@ -227,10 +228,10 @@ def _describe_atlas_step():
     """Atlas steps come in batches of channels, each a full dream: count them one by one."""
     steps = 0
 
-    def describe(progress: DreamProgress) -> tuple[int, str]:
+    def describe(progress: DreamProgress) -> tuple[int, Status]:
         nonlocal steps
         steps += 1
-        return steps, describe_dream(progress)[1]
+        return steps, functools.partial(dream_status, progress)
 
     return describe
 

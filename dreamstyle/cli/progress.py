@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,14 +14,23 @@ from ..imaging import write_image
 from ..imaging.resize import resize
 from ..styletransfer.engine import TransferProgress
 
+# Reading a loss waits for the device to finish its queued work, so statuses
+# are made only as often as a person can read them, never once per step.
+STATUS_INTERVAL = 0.5
 
-def describe_dream(progress: DreamProgress) -> tuple[int, str]:
-    """(steps done in the whole run, status text) of a dream step."""
+Status = Callable[[], str]
+
+
+def describe_dream(progress: DreamProgress) -> tuple[int, Status]:
+    """(steps done in the whole run, status text when asked) of a dream step."""
+    return progress.octave * progress.iterations + progress.iteration, functools.partial(dream_status, progress)
+
+
+def dream_status(progress: DreamProgress) -> str:
     height, width = progress.size
     tiled = f" tiled {progress.tile}" if progress.tile else ""
-    done = progress.octave * progress.iterations + progress.iteration
-    return done, (f"octave {progress.octave + 1}/{progress.octaves} {width}x{height}{tiled} "
-                  f"objective {float(progress.objective):.4g}")
+    return (f"octave {progress.octave + 1}/{progress.octaves} {width}x{height}{tiled} "
+            f"objective {float(progress.objective):.4g}")
 
 
 def dream_steps(progress: DreamProgress) -> int:
@@ -32,14 +43,17 @@ def transfer_steps(progress: TransferProgress) -> int:
     return progress.scales * progress.iterations
 
 
-def describe_transfer(progress: TransferProgress) -> tuple[int, str]:
-    """(iterations done in the whole run, status text) of a transfer report."""
+def describe_transfer(progress: TransferProgress) -> tuple[int, Status]:
+    """(iterations done in the whole run, status text when asked) of a transfer report."""
+    return progress.scale * progress.iterations + progress.iteration, functools.partial(transfer_status, progress)
+
+
+def transfer_status(progress: TransferProgress) -> str:
     height, width = progress.size
-    done = progress.scale * progress.iterations + progress.iteration
     temporal = float(progress.temporal)
-    return done, (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "
-                  f"style {float(progress.style):.3g} tv {float(progress.tv):.3g}"
-                  + (f" temporal {temporal:.3g}" if temporal else ""))
+    return (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "
+            f"style {float(progress.style):.3g} tv {float(progress.tv):.3g}"
+            + (f" temporal {temporal:.3g}" if temporal else ""))
 
 
 class ProgressBar:
@@ -49,14 +63,15 @@ class ProgressBar:
         quiet: print nothing.
         total: steps in the whole run.
         description: the bar's label.
-        describe: maps an event to (steps done so far, status text).
+        describe: maps an event to (steps done so far, a function making the
+            status text); the status is made at most every STATUS_INTERVAL seconds.
         on_step: also called with every event (for --save-every).
         position, leave: tqdm's, for a bar nested under another (video frames).
         total_of: maps the first event to the total, when it is not known beforehand.
     """
 
     def __init__(self, quiet: bool, total: int | None, description: str,
-                 describe: Callable[[Any], tuple[int, str]],
+                 describe: Callable[[Any], tuple[int, Status]],
                  on_step: Callable[[Any, int], None] | None = None, position: int = 0, leave: bool = True,
                  total_of: Callable[[Any], int] | None = None):
         self.bar = None if quiet else tqdm(total=total, desc=description, unit="step", dynamic_ncols=True, delay=0.2,
@@ -64,13 +79,17 @@ class ProgressBar:
         self.describe = describe
         self.on_step = on_step
         self.total_of = total_of
+        self.status_time = -float("inf")
 
     def __call__(self, progress: Any) -> None:
         done, status = self.describe(progress)
-        if self.bar is not None and self.total_of is not None and self.bar.total is None:
-            self.bar.total = self.total_of(progress)
         if self.bar is not None:
-            self.bar.set_postfix_str(status, refresh=False)
+            if self.total_of is not None and self.bar.total is None:
+                self.bar.total = self.total_of(progress)
+            now = time.monotonic()
+            if now - self.status_time >= STATUS_INTERVAL or done >= (self.bar.total or 0):
+                self.bar.set_postfix_str(status(), refresh=False)
+                self.status_time = now
             self.bar.update(done - self.bar.n)
         if self.on_step is not None:
             self.on_step(progress, done)

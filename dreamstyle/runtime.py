@@ -5,7 +5,10 @@ so the DeepDream and style-transfer engines behave the same way on the same
 machine. Mixed precision is autocast only: the image being optimised, losses,
 Gram matrices and optimiser state stay float32 (callers get float32 features
 back from the backbone), so a faster precision never changes what is computed,
-only how exactly the convolutions are rounded.
+only how exactly the convolutions are rounded. fp16 (CUDA, MPS) also needs
+loss scaling, which the backbone applies inside itself (see
+:func:`dreamstyle.backbone.features.fp16_gradient_scale`); bf16 has fp32's
+exponent range and needs none.
 """
 
 from __future__ import annotations
@@ -132,11 +135,6 @@ class Runtime:
     def autocast_dtype(self) -> torch.dtype | None:
         """The dtype convolutions run in under autocast, or None for plain fp32."""
         return _AUTOCAST_DTYPES.get(self.precision)
-
-    @property
-    def needs_grad_scaling(self) -> bool:
-        """fp16 gradients underflow without loss scaling; bf16 has fp32's exponent range."""
-        return self.precision == "fp16"
 
     def autocast(self) -> contextlib.AbstractContextManager:
         """A context in which the network's convolutions run at this precision."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -56,7 +58,28 @@ def test_cuda_precision_follows_bf16_support(monkeypatch):
 def test_runtime_autocast_dtypes():
     assert Runtime(CPU, "fp32").autocast_dtype is None
     assert Runtime(CPU, "bf16").autocast_dtype is torch.bfloat16
-    assert Runtime(torch.device("cuda"), "fp16").needs_grad_scaling
+    assert Runtime(torch.device("cuda"), "fp16").autocast_dtype is torch.float16
+
+
+def test_fp16_gradients_are_scaled_so_normalised_losses_do_not_underflow(vgg19, photo):
+    """A relative content loss's gradient per activation is ~1e-7, below fp16's range: unscaled it is all zeros.
+
+    CPU autocast runs fp16 too (slowly), so the CUDA path is checked here.
+    """
+    fp16 = copy.copy(vgg19)
+    fp16.precision = "fp16"
+    with torch.no_grad():
+        target = vgg19(photo, ["relu4_2"])["relu4_2"]
+    start = (photo * 0.8 + 0.1).requires_grad_(True)
+    gradients = []
+    for net in (vgg19, fp16):
+        feature = net(start, ["relu4_2"])["relu4_2"]
+        loss = (feature - target).pow(2).sum() / target.pow(2).sum()
+        gradients.append(torch.autograd.grad(loss, start)[0].flatten())
+    full, half = gradients
+    assert torch.isfinite(half).all()
+    assert torch.nn.functional.cosine_similarity(full, half, dim=0) > 0.99
+    assert (half.norm() / full.norm() - 1).abs() < 0.05
 
 
 def test_bf16_features_are_float32_and_close_to_fp32(vgg19, photo):

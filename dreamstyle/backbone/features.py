@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Sequence
 
 import torch
@@ -12,6 +13,30 @@ from ..errors import InvalidArgumentError
 from ..runtime import autocast
 from .architecture import LayerSpec, layer_specs, make_features
 from .preprocessing import Normalize, Preprocessing
+
+
+class ScaleGradient(torch.autograd.Function):
+    """The identity on the way forward; multiplies the gradient by ``factor`` on the way back."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, factor: float) -> torch.Tensor:
+        ctx.factor = factor
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, gradient: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return gradient * ctx.factor, None
+
+
+def fp16_gradient_scale(activations: int) -> float:
+    """Loss scale for fp16: a power of two near the number of activations the loss reads.
+
+    dreamstyle's losses are normalised by the number of activations (or their
+    energy), so the gradient reaching each activation is about 1 / numel:
+    below fp16's smallest number (6e-8) on any image larger than a thumbnail.
+    Scaled by numel it is about 1, far from both ends of fp16's range.
+    """
+    return float(2 ** round(math.log2(max(1, activations))))
 
 
 class VGGFeatures(nn.Module):
@@ -98,11 +123,25 @@ class VGGFeatures(nn.Module):
             # oneDNN and cuDNN run 3x3 convolutions fastest on NHWC tensors
             # (measured: a bf16 step at 1024 px takes 3.4 s instead of 4.8 s).
             h = self.normalize(x).contiguous(memory_format=torch.channels_last)
+            # fp16 loss scaling inside the network: gradients cross the fp16
+            # layers multiplied by `scale` and are divided by it again, in
+            # fp32, before they reach the input; callers never see it.
+            scale = self._fp16_gradient_scale(x, layers) if self.precision == "fp16" else 1.0
+            if scale != 1.0:
+                h = ScaleGradient.apply(h, 1.0 / scale)
             for index in range(deepest + 1):
                 h = self.features[index](h)
                 if index in wanted:
-                    found[wanted[index]] = h.float()
+                    found[wanted[index]] = ScaleGradient.apply(h.float(), scale) if scale != 1.0 else h.float()
         return {name: found[name] for name in layers}
+
+    def _fp16_gradient_scale(self, x: torch.Tensor, layers: Sequence[str]) -> float:
+        if not (torch.is_grad_enabled() and x.requires_grad):
+            return 1.0
+        height, width = x.shape[-2:]
+        sizes = [x.shape[0] * spec.channels * (height // spec.stride) * (width // spec.stride)
+                 for spec in map(self.spec, layers)]
+        return fp16_gradient_scale(max(sizes))
 
     def _check_input(self, x: torch.Tensor, layers: Sequence[str]) -> None:
         if x.dim() != 4 or x.shape[1] != 3:

@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from ..runtime import Runtime
+from ..runtime import Runtime, tune_backend
 from .architecture import POOLINGS, VGG_CONFIGS, LayerSpec, layer_specs
 from .features import VGGFeatures
 from .preprocessing import CAFFE, TORCHVISION, Preprocessing
@@ -48,4 +48,5 @@ def load_backbone(
     net = VGGFeatures(loaded.arch, loaded.preprocessing, pooling, runtime.precision, loaded.label)
     load_state_checked(net, loaded.state_dict, loaded.label)
     net.requires_grad_(False).eval()
+    tune_backend(runtime.device)
     return net.to(runtime.device, memory_format=torch.channels_last)

@@ -9,31 +9,18 @@ peak memory is that process's maximum resident set size. Prints a Markdown table
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import torch
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+from measure import ROOT, machine, run_dreamstyle
 
 
 def run_dream(image: Path, output: Path, *extra: str) -> tuple[float, float]:
     """(seconds, peak RSS in GiB) of one `dreamstyle dream` process."""
-    command = [sys.executable, "-m", "dreamstyle", "dream", str(image), "-o", str(output), "--force", "-q",
-               "--seed", "0", *extra]
-    start = time.perf_counter()
-    process = subprocess.Popen(command)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return seconds, usage.ru_maxrss / 2**20
+    process = run_dreamstyle("dream", str(image), "-o", str(output), "--force", "-q", "--seed", "0", *extra)
+    return process.seconds, process.peak_gib
 
 
 def main() -> None:
@@ -44,7 +31,7 @@ def main() -> None:
     parser.add_argument("--skip-big", action="store_true")
     args = parser.parse_args()
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
+    print(f"machine: {machine()}")
     print("| run | size | precision | seconds | peak RSS (GiB) |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:

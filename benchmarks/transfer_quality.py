@@ -17,19 +17,18 @@ Lower is better for both. Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 from pathlib import Path
 
 import torch
+
+from measure import DATA, machine
 
 from dreamstyle import load_backbone, transfer
 from dreamstyle.imaging import as_picture, fit_longest_side, resize
 from dreamstyle.styletransfer.config import STYLE_LAYERS
 from dreamstyle.styletransfer.losses import gram_matrix
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def errors(judge, output, content, style) -> tuple[float, float]:
@@ -50,8 +49,8 @@ def errors(judge, output, content, style) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--content", type=Path, default=ROOT / "tests" / "data" / "chelsea.png")
-    parser.add_argument("--style", type=Path, default=ROOT / "tests" / "data" / "mosaic.jpg")
+    parser.add_argument("--content", type=Path, default=DATA / "chelsea.png")
+    parser.add_argument("--style", type=Path, default=DATA / "mosaic.jpg")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--precision", default="auto")
@@ -67,7 +66,7 @@ def main() -> None:
     for init in args.baseline_inits:
         runs[f"single scale, {args.steps} L-BFGS steps, init {init}"] = {"scales": 1, "iterations": args.steps,
                                                                           "init": init}
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+    print(f"machine: {machine()}; "
           f"precision {net.precision}; {args.content.name} in the style of {args.style.name} at {args.size} px")
     print("| run | seconds | style error | content error |")
     print("|---|---|---|---|")

@@ -14,25 +14,20 @@ Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import re
 import shlex
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-PHOTO = ROOT / "tests" / "data" / "chelsea.png"
-STYLE = ROOT / "tests" / "data" / "mosaic.jpg"
-PEAK = "import resource, sys\nfrom dreamstyle.cli import main\nsys.argv = sys.argv[1:]\ntry:\n    main()\n" \
-       "finally:\n    print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+from measure import DATA, machine, run_dreamstyle
+
+PHOTO = DATA / "chelsea.png"
+STYLE = DATA / "mosaic.jpg"
 
 
 def pan_clip(path: Path, frames: int, width: int, height: int, step: float = 2.0) -> Path:
@@ -55,15 +50,6 @@ def pan_clip(path: Path, frames: int, width: int, height: int, step: float = 2.0
     return path
 
 
-def run_cli(arguments: list[str]) -> tuple[float, str]:
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", PEAK, "dreamstyle", *arguments], capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"dreamstyle {' '.join(arguments)} failed:\n{result.stderr[-2000:]}")
-    return seconds, result.stderr
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=48)
@@ -75,7 +61,7 @@ def main() -> None:
     parser.add_argument("--memory", type=int, nargs="*", default=[50, 500])
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {args.frames} frames at {args.size} px")
+    print(f"machine: {machine()}; {args.frames} frames at {args.size} px")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         if not args.skip_quality:
@@ -86,21 +72,20 @@ def main() -> None:
                 extra = shlex.split(args.dream_args if command == "dream" else args.transfer_args)
                 for mode in args.modes:
                     target = [str(clip)] + ([str(STYLE)] if command == "transfer" else [])
-                    seconds, log = run_cli([command, *target, "-o", str(folder / f"{command}_{mode}.mp4"),
-                                            "--temporal", mode, "--report", "--seed", "1", "--size", str(args.size),
-                                            *extra])
-                    found = re.search(r"E_warp ([\d.e+-]+) \(input clip ([\d.e+-]+)", log)
+                    process = run_dreamstyle(command, *target, "-o", str(folder / f"{command}_{mode}.mp4"),
+                                             "--temporal", mode, "--report", "--seed", "1", "--size", str(args.size),
+                                             *extra)
+                    found = re.search(r"E_warp ([\d.e+-]+) \(input clip ([\d.e+-]+)", process.log)
                     print(f"| {command} {' '.join(extra)} | {mode} | {found.group(1)} | {found.group(2)} | "
-                          f"{seconds / args.frames:.2f} |", flush=True)
+                          f"{process.seconds / args.frames:.2f} |", flush=True)
         if args.memory:
             print("\n| frames (64 px dream, 1 step) | peak RSS MiB | seconds |")
             print("|---|---|---|")
             for frames in args.memory:
                 clip = pan_clip(folder / f"m{frames}.mp4", frames, 64, 48, step=0.5)
-                seconds, log = run_cli(["dream", str(clip), "-o", str(folder / f"m{frames}_out.mp4"), "--iterations",
-                                        "1", "--octaves", "1", "--frame-iterations", "1", "--report", "-q"])
-                peak = int(re.search(r"peak (\d+)", log).group(1)) / 1024
-                print(f"| {frames} | {peak:.0f} | {seconds:.0f} |", flush=True)
+                process = run_dreamstyle("dream", str(clip), "-o", str(folder / f"m{frames}_out.mp4"), "--iterations",
+                                         "1", "--octaves", "1", "--frame-iterations", "1", "--report", "-q")
+                print(f"| {frames} | {process.peak_gib * 1024:.0f} | {process.seconds:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -117,7 +117,8 @@ def ascent_step(
     gradient = torch.roll(gradient, shifts=(-dy, -dx), dims=(2, 3))
     gradient = smooth_gradient(gradient, config.smoothing, progress)
     # Normalise by the mean absolute value per image, so `step` is in pixel units whatever the layer.
-    gradient.div_(gradient.abs().mean(dim=(1, 2, 3), keepdim=True).clamp(min=1e-8))
+    mean_abs = torch.linalg.vector_norm(gradient, ord=1, dim=(1, 2, 3), keepdim=True) / gradient[0].numel()
+    gradient.div_(mean_abs.clamp(min=1e-8))
     # In place: on a huge image every full-size copy costs hundreds of MB.
     x.add_(gradient, alpha=config.step).clamp_(0.0, 1.0)
     return x, value

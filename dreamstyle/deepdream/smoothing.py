@@ -54,6 +54,10 @@ def laplacian_normalize(grad: torch.Tensor, levels: int = LAPLACIAN_LEVELS) -> t
     The raw gradient is dominated by high frequencies; equalising the bands
     lets coarse structure grow as fast as fine detail (Mordvintsev's
     ``lap_normalize`` from the TensorFlow DeepDream tutorial).
+
+    ``grad`` is overwritten: every band is made and rescaled in the memory of
+    the level it comes from, so an 8192 px gradient needs two full-size
+    buffers here instead of five.
     """
     bands = []
     current = grad
@@ -61,18 +65,21 @@ def laplacian_normalize(grad: torch.Tensor, levels: int = LAPLACIAN_LEVELS) -> t
         if min(current.shape[-2:]) < 2:
             break
         low = _downsample(current)
-        bands.append(current - _upsample(low, current.shape[-2:]))
+        bands.append(current.sub_(_upsample(low, current.shape[-2:])))
         current = low
     bands.append(current)
     merged = None
     for band in reversed(bands):
-        band = band / band.std(dim=(1, 2, 3), keepdim=True, unbiased=False).clamp(min=1e-8)
-        merged = band if merged is None else _upsample(merged, band.shape[-2:]) + band
+        band.div_(band.std(dim=(1, 2, 3), keepdim=True, unbiased=False).clamp(min=1e-8))
+        merged = band if merged is None else band.add_(_upsample(merged, band.shape[-2:]))
     return merged
 
 
 def smooth_gradient(grad: torch.Tensor, kind: str, progress: float) -> torch.Tensor:
-    """Apply smoothing ``kind`` ("none", "gaussian", "laplacian"); ``progress`` in [0, 1) within the octave."""
+    """Apply smoothing ``kind`` ("none", "gaussian", "laplacian"); ``progress`` in [0, 1) within the octave.
+
+    ``grad`` may be overwritten.
+    """
     if kind == "gaussian":
         return gaussian_cascade(grad, progress)
     if kind == "laplacian":

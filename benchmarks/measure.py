@@ -36,9 +36,30 @@ def machine() -> str:
             f"{torch.get_num_threads()} threads")
 
 
+# Runs a module or script and, at exit, prints its own peak RSS (VmHWM). A
+# parent's ru_maxrss for its child is no good here: Linux carries the
+# parent's high-water mark across fork and exec into the child's figure.
+PEAK_WRAPPER = """
+import atexit, os, runpy, sys
+
+def report_peak():
+    with open("/proc/self/status") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(f"peak-kib {kib}", file=sys.stderr, flush=True)
+
+atexit.register(report_peak)
+sys.argv = sys.argv[1:]
+if sys.argv[0].endswith(".py"):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0])))
+    runpy.run_path(sys.argv[0], run_name="__main__")
+else:
+    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
 @dataclass(frozen=True)
 class Process:
-    """A finished `dreamstyle` process: wall time, peak resident memory, and what it printed on stderr."""
+    """A finished process: wall time, its own peak resident memory, and what it printed on stderr."""
 
     seconds: float
     peak_gib: float
@@ -47,16 +68,18 @@ class Process:
 
 def run_dreamstyle(*arguments: str) -> Process:
     """Run ``dreamstyle ARGUMENTS`` as a user would (model loading included); exit on failure."""
-    return run_process([sys.executable, "-m", "dreamstyle", *arguments])
+    return run_python("dreamstyle", *arguments)
 
 
-def run_process(command: list[str]) -> Process:
-    """Run ``command``, keeping its stderr; its own peak RSS comes from wait4. Exit on failure."""
+def run_python(target: str, *arguments: str) -> Process:
+    """Run a module (``dreamstyle``) or a script (``x.py``) in a fresh Python; exit on failure."""
+    command = [sys.executable, "-c", PEAK_WRAPPER, target, *arguments]
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    log = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{log[-2000:]}")
-    return Process(seconds, usage.ru_maxrss / 2**20, log)
+    if result.returncode != 0:
+        raise SystemExit(f"failed: {target} {' '.join(arguments)}\n{result.stderr[-2000:]}")
+    lines = result.stderr.splitlines()
+    peak = next(int(line.split()[1]) for line in reversed(lines) if line.startswith("peak-kib "))
+    log = "\n".join(line for line in lines if not line.startswith("peak-kib "))
+    return Process(seconds, peak / 2**20, log)

@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from measure import DATA, ROOT, machine, run_dreamstyle, run_process
+from measure import DATA, ROOT, machine, run_dreamstyle, run_python
 from transfer_quality import errors
 
 from dreamstyle import load_backbone
@@ -76,8 +76,9 @@ def step_seconds(engine: str, precision: str, size: int, compile_net: bool = Fal
 
 def measure_in_process(*arguments: str) -> tuple[dict, float]:
     """Run this script's --one mode in a fresh process: (its result, its peak RSS in GiB)."""
-    process = run_process([sys.executable, __file__, "--one", *arguments])
-    return json.loads(process.log.strip().splitlines()[-1]), process.peak_gib
+    process = run_python(__file__, "--one", *arguments)
+    result = next(line for line in reversed(process.log.splitlines()) if line.startswith("{"))
+    return json.loads(result), process.peak_gib
 
 
 def seam_ratio(path: Path, tile: int, near: int = 8) -> float:

@@ -283,3 +283,15 @@ def test_tiled_transfer_matches_untiled_and_tiles_automatically(vgg19, data_dir,
     assert tiles and all(tile > 0 for tile in tiles)  # 40 MB free: tiled without being asked
     assert (tiled - untiled).abs().mean() < 0.005  # same optimisation: no seams, no other look
     assert (tiled - photo).abs().mean() > 0.02  # and it did stylise
+
+
+def test_lbfgs_history_shrinks_on_huge_images(monkeypatch):
+    from dreamstyle.styletransfer import engine
+
+    monkeypatch.setattr(engine, "available_memory", lambda device: 20 * 2**30)
+    cpu = torch.device("cpu")
+    assert engine.lbfgs_history(512 * 512, cpu) == engine.LBFGS_HISTORY
+    assert engine.lbfgs_history(2048 * 2048, cpu) == 21  # 2 GiB of 100 MB entries
+    assert engine.lbfgs_history(4096 * 4096, cpu) == engine.MIN_LBFGS_HISTORY
+    monkeypatch.setattr(engine, "available_memory", lambda device: 2**30)
+    assert engine.lbfgs_history(1024 * 1024, cpu) == 10  # a quarter of 1 GiB in 25 MB entries

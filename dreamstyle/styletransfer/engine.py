@@ -21,8 +21,12 @@ from .tiles import TileGrid, tiled_energy, tiled_grams, tiled_objective
 # between calls (clamping inside would break its line search).
 LBFGS_CHUNK = 10
 LBFGS_HISTORY = 50
-# L-BFGS's history may use this share of free memory (it shrinks on huge images, never below MIN_LBFGS_HISTORY).
+# L-BFGS's history may use this share of free memory, and at most
+# MAX_HISTORY_BYTES (it shrinks on huge images, never below MIN_LBFGS_HISTORY):
+# a long history speeds up convergence little once it holds a few dozen steps,
+# and on a 4096 px image each entry is 400 MB.
 HISTORY_MEMORY_FRACTION = 0.25
+MAX_HISTORY_BYTES = 2 * 2**30
 MIN_LBFGS_HISTORY = 5
 # Adam's output is an exponential moving average of its iterates: the
 # averaged image has none of the pixel noise single Adam steps leave behind.
@@ -170,10 +174,11 @@ def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transf
 def lbfgs_history(pixels: int, device: torch.device) -> int:
     """L-BFGS history length: LBFGS_HISTORY, fewer when the image is so large its history would not fit.
 
-    Each entry keeps two image-sized vectors; on a 4096 x 4096 image 50 entries would be 20 GB.
+    Each entry keeps two image-sized vectors; on a 4096 x 4096 image 50 entries would be 20 GB
+    (it gets 5).
     """
     entry_bytes = 2 * 3 * 4 * pixels
-    fits = int(available_memory(device) * HISTORY_MEMORY_FRACTION // entry_bytes)
+    fits = int(min(available_memory(device) * HISTORY_MEMORY_FRACTION, MAX_HISTORY_BYTES) // entry_bytes)
     return max(MIN_LBFGS_HISTORY, min(LBFGS_HISTORY, fits))
 
 

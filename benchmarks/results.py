@@ -121,8 +121,7 @@ def main() -> None:
         print(json.dumps(step_seconds(engine, precision, int(size), compile_net == "compile")), file=sys.stderr)
         return
 
-    lines = [f"# dreamstyle benchmarks\n\nMachine: {machine()}.\n", "Made by `python benchmarks/results.py "
-             f"{' '.join(sys.argv[1:])}`.\n"]
+    lines: list[str] = []
 
     def emit(*rows: str) -> None:
         for row in rows:
@@ -154,8 +153,22 @@ def main() -> None:
             emit("")
         if args.big_transfer or args.big_dream:
             _huge(folder, args, emit)
-    args.output.write_text("\n".join(lines) + "\n")
+    write_results(args.output, "\n".join(lines), f"python benchmarks/results.py {' '.join(sys.argv[1:])}")
     print(f"wrote {args.output}")
+
+
+def write_results(path: Path, tables: str, command: str) -> None:
+    """Write ``tables`` (Markdown, "## " sections) into ``path``, replacing sections of the same title and
+    keeping the others, so runs with different --skip flags fill one file."""
+    sections = {}
+    if path.is_file():
+        for part in path.read_text().split("\n## ")[1:]:
+            sections[part.split("\n", 1)[0]] = "## " + part.strip() + "\n"
+    for part in ("\n" + tables).split("\n## ")[1:]:
+        title, body = part.split("\n", 1)
+        sections[title] = f"## {title}\n\n_{machine()}; `{command}`_\n{body.rstrip()}\n"
+    path.write_text("# dreamstyle benchmarks\n\nWritten by `python benchmarks/results.py`; each section names the "
+                    "machine and command that made it.\n\n" + "\n".join(sections.values()))
 
 
 def _presets(folder: Path, emit) -> None:

@@ -8,8 +8,12 @@ import pytest
 import torch
 
 from dreamstyle import load_backbone
+from dreamstyle.deepdream import DreamConfig, dream_tensor
 from dreamstyle.errors import DeviceUnavailableError, InvalidArgumentError
+from dreamstyle.imaging import read_image
 from dreamstyle.runtime import Runtime, choose_seed, cpu_has_fast_bf16, make_generator, resolve_device, resolve_precision
+from dreamstyle.styletransfer import TransferConfig, transfer_tensor
+from dreamstyle.styletransfer.engine import compute_targets, losses
 
 CPU = torch.device("cpu")
 
@@ -102,3 +106,25 @@ def test_seeds():
     first = torch.rand(4, generator=make_generator(3))
     assert torch.equal(first, torch.rand(4, generator=make_generator(3)))
     assert not torch.equal(first, torch.rand(4, generator=make_generator(4)))
+
+
+def test_bf16_and_fp32_engines_give_close_outputs(vgg19, photo, data_dir):
+    """bf16 autocast rounds the convolutions only: both engines' pictures barely change."""
+    bf16 = load_backbone("vgg19", device="cpu", precision="bf16")
+    small = photo[..., :64, :64]
+    dream = DreamConfig(octaves=1, iterations=4)
+    dreamed = [dream_tensor(net, small, dream, seed=0) for net in (vgg19, bf16)]
+    assert (dreamed[0] - small).abs().mean() > 0.01  # it did dream
+    assert (dreamed[0] - dreamed[1]).abs().mean() < 0.1 * (dreamed[0] - small).abs().mean()
+
+    # L-BFGS paths part a little (its line search branches on the rounding),
+    # so the transfers are compared by their objective, measured in fp32.
+    style = read_image(data_dir / "mosaic.jpg", size=64).batch()
+    transfer = TransferConfig(scales=1, iterations=10)
+    targets = compute_targets(vgg19, small, [style], transfer, (1.0,), tuple(small.shape[-2:]))
+    with torch.no_grad():
+        start = sum(losses(vgg19, small, targets, transfer))
+        reached = [sum(losses(vgg19, transfer_tensor(net, small, [style], transfer, seed=0), targets, transfer))
+                   for net in (vgg19, bf16)]
+    assert reached[0] < 0.6 * start  # it did paint
+    assert abs(reached[1] - reached[0]) < 0.05 * reached[0]

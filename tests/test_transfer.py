@@ -15,8 +15,10 @@ from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.styletransfer import TransferConfig, scale_sizes, transfer_tensor
 from dreamstyle.styletransfer.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.runtime import make_generator
+from dreamstyle.styletransfer import engine
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, initial_image, losses
 from dreamstyle.styletransfer.losses import gram_matrix
+from dreamstyle.styletransfer.tiles import TileGrid, tiled_grams
 
 from .test_cli import assert_one_error_line, run
 
@@ -286,8 +288,6 @@ def test_tiled_transfer_matches_untiled_and_tiles_automatically(vgg19, data_dir,
 
 
 def test_lbfgs_history_shrinks_on_huge_images(monkeypatch):
-    from dreamstyle.styletransfer import engine
-
     monkeypatch.setattr(engine, "available_memory", lambda device: 20 * 2**30)
     cpu = torch.device("cpu")
     assert engine.lbfgs_history(512 * 512, cpu) == engine.LBFGS_HISTORY
@@ -295,3 +295,15 @@ def test_lbfgs_history_shrinks_on_huge_images(monkeypatch):
     assert engine.lbfgs_history(4096 * 4096, cpu) == engine.MIN_LBFGS_HISTORY
     monkeypatch.setattr(engine, "available_memory", lambda device: 2**30)
     assert engine.lbfgs_history(1024 * 1024, cpu) == 10  # a quarter of 1 GiB in 25 MB entries
+
+
+def test_global_gram_accumulated_over_tiles_equals_the_untiled_one(vgg19, data_dir):
+    photo = read_image(data_dir / "chelsea.png", size=128).batch()
+    layers = ["relu1_1", "relu3_1", "relu5_1"]
+    grid = TileGrid.plan(vgg19, layers, tuple(photo.shape[-2:]), 32)
+    assert len(grid.windows()) > 4
+    tiled = tiled_grams(vgg19, photo, layers, grid)
+    with torch.no_grad():
+        whole = {name: gram_matrix(feature) for name, feature in vgg19(photo, layers).items()}
+    for name in layers:
+        torch.testing.assert_close(tiled[name], whole[name], rtol=1e-4, atol=1e-6)

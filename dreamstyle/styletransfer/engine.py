@@ -231,7 +231,9 @@ def _optimise(x: torch.Tensor, objective: Callable[[], tuple[Losses, torch.Tenso
     done = 0
     while done < config.iterations:
         chunk = min(LBFGS_CHUNK, config.iterations - done)
-        optimiser.param_groups[0]["max_iter"] = chunk
+        # torch fixes max_eval (1.25 x max_iter) at construction: a short last
+        # chunk would otherwise allow a dozen line-search evaluations.
+        optimiser.param_groups[0].update(max_iter=chunk, max_eval=chunk * 5 // 4)
         last_good = x.detach().clone()
         optimiser.step(closure)
         done += chunk

@@ -33,16 +33,16 @@ MAX_MARGIN = 128
 # 0.9-1.0 KiB/px in bf16 and 1.5 KiB/px in fp32 to relu4_2, 1.0 KiB/px in bf16
 # to relu2_2; 1.3 covers the shallow case and overestimates the deep ones.
 BACKWARD_FACTOR = 1.3
-# Share of the currently available memory one tile may use, and a ceiling:
-# bigger tiles are barely faster (the convolutions are already large).
+# Share of the memory left beside the image's own working set that one tile
+# may use, and a ceiling: bigger tiles are barely faster (the convolutions are
+# already large).
 MEMORY_FRACTION = 0.4
 MAX_TILE_BYTES = 2**30
-# A huge image's own working set (image, base, detail, gradient, rolled copy,
-# smoothing pyramid: about ten float32 copies, measured) comes on top of the
-# tile's activations; both together are kept under this. Measured: a 4096 x 4096
-# dream peaked at 3.81 GiB RSS with 1 GiB tiles and no such limit.
-WORKING_COPIES = 10
-MAX_TOTAL_BYTES = 5 * 2**29  # 2.5 GiB
+# A huge image's own full-size float32 copies, which exist whatever the tile:
+# the image, the dreamed image, its rolled copy and the gradient (the Laplacian
+# smoothing works in the gradient's memory). Measured: an 8192 x 8192 dream
+# (3.2 GB in these copies, 1 GiB tiles) peaked at 5.53 GiB RSS.
+WORKING_COPIES = 4
 MIN_TILE = 128
 
 
@@ -105,7 +105,7 @@ def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], 
         return max(stride, requested // stride * stride) if max(height, width) > requested else 0
     element_size = 2 if net.precision in ("bf16", "fp16") else 4
     working_set = WORKING_COPIES * 3 * 4 * height * width
-    budget = min(available_memory(net.device) * MEMORY_FRACTION, MAX_TILE_BYTES, MAX_TOTAL_BYTES - working_set)
+    budget = min(MAX_TILE_BYTES, MEMORY_FRACTION * (available_memory(net.device) - working_set))
     budget_pixels = budget / activation_bytes_per_pixel(net, layers, element_size)
     if height * width <= budget_pixels:
         return 0

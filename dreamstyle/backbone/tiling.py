@@ -34,8 +34,9 @@ MAX_MARGIN = 128
 # to relu2_2; 1.3 covers the shallow case and overestimates the deep ones.
 BACKWARD_FACTOR = 1.3
 # Share of the memory left beside the image's own working set that one tile
-# may use, and a ceiling: bigger tiles are barely faster (the convolutions are
-# already large).
+# may use, and a ceiling. Bigger tiles barely speed up a dream step (its
+# convolutions are already large), but a tiled transfer evaluation costs about
+# twice an untiled one (two passes, relu5_1's wide margins; benchmarks/RESULTS.md).
 MEMORY_FRACTION = 0.4
 MAX_TILE_BYTES = 2**30
 # A huge image's own full-size float32 copies, which exist whatever the tile:

@@ -27,6 +27,7 @@ def describe_dream(progress: DreamProgress) -> tuple[int, Status]:
 
 
 def dream_status(progress: DreamProgress) -> str:
+    """The bar's status text; it reads the objective (a device sync)."""
     height, width = progress.size
     tiled = f" tiled {progress.tile}" if progress.tile else ""
     return (f"octave {progress.octave + 1}/{progress.octaves} {width}x{height}{tiled} "
@@ -49,6 +50,7 @@ def describe_transfer(progress: TransferProgress) -> tuple[int, Status]:
 
 
 def transfer_status(progress: TransferProgress) -> str:
+    """The bar's status text; it reads the losses (a device sync)."""
     height, width = progress.size
     temporal = float(progress.temporal)
     return (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "

@@ -15,8 +15,8 @@ Tables:
    (see transfer_quality.py), and the default transfer in fp32 and bf16.
 3. torch.compile: eager vs compiled seconds per step at 256 px, and the compile time.
 4. Huge images (only when asked): a tiled transfer at --big-transfer px with
-   a short schedule, its peak RSS and the seam ratio (pixel-gradient energy on
-   tile borders over the image's mean); a tiled dream at --big-dream px.
+   a short schedule, its peak RSS and the seam ratio (see seam_ratio); a tiled
+   dream at --big-dream px.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from measure import DATA, ROOT, machine, run_dreamstyle, run_python
 from transfer_quality import errors
 
 from dreamstyle import load_backbone
-from dreamstyle.backbone.tiling import choose_tile
 from dreamstyle.deepdream.engine import dream_tensor
 from dreamstyle.deepdream.run import resolve_run as resolve_dream
 from dreamstyle.imaging import as_picture, read_image
@@ -56,11 +55,16 @@ def step_seconds(engine: str, precision: str, size: int, compile_net: bool = Fal
         net.compile()
     image = as_picture(CONTENT, size).batch()
     times: list[float] = []
-    tile = 0
     if engine == "dream":
         config = dataclasses.replace(resolve_dream().config, octaves=1, iterations=3)
-        dream_tensor(net, image, config, seed=0, callback=lambda p: times.append(time.perf_counter()))
-        tile = choose_tile(net, [name for name, _ in config.layers], tuple(image.shape[-2:]), config.tile)
+        tiles: list[int] = []
+
+        def record(progress) -> None:
+            times.append(time.perf_counter())
+            tiles.append(progress.tile)
+
+        dream_tensor(net, image, config, seed=0, callback=record)
+        tile = tiles[-1]
     else:
         config = dataclasses.replace(resolve_transfer().config, scales=1)
         targets = compute_targets(net, image, [as_picture(STYLE).batch()], config, (1.0,), tuple(image.shape[-2:]))
@@ -197,7 +201,7 @@ def _presets(folder: Path, emit) -> None:
 def _huge(folder: Path, args, emit) -> None:
     emit("## Huge images (tiled)\n", "| run | size | settings | seconds | peak RSS (GiB) | seam ratio |",
          "|---|---|---|---|---|---|")
-    photo = Image.open(DATA / "chelsea.png").convert("RGB")
+    photo = Image.open(CONTENT).convert("RGB")
     if args.big_transfer:
         big = folder / "big_content.png"
         photo.resize((args.big_transfer, args.big_transfer), Image.Resampling.LANCZOS).save(big)

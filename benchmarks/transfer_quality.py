@@ -30,7 +30,6 @@ from dreamstyle.styletransfer.config import STYLE_LAYERS
 from dreamstyle.styletransfer.losses import gram_matrix
 
 
-
 def errors(judge, output, content, style) -> tuple[float, float]:
     """(style error, content error) of ``output`` (all (1, 3, H, W) in [0, 1])."""
     style_layers = STYLE_LAYERS.split(",")

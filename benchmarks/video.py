@@ -6,7 +6,7 @@
 A panning clip is cut from a shared photo (no download) and encoded at
 30000/1001 fps. Each command runs as a separate `dreamstyle` process on it,
 once per --temporal mode, with --report (the warping error of the result
-and of the input clip, Lai et al. 2018). Peak memory (ru_maxrss) is then
+and of the input clip, Lai et al. 2018). Peak memory (each process's own VmHWM) is then
 measured for a short dream of a 64 px clip of each length in --memory.
 Prints a Markdown table.
 """

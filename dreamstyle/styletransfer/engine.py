@@ -232,7 +232,7 @@ def _optimise(x: torch.Tensor, objective: Callable[[], tuple[Losses, torch.Tenso
     while done < config.iterations:
         chunk = min(LBFGS_CHUNK, config.iterations - done)
         # torch fixes max_eval (1.25 x max_iter) at construction: a short last
-        # chunk would otherwise allow a dozen line-search evaluations.
+        # chunk would keep the full chunk's budget of 12 evaluations.
         optimiser.param_groups[0].update(max_iter=chunk, max_eval=chunk * 5 // 4)
         last_good = x.detach().clone()
         optimiser.step(closure)

@@ -15,7 +15,7 @@ from ..runtime import available_memory, make_generator
 from .colour import luminance, match_colors, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, style_loss
-from .tiles import TileGrid, tiled_energy, tiled_grams, tiled_objective
+from .tiles import TiledContent, TileGrid, tiled_grams, tiled_objective
 
 # L-BFGS runs this many iterations per call; pixels are clamped into range
 # between calls (clamping inside would break its line search).
@@ -102,16 +102,14 @@ class Targets:
         style: blended style Gram matrices per layer.
         temporal: for video, the warped previous frame at this size.
         grid: the tiles (``grid.tile == 0``: one piece).
-        content_image / content_energy: when tiled, the content at this size
-            and its features' sum of squares per layer (features are made per tile).
+        tiled_content: when tiled, the content targets tile by tile.
     """
 
     content: dict[str, torch.Tensor] | None
     style: dict[str, torch.Tensor]
     temporal: TemporalTarget | None = None
     grid: TileGrid | None = None
-    content_image: torch.Tensor | None = None
-    content_energy: dict[str, float] | None = None
+    tiled_content: TiledContent | None = None
 
 
 class Losses(NamedTuple):
@@ -142,8 +140,8 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
     temporal = temporal and temporal.at(size, content.device)
     content_image = resize(content, size)
     if grid.tile:
-        energy = tiled_energy(net, content_image, content_layers, grid)
-        return Targets(None, blended_grams(per_style, blend), temporal, grid, content_image, energy)
+        return Targets(None, blended_grams(per_style, blend), temporal, grid,
+                       TiledContent.of(net, content_image, content_layers, grid))
     with torch.no_grad():
         content_feats = net(content_image, content_layers)
     return Targets(content_feats, blended_grams(per_style, blend), temporal, grid)
@@ -162,7 +160,7 @@ def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transf
              ) -> tuple[Losses, torch.Tensor]:
     """The losses of ``x`` and the gradient of their sum: in one piece, or tile by tile when the targets are tiled."""
     if targets.grid is not None and targets.grid.tile:
-        parts, gradient = tiled_objective(net, x, targets.content_image, targets.content_energy, targets.style,
+        parts, gradient = tiled_objective(net, x, targets.tiled_content, targets.style,
                                           config, targets.grid, targets.temporal)
         return Losses(*parts), gradient
     pixels = x.detach().requires_grad_(True)

@@ -14,9 +14,11 @@ with a margin of half the deepest layer's receptive field, see
    (``dL/dF(p) = 4 w / (||T||^2 P) (G - T) F(p)``, ``P`` the layer's positions).
 
 Every activation is counted by exactly one tile, so the summed gradient is
-the untiled gradient and tile borders cannot show. Content targets are
-computed tile by tile from the content image, so no full-size feature map is
-ever held. Total variation and the temporal term are per pixel and are
+the untiled gradient and tile borders cannot show. The content targets are
+made once per scale, tile by tile, and kept only for the positions centred in
+each tile, in the precision they were computed in (relu4_2 of a 4096 x 4096
+image: 270 MB in bf16); recomputing them at every evaluation cost a forward
+pass per tile. Total variation and the temporal term are per pixel and are
 computed on the whole image.
 """
 
@@ -29,6 +31,7 @@ import torch
 
 from ..backbone import VGGFeatures
 from ..backbone.tiling import Window, choose_tile, in_window, tile_margin, tile_windows, tiled_gradient
+from ..runtime import Runtime
 from .config import TransferConfig
 from .losses import pixel_losses, style_loss_of_grams
 
@@ -84,24 +87,38 @@ def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], gr
     return {name: sums[name] / max(counts[name], 1) for name in layers}
 
 
-def tiled_energy(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid) -> dict[str, float]:
-    """Sum of squares of each layer's activations of ``image``: the content loss's denominator, tile by tile."""
-    energy = dict.fromkeys(layers, 0.0)
-    for tile in centred_activations(net, image, layers, grid):
-        for name, flat in tile.items():
-            energy[name] += float(flat.pow(2).sum())
-    return energy
+@dataclass(frozen=True)
+class TiledContent:
+    """The content targets of a tiled scale.
+
+    Attributes:
+        tiles: per window of the grid, in order, {layer: (N, C, P) content
+            activations centred in that tile}.
+        energy: per layer, the sum of squares of its activations over the whole
+            image (the content loss's denominator).
+    """
+
+    tiles: tuple[dict[str, torch.Tensor], ...]
+    energy: dict[str, float]
+
+    @classmethod
+    def of(cls, net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid) -> "TiledContent":
+        """The targets of ``image`` (N, 3, H, W) in [0, 1], kept in ``net``'s compute dtype."""
+        dtype = Runtime(net.device, net.precision).autocast_dtype or torch.float32
+        tiles = tuple({name: flat.to(dtype) for name, flat in tile.items()}
+                      for tile in centred_activations(net, image, layers, grid))
+        energy = {name: sum(float(tile[name].float().pow(2).sum()) for tile in tiles) for name in layers}
+        return cls(tiles, energy)
 
 
-def tiled_objective(net: VGGFeatures, x: torch.Tensor, content_image: torch.Tensor, content_energy: dict[str, float],
+def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
                     style_targets: dict[str, torch.Tensor], config: TransferConfig, grid: TileGrid, temporal=None
                     ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
     """The weighted (content, style, tv, temporal) losses of ``x`` and their summed gradient, tile by tile.
 
     Args:
         x: (1, 3, H, W) the image being optimised.
-        content_image: (1, 3, H, W) the content at this size (its features are made per tile).
-        content_energy: per content layer, the sum of squares of its features (see :func:`tiled_energy`).
+        content: the content targets at this size, per tile of ``grid``.
         style_targets: per style layer, the target Gram matrix (1, C, C).
         grid: the tiles.
         temporal: an optional TemporalTarget at this size.
@@ -125,24 +142,24 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content_image: torch.Tens
                                                                    * positions)
         surrogate[name] = scale * (grams[name] - style_targets[name])[0]
     content_parts: list[torch.Tensor] = []
+    windows = grid.windows()
+    references = dict(zip((window.inner for window in windows), content.tiles))
 
     def value_of(crop: torch.Tensor, window: Window | None) -> torch.Tensor:
-        window = window or grid.windows()[0]
-        with torch.no_grad():
-            reference = net(_crop(content_image, window), content_layers)
+        window = window or windows[0]
+        reference = references[window.inner]
         feats = net(crop, layers)
-        content = crop.new_zeros(crop.shape[0])
+        loss = crop.new_zeros(crop.shape[0])
         for name, weight in config.content_layers:
-            stride = net.spec(name).stride
-            difference = in_window(feats[name] - reference[name], stride, window.inner_in_crop)
-            content = content + weight / content_total * difference.pow(2).sum(dim=(1, 2, 3)) / max(
-                content_energy[name], 1e-8)
+            centred = in_window(feats[name], net.spec(name).stride, window.inner_in_crop).flatten(2)
+            difference = centred - reference[name].float()
+            loss = loss + weight / content_total * difference.pow(2).sum(dim=(1, 2)) / max(content.energy[name], 1e-8)
         style = crop.new_zeros(crop.shape[0])
         for name, _ in config.style_layers:
             flat = in_window(feats[name], net.spec(name).stride, window.inner_in_crop).flatten(2)  # (N, C, P)
             style = style + torch.einsum("ncp,cd,ndp->n", flat, surrogate[name], flat)
-        content_parts.append(config.content_weight * content.detach().sum())
-        return config.content_weight * content + style
+        content_parts.append(config.content_weight * loss.detach().sum())
+        return config.content_weight * loss + style
 
     # A fixed grid (no random offset): L-BFGS's line search needs the same objective at every call.
     gradient, _ = tiled_gradient(value_of, x, grid.tile, grid.margin, (0, 0))

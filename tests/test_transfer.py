@@ -307,3 +307,25 @@ def test_global_gram_accumulated_over_tiles_equals_the_untiled_one(vgg19, data_d
         whole = {name: gram_matrix(feature) for name, feature in vgg19(photo, layers).items()}
     for name in layers:
         torch.testing.assert_close(tiled[name], whole[name], rtol=1e-4, atol=1e-6)
+
+
+def test_every_scale_gets_all_its_lbfgs_iterations(vgg19, content, mosaic, monkeypatch):
+    made = []  # L-BFGS's own count after each call
+    step = torch.optim.LBFGS.step
+
+    def counted(self, closure):
+        loss = step(self, closure)
+        made.append(self.state[self._params[0]]["n_iter"])
+        return loss
+
+    monkeypatch.setattr(torch.optim.LBFGS, "step", counted)
+    # A chunk may stop before LBFGS_CHUNK iterations when its line searches use
+    # up the evaluation budget; the scale then runs more chunks.
+    monkeypatch.setattr(engine, "LBFGS_CHUNK", 4)
+    reported = []
+    transfer_tensor(vgg19, content, [mosaic], TransferConfig(init="noise", scales=2, start_size=32, iterations=12),
+                    seed=0, callback=lambda p: reported.append((p.scale, p.iteration)))
+    assert [i for scale, i in reported if scale == 0][-1] == 12
+    assert [i for scale, i in reported if scale == 1][-1] == 12
+    assert [i for _, i in reported] == made  # what progress shows is what L-BFGS did
+    assert len(made) > 2 * 12 // 4  # some chunks did stop early, and more were run

@@ -219,22 +219,32 @@ def _optimise(x: torch.Tensor, objective: Callable[[], tuple[Losses, torch.Tenso
     optimiser = torch.optim.LBFGS([x], lr=1.0, max_iter=LBFGS_CHUNK,
                                   history_size=lbfgs_history(x[0, 0].numel(), x.device),
                                   line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
-    latest: list[Losses] = []
+    # The losses where the chunk ended: the lowest of its evaluations. The last
+    # evaluation can be a line-search trial L-BFGS rejected; the point it keeps
+    # has the lowest objective it saw (strong Wolfe steps only go down).
+    lowest: list = []
 
     def closure() -> torch.Tensor:
         parts, x.grad = objective()
-        latest[:] = [parts]
-        return sum(parts)
+        total = sum(parts)
+        value = float(total)  # no extra sync: L-BFGS reads every value on the host
+        if not lowest or value < lowest[0]:
+            lowest[:] = [value, parts]
+        return total
 
     done = 0
     while done < config.iterations:
         chunk = min(LBFGS_CHUNK, config.iterations - done)
         # torch fixes max_eval (1.25 x max_iter) at construction: a short last
-        # chunk would keep the full chunk's budget of 12 evaluations.
-        optimiser.param_groups[0].update(max_iter=chunk, max_eval=chunk * 5 // 4)
+        # chunk would keep the full chunk's budget, and a chunk of one
+        # iteration would get a single evaluation for its line search.
+        optimiser.param_groups[0].update(max_iter=chunk, max_eval=chunk + max(2, chunk // 4))
         last_good = x.detach().clone()
+        lowest.clear()
         optimiser.step(closure)
-        done += chunk
+        # A chunk whose line searches used up its evaluations stops early:
+        # count the iterations L-BFGS really made, so every scale gets all of its.
+        previous, done = done, optimiser.state[x]["n_iter"]
         with torch.no_grad():
             if not torch.isfinite(x).all():
                 # The line search can overshoot into inf/NaN (seen with bf16 and
@@ -242,7 +252,9 @@ def _optimise(x: torch.Tensor, objective: Callable[[], tuple[Losses, torch.Tenso
                 x.copy_(last_good)
                 break
             x.clamp_(0.0, 1.0)
-        report(done, latest[0])
+        if done == previous:  # the gradient is exactly zero: nothing left to do
+            break
+        report(done, lowest[1])
     return x.detach()
 
 

@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 from dreamstyle import transfer
+from dreamstyle.backbone.tiling import choose_tile
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.styletransfer import TransferConfig, scale_sizes, transfer_tensor
@@ -329,3 +330,13 @@ def test_every_scale_gets_all_its_lbfgs_iterations(vgg19, content, mosaic, monke
     assert [i for scale, i in reported if scale == 1][-1] == 12
     assert [i for _, i in reported] == made  # what progress shows is what L-BFGS did
     assert len(made) > 2 * 12 // 4  # some chunks did stop early, and more were run
+
+
+def test_transfer_runs_whole_images_a_dream_would_tile(vgg19, monkeypatch):
+    monkeypatch.setattr("dreamstyle.backbone.tiling.available_memory", lambda device: 20 * 2**30)
+    layers = ["relu4_2", "relu5_1"]
+    size = (800, 600)  # 3.1 KiB a pixel in fp32 to relu5_1: 1.4 GiB, over a dream's 1 GiB tiles
+    assert choose_tile(vgg19, layers, size, None) > 0
+    assert TileGrid.plan(vgg19, layers, size, None).tile == 0
+    huge = TileGrid.plan(vgg19, layers, (4096, 4096), None)
+    assert 0 < huge.tile == choose_tile(vgg19, layers, (4096, 4096), None)  # tiles stay within 1 GiB

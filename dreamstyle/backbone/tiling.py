@@ -91,12 +91,15 @@ def tile_margin(net: VGGFeatures, layers: Sequence[str]) -> int:
     return math.ceil(min(MAX_MARGIN, field // 2 + 1) / stride) * stride
 
 
-def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], requested: int | None) -> int:
+def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], requested: int | None,
+                untiled_bytes: float = MAX_TILE_BYTES) -> int:
     """Tile side in px for an image of ``size`` = (H, W), or 0 for no tiling.
 
     ``requested`` None picks automatically from the memory available on the
     net's device (free RAM on the CPU, free VRAM on a GPU); 0 never tiles; a
-    number tiles with that side whenever the image is larger.
+    number tiles with that side whenever the image is larger. An engine whose
+    tiles cost more than their pixels may run an image whole up to
+    ``untiled_bytes`` of activations; tiles themselves stay within MAX_TILE_BYTES.
     """
     height, width = size
     stride = tile_stride(net, layers)
@@ -106,10 +109,11 @@ def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], 
         return max(stride, requested // stride * stride) if max(height, width) > requested else 0
     element_size = 2 if net.precision in ("bf16", "fp16") else 4
     working_set = WORKING_COPIES * 3 * 4 * height * width
-    budget = min(MAX_TILE_BYTES, MEMORY_FRACTION * (available_memory(net.device) - working_set))
-    budget_pixels = budget / activation_bytes_per_pixel(net, layers, element_size)
-    if height * width <= budget_pixels:
+    budget = MEMORY_FRACTION * (available_memory(net.device) - working_set)
+    pixel_bytes = activation_bytes_per_pixel(net, layers, element_size)
+    if height * width * pixel_bytes <= min(untiled_bytes, budget):
         return 0
+    budget_pixels = min(MAX_TILE_BYTES, budget) / pixel_bytes
     side = int(math.sqrt(max(budget_pixels, 0))) - 2 * tile_margin(net, layers)
     return max(MIN_TILE, side // stride * stride)
 

@@ -18,7 +18,7 @@ from dreamstyle.styletransfer.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.runtime import make_generator
 from dreamstyle.styletransfer import engine
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, initial_image, losses
-from dreamstyle.styletransfer.losses import gram_matrix
+from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix
 from dreamstyle.styletransfer.tiles import TileGrid, tiled_grams
 
 from .test_cli import assert_one_error_line, run
@@ -340,3 +340,10 @@ def test_transfer_runs_whole_images_a_dream_would_tile(vgg19, monkeypatch):
     assert TileGrid.plan(vgg19, layers, size, None).tile == 0
     huge = TileGrid.plan(vgg19, layers, (4096, 4096), None)
     assert 0 < huge.tile == choose_tile(vgg19, layers, (4096, 4096), None)  # tiles stay within 1 GiB
+
+
+def test_gram_matrix_gradient_is_exact():
+    flat = torch.randn(2, 5, 12, dtype=torch.float64, generator=make_generator(0)).requires_grad_(True)
+    assert torch.autograd.gradcheck(SymmetricGram.apply, (flat,))  # its one-product backward
+    features = flat.detach().float().view(2, 5, 3, 4)
+    torch.testing.assert_close(gram_matrix(features), (flat @ flat.transpose(1, 2) / 12).float())

@@ -21,10 +21,30 @@ TV_REFERENCE_SIDE = 512
 EPS = 1e-8
 
 
+class SymmetricGram(torch.autograd.Function):
+    """``F F^T / P`` for (N, C, P) features, differentiated with one product.
+
+    Autograd would differentiate ``F @ F^T`` through each operand separately
+    (two products) and add the two feature-sized results. The Gram matrix is
+    symmetric, so the gradient is ``(dG + dG^T) F / P``: one product, no add.
+    Measured at 512 px in bf16: the Gram matrices' forward and backward were
+    40 % of a transfer evaluation.
+    """
+
+    @staticmethod
+    def forward(ctx, flat: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(flat)
+        return flat @ flat.transpose(1, 2) / flat.shape[-1]
+
+    @staticmethod
+    def backward(ctx, gradient: torch.Tensor) -> torch.Tensor:
+        (flat,) = ctx.saved_tensors
+        return ((gradient + gradient.transpose(1, 2)) / flat.shape[-1]) @ flat
+
+
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     """(N, C, H, W) -> (N, C, C) Gram matrices averaged over the H x W positions (float32)."""
-    flat = features.float().flatten(2)
-    return flat @ flat.transpose(1, 2) / flat.shape[-1]
+    return SymmetricGram.apply(features.float().flatten(2))
 
 
 def blended_grams(per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float]) -> dict[str, torch.Tensor]:

@@ -61,7 +61,7 @@ def main() -> None:
     net = load_backbone(precision=args.precision)
     content = as_picture(args.content, args.size).batch()
     style = as_picture(args.style).batch()
-    runs = {} if args.skip_default else {"default preset (3 scales x 100 L-BFGS)": {}}
+    runs = {} if args.skip_default else {"default preset (classic: 3 scales, 100, 100, 150 L-BFGS)": {}}
     for init in args.baseline_inits:
         runs[f"single scale, {args.steps} L-BFGS steps, init {init}"] = {"scales": 1, "iterations": args.steps,
                                                                           "init": init}

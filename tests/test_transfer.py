@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from dreamstyle import transfer
 from dreamstyle.backbone.tiling import choose_tile
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_image, read_metadata
-from dreamstyle.styletransfer import TransferConfig, scale_sizes, transfer_tensor
+from dreamstyle.styletransfer import Scale, TransferConfig, scale_schedule, scale_sizes, transfer_tensor
 from dreamstyle.styletransfer.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.runtime import make_generator
 from dreamstyle.styletransfer import engine
@@ -116,6 +117,30 @@ def test_multiscale_schedule_ends_at_the_requested_size(vgg19, data_dir, mosaic)
     assert out.shape[-2:] == photo.shape[-2:] == (65, 97)
 
 
+def test_schedule_final_iterations_and_coarse_content_boost(vgg19, data_dir, mosaic):
+    config = TransferConfig(scales=3, start_size=40, iterations=2, final_iterations_factor=2.5, content_weight=2.0,
+                            coarse_content_boost=9.0)
+    schedule = scale_schedule(65, 97, config)
+    assert [step.size for step in schedule] == [(27, 40), (42, 62), (65, 97)]
+    assert [step.iterations for step in schedule] == [2, 2, 5]
+    assert [step.content_weight for step in schedule] == pytest.approx([18.0, 6.0, 2.0])  # 9x, 3x, 1x
+    assert scale_schedule(64, 96, replace(config, start_size=128)) == [Scale((64, 96), 2, 2.0)]  # one scale: as asked
+    photo = read_image(data_dir / "chelsea.png", size=97).batch()
+    events = []
+    transfer_tensor(vgg19, photo, [mosaic], config, seed=0, callback=events.append)
+    assert [(e.scale, e.iteration) for e in events][-1] == (2, 5)
+    assert [e.run_done for e in events][-1] == events[-1].run_total == 9  # what the progress bar counts
+
+
+def test_content_mix_brings_the_photo_back_at_each_finer_scale(vgg19, content, mosaic):
+    config = TransferConfig(scales=2, start_size=32, iterations=15, final_iterations_factor=0.01)
+    distance = {}
+    for mix in (0.0, 1.0):
+        out = transfer_tensor(vgg19, content, [mosaic], replace(config, content_mix=mix), seed=0)
+        distance[mix] = (out - content).abs().mean().item()
+    assert distance[1.0] < 0.5 * distance[0.0]  # the last scale restarted from the photo itself
+
+
 def test_same_seed_same_output(vgg19, content, mosaic):
     config = TransferConfig(init="noise", scales=1, iterations=5)
     first = transfer_tensor(vgg19, content, [mosaic], config, seed=4)
@@ -155,6 +180,8 @@ def test_grayscale_content_and_style_work(vgg19, brick, content):
         ({"preserve_colors": "sepia"}, "preserve_colors must be one of"),
         ({"scales": 0}, "scales must be at least 1"),
         ({"learning_rate": 3}, "learning_rate must be in"),
+        ({"final_iterations_factor": 0}, "final_iterations_factor must be positive"),
+        ({"coarse_content_boost": 0}, "coarse_content_boost must be positive"),
     ],
 )
 def test_config_errors(settings, message):
@@ -232,6 +259,7 @@ def test_cli_save_every_and_init_file(files, tmp_path):
         (["--style-blend", "0.5,0.3,0.2"], ["--style-blend has 3 weights for 1 style images"]),
         (["--style-weight", "-2"], ["style_weight must not be negative"]),
         (["--tv-weight", "-1"], ["tv_weight must not be negative"]),
+        (["--content-mix", "1.5"], ["content_mix must be in [0, 1]"]),
         (["--init", "{tmp}/missing.png"], ["missing.png: no such file"]),
         (["--preset", "nope"], ["unknown transfer preset 'nope'"]),
         (["--like", "{photo}"], ["holds no dreamstyle transfer settings"]),
@@ -324,7 +352,8 @@ def test_every_scale_gets_all_its_lbfgs_iterations(vgg19, content, mosaic, monke
     # up the evaluation budget; the scale then runs more chunks.
     monkeypatch.setattr(engine, "LBFGS_CHUNK", 4)
     reported = []
-    transfer_tensor(vgg19, content, [mosaic], TransferConfig(init="noise", scales=2, start_size=32, iterations=12),
+    transfer_tensor(vgg19, content, [mosaic], TransferConfig(init="noise", scales=2, start_size=32, iterations=12,
+                                                             final_iterations_factor=1.0),
                     seed=0, callback=lambda p: reported.append((p.scale, p.iteration)))
     assert [i for scale, i in reported if scale == 0][-1] == 12
     assert [i for scale, i in reported if scale == 1][-1] == 12

@@ -41,12 +41,12 @@ def dream_steps(progress: DreamProgress) -> int:
 
 def transfer_steps(progress: TransferProgress) -> int:
     """Iterations in the whole transfer a progress event belongs to."""
-    return progress.scales * progress.iterations
+    return progress.run_total
 
 
 def describe_transfer(progress: TransferProgress) -> tuple[int, Status]:
     """(iterations done in the whole run, status text when asked) of a transfer report."""
-    return progress.scale * progress.iterations + progress.iteration, functools.partial(transfer_status, progress)
+    return progress.run_done, functools.partial(transfer_status, progress)
 
 
 def transfer_status(progress: TransferProgress) -> str:

@@ -8,7 +8,7 @@ import click
 
 from ..imaging import check_output_path, read_image, write_image
 from ..runs import load_run_backbone
-from ..styletransfer import init_settings, scale_sizes, transfer_tensor
+from ..styletransfer import init_settings, scale_schedule, transfer_tensor
 from ..styletransfer.config import COLOR_MODES, OPTIMIZERS
 from ..styletransfer.run import like_transfer, resolve_run
 from ..video import open_source, parse_fps
@@ -58,7 +58,15 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--learning-rate", type=float, default=None, help="Adam's step in [0, 1] pixel units.")
 @click.option("--scales", type=int, default=None, help="Number of sizes, coarse to fine.")
 @click.option("--start-size", type=int, default=None, help="Longest side of the first scale.")
-@click.option("--iterations", type=int, default=None, help="Optimiser iterations per scale.")
+@click.option("--iterations", type=int, default=None, help="Optimiser iterations at each scale before the last.")
+@click.option("--final-iterations-factor", type=float, default=None,
+              help="The last of several scales (the output size) runs this times --iterations [default: 1.5].")
+@click.option("--coarse-content-boost", type=float, default=None,
+              help="Content weight times this at the first scale, falling to 1x at the output size "
+                   "(keeps the photo's layout) [default: 10].")
+@click.option("--content-mix", type=float, default=None,
+              help="Blend this much of the photo into the start of each finer scale, 0-1 (brings back its detail) "
+                   "[default: 0.5].")
 @click.option("--tile", type=int, default=None,
               help="Tile side in px for images too large for memory (0 never tiles) [default: automatic from free "
                    "memory]; the style statistics stay global, so no seams.")
@@ -114,8 +122,9 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
                    f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
 
     save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
-    scales = scale_sizes(picture.height, picture.width, run.config.scales, run.config.start_size)
-    bar = ProgressBar(quiet, len(scales) * run.config.iterations, "transfer", describe_transfer, save_intermediate)
+    schedule = scale_schedule(picture.height, picture.width, run.config)
+    bar = ProgressBar(quiet, sum(step.iterations for step in schedule), "transfer", describe_transfer,
+                      save_intermediate)
     try:
         result = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed,
                                  init_image=init_batch, callback=bar)

@@ -49,7 +49,17 @@ class TransferConfig:
         learning_rate: Adam's step in [0, 1] pixel units.
         scales: number of sizes, coarse to fine, ending at the output size.
         start_size: longest side of the first scale.
-        iterations: optimiser iterations per scale.
+        iterations: optimiser iterations at each scale before the last.
+        final_iterations_factor: the last of several scales (the output size)
+            runs this times ``iterations``: there the content settles slowly,
+            while the style is largely in place from the coarse scales.
+        coarse_content_boost: the content weight is multiplied by this at the
+            first scale, falling geometrically to 1 at the output size. What the
+            coarse scales lay out, the fine ones cannot move, so a layout
+            faithful to the content keeps the photo's shapes.
+        content_mix: on moving to a finer scale, the upsampled result is
+            blended with the content image by this fraction (0: not at all):
+            the upsampled picture lacks the photo's fine detail.
         tile: tile side in px for images too large for memory (see
             :mod:`dreamstyle.styletransfer.tiles`); None tiles automatically
             only when an image would not fit; 0 never tiles.
@@ -69,6 +79,9 @@ class TransferConfig:
     scales: int = 3
     start_size: int = 128
     iterations: int = 100
+    final_iterations_factor: float = 1.5
+    coarse_content_boost: float = 10.0
+    content_mix: float = 0.5
     tile: int | None = None
 
     def __post_init__(self) -> None:
@@ -88,12 +101,21 @@ class TransferConfig:
             (self.scales >= 1, f"scales must be at least 1, got {self.scales}"),
             (self.start_size >= 32, f"start_size must be at least 32 px, got {self.start_size}"),
             (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
+            (self.final_iterations_factor > 0,
+             f"final_iterations_factor must be positive, got {self.final_iterations_factor}"),
+            (self.coarse_content_boost > 0, f"coarse_content_boost must be positive, got {self.coarse_content_boost}"),
+            (0 <= self.content_mix <= 1, f"content_mix must be in [0, 1], got {self.content_mix}"),
             (self.tile is None or self.tile == 0 or self.tile >= 32,
              f"tile must be 0 (never), or at least 32 px, got {self.tile}"),
         ]
         for ok, message in checks:
             if not ok:
                 raise InvalidArgumentError(message)
+
+    @property
+    def final_iterations(self) -> int:
+        """Iterations at the last scale: ``iterations`` times ``final_iterations_factor``, at least 1."""
+        return max(1, round(self.iterations * self.final_iterations_factor))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for metadata and presets (round-trips through :meth:`from_dict`)."""

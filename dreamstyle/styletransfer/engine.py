@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import torch
@@ -46,6 +46,7 @@ class TransferProgress:
             print). ``temporal`` is 0 outside video.
         image: (1, 3, H, W) the current image (the live tensor).
         tile: tile side in use at this scale, 0 for none.
+        run_done / run_total: iterations done in the whole run (all scales), and planned.
     """
 
     scale: int
@@ -59,6 +60,8 @@ class TransferProgress:
     temporal: torch.Tensor
     image: torch.Tensor
     tile: int = 0
+    run_done: int = 0
+    run_total: int = 0
 
 
 ProgressCallback = Callable[[TransferProgress], None]
@@ -71,6 +74,36 @@ def scale_sizes(height: int, width: int, scales: int, start_size: int) -> list[t
     sides = [round(first * (longest / first) ** (i / (scales - 1))) for i in range(scales)] if scales > 1 else [longest]
     sizes = [fit_longest_side(height, width, side) for side in sides[:-1]] + [(height, width)]
     return list(dict.fromkeys(sizes))
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One step of the coarse-to-fine schedule.
+
+    Attributes:
+        size: (H, W) of the image at this step.
+        iterations: optimiser iterations here.
+        content_weight: the content loss's weight here.
+    """
+
+    size: tuple[int, int]
+    iterations: int
+    content_weight: float
+
+
+def scale_schedule(height: int, width: int, config: TransferConfig) -> list[Scale]:
+    """The steps of a run at output size (H, W) = (``height``, ``width``).
+
+    Sizes come from :func:`scale_sizes`; the last of several steps runs
+    ``config.final_iterations`` (a single step runs ``config.iterations``);
+    the content weight is ``coarse_content_boost`` times larger at the first
+    step, falling geometrically to ``content_weight`` at the last.
+    """
+    sizes = scale_sizes(height, width, config.scales, config.start_size)
+    last = len(sizes) - 1
+    return [Scale(size, config.final_iterations if step == last > 0 else config.iterations,
+                  config.content_weight * config.coarse_content_boost ** ((last - step) / last if last else 0.0))
+            for step, size in enumerate(sizes)]
 
 
 @dataclass(frozen=True)
@@ -305,18 +338,25 @@ def transfer_tensor(
             temporal = TemporalTarget(luminance(temporal.image.to(device, torch.float32)), temporal.mask,
                                       temporal.weight)
     generator = make_generator(seed)
-    sizes = scale_sizes(content.shape[-2], content.shape[-1], config.scales, config.start_size)
+    schedule = scale_schedule(content.shape[-2], content.shape[-1], config)
+    total = sum(step.iterations for step in schedule)
     x = initial_image(content, styles, config, generator, init_image)
-    for scale, size in enumerate(sizes):
-        targets = compute_targets(net, content, styles, config, blend, size, temporal)
-        x = resize(x.detach(), size).clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat
+    done_before = 0
+    for scale, step in enumerate(schedule):
+        here = replace(config, iterations=step.iterations, content_weight=step.content_weight)
+        targets = compute_targets(net, content, styles, here, blend, step.size, temporal)
+        x = resize(x.detach(), step.size).clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat
+        if scale and config.content_mix:
+            x = torch.lerp(x, resize(content, step.size), config.content_mix)
 
-        def report(iteration: int, parts: Losses, scale=scale, size=size) -> None:
+        def report(iteration: int, parts: Losses, scale=scale, step=step, done_before=done_before) -> None:
             if callback is not None:
-                callback(TransferProgress(scale, len(sizes), iteration, config.iterations, size,
-                                          *(p.detach() for p in parts), x, targets.grid.tile))
+                callback(TransferProgress(scale, len(schedule), iteration, step.iterations, step.size,
+                                          *(p.detach() for p in parts), x, targets.grid.tile,
+                                          done_before + iteration, total))
 
-        x = _optimise(x, lambda: evaluate(net, x, targets, config), config, report)
+        x = _optimise(x, lambda: evaluate(net, x, targets, here), here, report)
+        done_before += step.iterations
     if config.preserve_colors == "luminance":
         x = with_chroma_of(x, original)
     return x.detach()

@@ -376,3 +376,14 @@ def test_gram_matrix_gradient_is_exact():
     assert torch.autograd.gradcheck(SymmetricGram.apply, (flat,))  # its one-product backward
     features = flat.detach().float().view(2, 5, 3, 4)
     torch.testing.assert_close(gram_matrix(features), (flat @ flat.transpose(1, 2) / 12).float())
+
+
+def test_reported_losses_are_those_of_the_image_kept(vgg19, content, mosaic):
+    # 30 iterations end on a one-iteration chunk whose line-search trial L-BFGS rejects:
+    # progress used to show that trial's losses (content 0.67) instead of the output's (0.48).
+    config = TransferConfig(init="noise", scales=1, iterations=30)
+    out, trace = loss_trace(vgg19, content, [mosaic], config)
+    targets = compute_targets(vgg19, content, [mosaic], config, (1.0,), tuple(content.shape[-2:]))
+    with torch.no_grad():
+        kept = [part.item() for part in losses(vgg19, out, targets, config)[:2]]
+    assert trace[-1] == pytest.approx(kept, rel=0.05)  # up to the final clamp into [0, 1]

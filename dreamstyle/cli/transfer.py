@@ -58,7 +58,8 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--learning-rate", type=float, default=None, help="Adam's step in [0, 1] pixel units.")
 @click.option("--scales", type=int, default=None, help="Number of sizes, coarse to fine.")
 @click.option("--start-size", type=int, default=None, help="Longest side of the first scale.")
-@click.option("--iterations", type=int, default=None, help="Optimiser iterations at each scale before the last.")
+@click.option("--iterations", type=int, default=None,
+              help="Optimiser iterations per scale (the last of several runs --final-iterations-factor times more).")
 @click.option("--final-iterations-factor", type=float, default=None,
               help="The last of several scales (the output size) runs this times --iterations [default: 1.5].")
 @click.option("--coarse-content-boost", type=float, default=None,

@@ -49,7 +49,7 @@ class TransferConfig:
         learning_rate: Adam's step in [0, 1] pixel units.
         scales: number of sizes, coarse to fine, ending at the output size.
         start_size: longest side of the first scale.
-        iterations: optimiser iterations at each scale before the last.
+        iterations: optimiser iterations per scale (see ``final_iterations_factor``).
         final_iterations_factor: the last of several scales (the output size)
             runs this times ``iterations``: there the content settles slowly,
             while the style is largely in place from the coarse scales.

@@ -134,7 +134,7 @@ class Runtime:
     @property
     def autocast_dtype(self) -> torch.dtype | None:
         """The dtype convolutions run in under autocast, or None for plain fp32."""
-        return _AUTOCAST_DTYPES.get(self.precision)
+        return autocast_dtype(self.precision)
 
     def autocast(self) -> contextlib.AbstractContextManager:
         """A context in which the network's convolutions run at this precision."""
@@ -157,9 +157,19 @@ def tune_backend(device: torch.device) -> None:
         torch.backends.cudnn.benchmark = True
 
 
+def autocast_dtype(precision: str) -> torch.dtype | None:
+    """The dtype convolutions run in at ``precision`` (``"bf16"``, ``"fp16"``), or None for fp32."""
+    return _AUTOCAST_DTYPES.get(precision)
+
+
+def compute_dtype(precision: str) -> torch.dtype:
+    """The dtype activations are computed in at ``precision``: the autocast dtype, else float32."""
+    return autocast_dtype(precision) or torch.float32
+
+
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
     """Autocast context for ``device`` at ``precision`` (a no-op for fp32)."""
-    dtype = _AUTOCAST_DTYPES.get(precision)
+    dtype = autocast_dtype(precision)
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)

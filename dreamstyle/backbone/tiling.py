@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..runtime import available_memory
+from ..runtime import available_memory, compute_dtype
 from .features import VGGFeatures
 
 # Activations centred within this many px of a crop's edge see the crop's zero
@@ -107,7 +107,7 @@ def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], 
         return 0
     if requested:
         return max(stride, requested // stride * stride) if max(height, width) > requested else 0
-    element_size = 2 if net.precision in ("bf16", "fp16") else 4
+    element_size = compute_dtype(net.precision).itemsize
     working_set = WORKING_COPIES * 3 * 4 * height * width
     budget = MEMORY_FRACTION * (available_memory(net.device) - working_set)
     pixel_bytes = activation_bytes_per_pixel(net, layers, element_size)

@@ -31,7 +31,7 @@ import torch
 
 from ..backbone import VGGFeatures
 from ..backbone.tiling import Window, choose_tile, in_window, tile_margin, tile_windows, tiled_gradient
-from ..runtime import Runtime
+from ..runtime import compute_dtype
 from .config import TransferConfig
 from .losses import pixel_losses, style_loss_of_grams
 
@@ -111,7 +111,7 @@ class TiledContent:
     @classmethod
     def of(cls, net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid) -> "TiledContent":
         """The targets of ``image`` (N, 3, H, W) in [0, 1], kept in ``net``'s compute dtype."""
-        dtype = Runtime(net.device, net.precision).autocast_dtype or torch.float32
+        dtype = compute_dtype(net.precision)
         tiles = tuple({name: flat.to(dtype) for name, flat in tile.items()}
                       for tile in centred_activations(net, image, layers, grid))
         energy = {name: sum(float(tile[name].float().pow(2).sum()) for tile in tiles) for name in layers}

@@ -113,6 +113,19 @@ class TransferConfig:
                 raise InvalidArgumentError(message)
 
     @property
+    def content_layer_names(self) -> list[str]:
+        return [name for name, _ in self.content_layers]
+
+    @property
+    def style_layer_names(self) -> list[str]:
+        return [name for name, _ in self.style_layers]
+
+    @property
+    def layer_names(self) -> list[str]:
+        """Every layer the objective reads: the content layers, then the style layers, each once."""
+        return list(dict.fromkeys(self.content_layer_names + self.style_layer_names))
+
+    @property
     def final_iterations(self) -> int:
         """Iterations at the last scale: ``iterations`` times ``final_iterations_factor``, at least 1."""
         return max(1, round(self.iterations * self.final_iterations_factor))

@@ -161,9 +161,8 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
 
     The tiles follow ``config.tile`` (None: only when the image would not fit in memory).
     """
-    content_layers = [name for name, _ in config.content_layers]
-    style_layers = [name for name, _ in config.style_layers]
-    grid = TileGrid.plan(net, list(dict.fromkeys(content_layers + style_layers)), size, config.tile)
+    content_layers, style_layers = config.content_layer_names, config.style_layer_names
+    grid = TileGrid.plan(net, config.layer_names, size, config.tile)
     side = max(16, round(max(size) * config.style_scale))
     per_style = []
     for style in styles:
@@ -182,8 +181,7 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
 
 def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig) -> Losses:
     """The losses of ``x``, each already multiplied by its weight."""
-    layers = list(dict.fromkeys([n for n, _ in config.content_layers] + [n for n, _ in config.style_layers]))
-    feats = net(x, layers)
+    feats = net(x, config.layer_names)
     return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
                   config.style_weight * style_loss(feats, targets.style, config.style_layers),
                   *pixel_losses(x, config.tv_weight, targets.temporal))

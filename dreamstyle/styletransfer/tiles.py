@@ -133,9 +133,7 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
     Returns:
         (losses as 0-d tensors, gradient shaped like x).
     """
-    content_layers = [name for name, _ in config.content_layers]
-    style_layers = [name for name, _ in config.style_layers]
-    layers = list(dict.fromkeys(content_layers + style_layers))
+    layers, style_layers = config.layer_names, config.style_layer_names
     grams = tiled_grams(net, x.detach(), style_layers, grid)
     style_value = style_loss_of_grams(grams, style_targets, config.style_layers)
     style_total = sum(w for _, w in config.style_layers) or 1.0

@@ -233,5 +233,6 @@ def _huge(folder: Path, args, emit) -> None:
              f"| {args.big_dream}x{args.big_dream} | {' '.join(extra)} | {process.seconds:.0f} | "
              f"{process.peak_gib:.2f} | - |", "")
 
+
 if __name__ == "__main__":
     main()

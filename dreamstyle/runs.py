@@ -76,7 +76,9 @@ def resolve_run(
     if preset is None and like is None:
         preset = default_preset
     keys = [f.name for f in fields(config_type)]
-    values = merge_settings(command, keys, preset, like and like.get("config", {}), settings)
+    # Settings newer than ``like``'s metadata take the values its run had.
+    like_config = like and {**getattr(config_type, "BEFORE_ADDED", {}), **like.get("config", {})}
+    values = merge_settings(command, keys, preset, like_config, settings)
     if like is not None:
         seed = like.get("seed") if seed is None else seed
         size = like.get("size") if size is None else size

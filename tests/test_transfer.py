@@ -141,6 +141,34 @@ def test_content_mix_brings_the_photo_back_at_each_finer_scale(vgg19, content, m
     assert distance[1.0] < 0.5 * distance[0.0]  # the last scale restarted from the photo itself
 
 
+def test_finer_start_adds_back_the_photo_detail_the_coarse_scale_lacks(content):
+    coarse, fine = (16, 24), tuple(content.shape[-2:])
+    blurred = engine.resize(engine.resize(content, coarse), fine)  # all a coarse scale can hold of the photo
+    start = {detail: engine.finer_start(engine.resize(content, coarse), content, coarse, fine,
+                                        TransferConfig(content_detail=detail, content_mix=0.0))
+             for detail in (0.0, 1.0)}
+    assert torch.allclose(start[0.0], blurred)
+    assert (start[1.0] - content).abs().max() < 0.02  # detail restored: the photo again (up to clamping)
+    assert (blurred - content).abs().mean() > 10 * (start[1.0] - content).abs().mean()
+    stylised = engine.resize(torch.rand(1, 3, 4, 6, generator=torch.Generator().manual_seed(0)), coarse)
+    with_detail = engine.finer_start(stylised, content, coarse, fine, TransferConfig(content_detail=1.0))
+    # The coarse result's own colours and layout are kept: only the photo's finer band is added.
+    kept = (engine.resize(with_detail, coarse) - stylised).abs().mean()
+    assert kept < 0.03 < (stylised - engine.resize(content, coarse)).abs().mean()
+
+
+def test_like_repeats_runs_made_before_newer_settings_existed(vgg19, data_dir):
+    old_metadata = {"command": "transfer", "seed": 1, "size": 48, "preset": "classic",
+                    "config": {"scales": 2, "start_size": 32, "iterations": 3}}  # no schedule settings yet
+    again = transfer(data_dir / "chelsea.png", data_dir / "mosaic.jpg", like=old_metadata, net=vgg19)
+    config = again.info["dreamstyle"]["config"]
+    assert (config["final_iterations_factor"], config["coarse_content_boost"], config["content_mix"],
+            config["content_detail"]) == (1.0, 1.0, 0.0, 0.0)
+    fresh = transfer(data_dir / "chelsea.png", data_dir / "mosaic.jpg", size=48, scales=2, start_size=32,
+                     iterations=3, net=vgg19)
+    assert fresh.info["dreamstyle"]["config"]["content_detail"] == 1.0  # the classic preset's
+
+
 def test_same_seed_same_output(vgg19, content, mosaic):
     config = TransferConfig(init="noise", scales=1, iterations=5)
     first = transfer_tensor(vgg19, content, [mosaic], config, seed=4)
@@ -260,6 +288,7 @@ def test_cli_save_every_and_init_file(files, tmp_path):
         (["--style-weight", "-2"], ["style_weight must not be negative"]),
         (["--tv-weight", "-1"], ["tv_weight must not be negative"]),
         (["--content-mix", "1.5"], ["content_mix must be in [0, 1]"]),
+        (["--content-detail", "-0.1"], ["content_detail must be in [0, 1]"]),
         (["--init", "{tmp}/missing.png"], ["missing.png: no such file"]),
         (["--preset", "nope"], ["unknown transfer preset 'nope'"]),
         (["--like", "{photo}"], ["holds no dreamstyle transfer settings"]),

@@ -65,9 +65,11 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--coarse-content-boost", type=float, default=None,
               help="Content weight times this at the first scale, falling to 1x at the output size "
                    "(keeps the photo's layout) [default: 10].")
+@click.option("--content-detail", type=float, default=None,
+              help="Add back this much of the photo's fine detail, which an upsampled scale lacks, at the start of "
+                   "each finer scale, 0-1 [default: 1].")
 @click.option("--content-mix", type=float, default=None,
-              help="Blend this much of the photo into the start of each finer scale, 0-1 (brings back its detail) "
-                   "[default: 0.5].")
+              help="Blend this much of the photo itself into the start of each finer scale, 0-1 [default: 0].")
 @click.option("--tile", type=int, default=None,
               help="Tile side in px for images too large for memory (0 never tiles) [default: automatic from free "
                    "memory]; the style statistics stay global, so no seams.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..errors import InvalidArgumentError
@@ -57,9 +57,13 @@ class TransferConfig:
             first scale, falling geometrically to 1 at the output size. What the
             coarse scales lay out, the fine ones cannot move, so a layout
             faithful to the content keeps the photo's shapes.
+        content_detail: on moving to a finer scale, this fraction of the
+            photo's detail finer than the previous scale (the photo minus its
+            coarser copy, upsampled) is added to the upsampled result, which
+            lacks it. Unlike ``content_mix`` it leaves the style's colours
+            and layout alone.
         content_mix: on moving to a finer scale, the upsampled result is
-            blended with the content image by this fraction (0: not at all):
-            the upsampled picture lacks the photo's fine detail.
+            blended with the content image by this fraction (0: not at all).
         tile: tile side in px for images too large for memory (see
             :mod:`dreamstyle.styletransfer.tiles`); None tiles automatically
             only when an image would not fit; 0 never tiles.
@@ -81,8 +85,16 @@ class TransferConfig:
     iterations: int = 100
     final_iterations_factor: float = 1.5
     coarse_content_boost: float = 10.0
-    content_mix: float = 0.5
+    content_detail: float = 1.0
+    content_mix: float = 0.0
     tile: int | None = None
+
+    # Settings added after the first release, each with the value under which it
+    # changes nothing: what runs made before it existed did. ``--like`` fills
+    # these in for older metadata, so an old output repeats as it was made.
+    BEFORE_ADDED: ClassVar[Mapping[str, Any]] = {
+        "final_iterations_factor": 1.0, "coarse_content_boost": 1.0, "content_mix": 0.0, "content_detail": 0.0,
+    }
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -104,6 +116,7 @@ class TransferConfig:
             (self.final_iterations_factor > 0,
              f"final_iterations_factor must be positive, got {self.final_iterations_factor}"),
             (self.coarse_content_boost > 0, f"coarse_content_boost must be positive, got {self.coarse_content_boost}"),
+            (0 <= self.content_detail <= 1, f"content_detail must be in [0, 1], got {self.content_detail}"),
             (0 <= self.content_mix <= 1, f"content_mix must be in [0, 1], got {self.content_mix}"),
             (self.tile is None or self.tile == 0 or self.tile >= 32,
              f"tile must be 0 (never), or at least 32 px, got {self.tile}"),

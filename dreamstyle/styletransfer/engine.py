@@ -228,6 +228,24 @@ def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config:
     return (0.5 + 0.2 * noise).clamp(0.0, 1.0)
 
 
+def finer_start(x: torch.Tensor, content: torch.Tensor, coarse: tuple[int, int], fine: tuple[int, int],
+                config: TransferConfig) -> torch.Tensor:
+    """Where a finer scale starts: the coarser result ``x`` (1, 3, *coarse) upsampled to ``fine``.
+
+    The upsampled picture lacks the photo's fine detail, so ``config.content_detail``
+    of it is added back: the content (1, 3, H, W) at ``fine`` minus its copy at
+    ``coarse`` upsampled, the part the coarser scale could not hold.
+    ``config.content_mix`` then blends in the photo itself. Values in [0, 1].
+    """
+    x = resize(x, fine)
+    photo = resize(content, fine)
+    if config.content_detail:
+        x = x + config.content_detail * (photo - resize(resize(content, coarse), fine))
+    if config.content_mix:
+        x = torch.lerp(x, photo, config.content_mix)
+    return x.clamp(0.0, 1.0)
+
+
 def _optimise(x: torch.Tensor, objective: Callable[[], tuple[Losses, torch.Tensor]], config: TransferConfig,
               report: Callable[[int, Losses], None]) -> torch.Tensor:
     """Run ``config.iterations`` optimiser iterations on ``x`` (a leaf tensor), keeping it in [0, 1].
@@ -343,9 +361,11 @@ def transfer_tensor(
     for scale, step in enumerate(schedule):
         here = replace(config, iterations=step.iterations, content_weight=step.content_weight)
         targets = compute_targets(net, content, styles, here, blend, step.size, temporal)
-        x = resize(x.detach(), step.size).clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat
-        if scale and config.content_mix:
-            x = torch.lerp(x, resize(content, step.size), config.content_mix)
+        if scale:
+            x = finer_start(x, content, schedule[scale - 1].size, step.size, config)
+        else:
+            x = resize(x, step.size)
+        x = x.detach().clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat
 
         def report(iteration: int, parts: Losses, scale=scale, step=step, done_before=done_before) -> None:
             if callback is not None:

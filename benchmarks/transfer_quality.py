@@ -2,7 +2,7 @@
 steps of single-scale L-BFGS, both at 512 px.
 
     python benchmarks/transfer_quality.py [--content PATH] [--style PATH] [--size 512] [--steps 1000]
-                                          [--baseline-inits content noise] [--skip-default]
+                                          [--baseline-inits content noise] [--skip-default] [--keep DIR]
 
 The baselines use the default preset's weights and start from the content
 image (dreamstyle's default) and from noise (neural-style's default).
@@ -55,13 +55,14 @@ def main() -> None:
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--baseline-inits", nargs="*", default=["content", "noise"])
     parser.add_argument("--skip-default", action="store_true")
+    parser.add_argument("--keep", type=Path, help="folder to save each output in, to look at")
     args = parser.parse_args()
 
     judge = load_backbone(device="cpu", precision="fp32")
     net = load_backbone(precision=args.precision)
     content = as_picture(args.content, args.size).batch()
     style = as_picture(args.style).batch()
-    runs = {} if args.skip_default else {"default preset (classic: 3 scales, 100, 100, 150 L-BFGS)": {}}
+    runs = {} if args.skip_default else {"default preset (classic)": {}}
     for init in args.baseline_inits:
         runs[f"single scale, {args.steps} L-BFGS steps, init {init}"] = {"scales": 1, "iterations": args.steps,
                                                                           "init": init}
@@ -69,10 +70,13 @@ def main() -> None:
           f"precision {net.precision}; {args.content.name} in the style of {args.style.name} at {args.size} px")
     print("| run | seconds | style error | content error |")
     print("|---|---|---|---|")
-    for label, settings in runs.items():
+    for number, (label, settings) in enumerate(runs.items()):
         start = time.perf_counter()
         image = transfer(content, style, size=args.size, seed=0, net=net, **settings)
         seconds = time.perf_counter() - start
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            image.save(args.keep / f"run{number}.png")
         style_error, content_error = errors(judge, as_picture(image).batch(), content, style)
         print(f"| {label} | {seconds:.1f} | {style_error:.4f} | {content_error:.4f} |", flush=True)
 

@@ -97,8 +97,8 @@ def seam_ratio(image: torch.Tensor, tile: int, shift: int = 0, period: int = 16,
     cancels out. The comparison lines share the border's phase modulo
     ``period``: an image upsampled by 2x or 4x between scales has a faint
     periodic pattern that would otherwise count as a seam. About 1: the
-    borders look like their surroundings (no seam). With ``shift = tile // 2``
-    the same statistic on lines that are no border gives the noise floor.
+    borders look like their surroundings (no seam). With a ``shift`` the same
+    statistic is taken on lines that are no border (see :func:`seam_verdict`).
 
     Args:
         image: (3, H, W) RGB in [0, 1].

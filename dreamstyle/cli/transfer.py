@@ -8,7 +8,7 @@ import click
 
 from ..imaging import check_output_path, read_image, write_image
 from ..runs import load_run_backbone
-from ..styletransfer import init_settings, scale_schedule, transfer_tensor
+from ..styletransfer import init_settings, scale_schedule, total_iterations, transfer_tensor
 from ..styletransfer.config import COLOR_MODES, OPTIMIZERS
 from ..styletransfer.run import like_transfer, resolve_run
 from ..video import open_source, parse_fps
@@ -125,9 +125,8 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
                    f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
 
     save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
-    schedule = scale_schedule(picture.height, picture.width, run.config)
-    bar = ProgressBar(quiet, sum(step.iterations for step in schedule), "transfer", describe_transfer,
-                      save_intermediate)
+    total = total_iterations(scale_schedule(picture.height, picture.width, run.config))
+    bar = ProgressBar(quiet, total, "transfer", describe_transfer, save_intermediate)
     try:
         result = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed,
                                  init_image=init_batch, callback=bar)

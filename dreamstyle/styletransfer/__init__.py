@@ -19,12 +19,12 @@ from ..backbone import VGGFeatures
 from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from .config import INITS, TransferConfig
-from .engine import Scale, TransferProgress, scale_schedule, scale_sizes, transfer_tensor
+from .engine import Scale, TransferProgress, scale_schedule, scale_sizes, total_iterations, transfer_tensor
 from ..runs import load_run_backbone
 from .run import Run, like_transfer, resolve_run
 
 __all__ = ["Scale", "TransferConfig", "TransferProgress", "init_settings", "prepare_run", "resolve_run",
-           "scale_schedule", "scale_sizes", "transfer", "transfer_tensor"]
+           "scale_schedule", "scale_sizes", "total_iterations", "transfer", "transfer_tensor"]
 
 
 def init_settings(init: str | os.PathLike | ImageLike | None) -> tuple[str | None, ImageLike | None]:

@@ -106,6 +106,11 @@ def scale_schedule(height: int, width: int, config: TransferConfig) -> list[Scal
             for step, size in enumerate(sizes)]
 
 
+def total_iterations(schedule: Sequence[Scale]) -> int:
+    """Optimiser iterations a run makes over all the steps of ``schedule`` (what its progress counts to)."""
+    return sum(step.iterations for step in schedule)
+
+
 @dataclass(frozen=True)
 class TemporalTarget:
     """For video: the previous frame's result warped onto this frame, and where to trust it.
@@ -355,7 +360,7 @@ def transfer_tensor(
                                       temporal.weight)
     generator = make_generator(seed)
     schedule = scale_schedule(content.shape[-2], content.shape[-1], config)
-    total = sum(step.iterations for step in schedule)
+    total = total_iterations(schedule)
     x = initial_image(content, styles, config, generator, init_image)
     done_before = 0
     for scale, step in enumerate(schedule):

@@ -16,7 +16,7 @@ Tables:
    (see transfer_quality.py), and the default transfer in fp32 and bf16.
 3. torch.compile: eager vs compiled seconds per step at 256 px, and the compile time.
 4. Huge images (only when asked): a tiled transfer at --big-transfer px with
-   a short schedule, its peak RSS and the seam ratio (see seam_verdict); a tiled
+   a short schedule, its peak RSS and the seam ratio (see seams.py); a tiled
    dream at --big-dream px.
 """
 
@@ -31,10 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
 from PIL import Image
 
 from measure import DATA, ROOT, machine, run_dreamstyle, run_python
+from seams import seam_verdict
 from transfer_quality import errors
 
 from dreamstyle import load_backbone
@@ -85,48 +85,6 @@ def measure_in_process(*arguments: str) -> tuple[dict, float]:
     process = run_python(__file__, "--one", *arguments)
     result = next(line for line in reversed(process.log.splitlines()) if line.startswith("{"))
     return json.loads(result), process.peak_gib
-
-
-def seam_ratio(image: torch.Tensor, tile: int, shift: int = 0, period: int = 16, lines: int = 4) -> float:
-    """Pixel-gradient energy across tile borders over that across parallel lines near them.
-
-    For each border between pixel rows (or columns) k - 1 and k (k a multiple
-    of ``tile``, plus ``shift``), the squared RGB difference across it is
-    compared with the same across the lines ``period``, 2 ``period``, ..
-    ``lines`` x ``period`` px either side, so the picture's own content
-    cancels out. The comparison lines share the border's phase modulo
-    ``period``: an image upsampled by 2x or 4x between scales has a faint
-    periodic pattern that would otherwise count as a seam. About 1: the
-    borders look like their surroundings (no seam). With a ``shift`` the same
-    statistic is taken on lines that are no border (see :func:`seam_verdict`).
-
-    Args:
-        image: (3, H, W) RGB in [0, 1].
-    """
-    across_columns = (image[:, :, 1:] - image[:, :, :-1]).pow(2).sum(0).mean(0)  # [j]: between columns j, j + 1
-    across_rows = (image[:, 1:, :] - image[:, :-1, :]).pow(2).sum(0).mean(1)
-    border, around = [], []
-    for energy in (across_columns, across_rows):
-        for edge in range(tile + shift, energy.shape[0] + 1 - lines * period, tile):
-            border.append(energy[edge - 1])
-            around.extend(energy[edge - 1 + k * period] for k in range(-lines, lines + 1)
-                          if k and 0 <= edge - 1 + k * period < energy.shape[0])
-    return float(torch.stack(border).mean() / torch.stack(around).mean())
-
-
-def seam_verdict(image: torch.Tensor, tile: int, period: int = 16, lines: int = 4) -> str:
-    """The tile borders' :func:`seam_ratio` against the same statistic on every other set of lines.
-
-    Line sets shifted from the borders by each multiple of ``period`` (and far
-    enough that their comparison lines do not reach a border) show how far the
-    ratio strays where there is no seam; a seam puts the borders above them all.
-    Returns e.g. ``"1.212, above 91% of 55 non-border line sets (0.71-1.34)"``.
-    """
-    reach = (lines + 1) * period
-    null = sorted(seam_ratio(image, tile, shift, period, lines) for shift in range(reach, tile - reach + 1, period))
-    border = seam_ratio(image, tile, 0, period, lines)
-    above = sum(value < border for value in null) / len(null)
-    return f"{border:.3f}, above {above:.0%} of {len(null)} non-border line sets ({null[0]:.2f}-{null[-1]:.2f})"
 
 
 def main() -> None:
@@ -226,7 +184,7 @@ def _presets(folder: Path, emit) -> None:
 def _huge(folder: Path, args, emit) -> None:
     """One section per engine, so either can be measured again alone."""
     photo = Image.open(CONTENT).convert("RGB")
-    header = ("| size | settings | seconds | peak RSS (GiB) | seam ratio (see seam_verdict) |",
+    header = ("| size | settings | seconds | peak RSS (GiB) | seam ratio (see seams.py) |",
               "|---|---|---|---|---|")
     if args.big_transfer:
         big = folder / "big_content.png"
@@ -236,8 +194,7 @@ def _huge(folder: Path, args, emit) -> None:
         process = run_dreamstyle("transfer", str(big), str(STYLE), "-o", str(output), "--size",
                                  str(args.big_transfer), "--seed", "0", "-q", "--force", *extra)
         tile = int(extra[extra.index("--tile") + 1]) if "--tile" in extra else 0
-        image = read_image(output).batch()[0]
-        seams = seam_verdict(image, tile) if tile else "-"
+        seams = seam_verdict(read_image(output).batch()[0], read_image(big).batch()[0], tile) if tile else "-"
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             shutil.move(output, args.keep / output.name)  # the folder may be on another file system

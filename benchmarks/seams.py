@@ -3,7 +3,7 @@
     python benchmarks/seams.py OUTPUT PHOTO --tile PX
 
 PHOTO is the content image at the output's size (results.py's big_content.png).
-Prints e.g. ``1.012, above 70% of 63 non-border line sets (0.93-1.08)``; a
+Prints e.g. ``0.999, above 46% of 63 non-border line sets (0.98-1.07)``; a
 seam puts the first number above every set.
 """
 
@@ -49,8 +49,8 @@ def seam_verdict(image: torch.Tensor, photo: torch.Tensor, tile: int, period: in
     Each line's log energy is taken relative to the same line of ``photo``, so
     the picture's own edges cancel out: a resized photo can have more energy on
     some lines than on others (seen at 1024 px: the tile-256 borders of
-    chelsea.png resized carry 1.8 times the energy of the other lines, with no
-    transfer at all). The comparison sets are shifted from the borders by
+    chelsea.png resized carry 1.4 times the energy of the lines in phase with
+    them, with no transfer at all). The comparison sets are shifted from the borders by
     multiples of ``period`` (the backbone's deepest stride), because an
     optimised image has a faint pattern with that period that would otherwise
     count as a seam. The first number is the borders' energy over the median

@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--big-dream", type=int, default=0, help="side of a tiled dream run (0: skip)")
     parser.add_argument("--big-dream-args", default="--iterations 1")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
-    parser.add_argument("--keep", type=Path, help="folder to keep the huge transfer's output in, to look at")
+    parser.add_argument("--keep", type=Path, help="folder to keep the huge transfer's output and photo in, to look at or score with seams.py")
     parser.add_argument("--one", nargs=4, metavar=("ENGINE", "PRECISION", "SIZE", "COMPILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -197,7 +197,8 @@ def _huge(folder: Path, args, emit) -> None:
         seams = seam_verdict(read_image(output).batch()[0], read_image(big).batch()[0], tile) if tile else "-"
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
-            shutil.move(output, args.keep / output.name)  # the folder may be on another file system
+            for kept in (output, big):  # the photo too, to score again with seams.py
+                shutil.move(kept, args.keep / kept.name)  # the folder may be on another file system
         emit("## Huge transfer (tiled)\n", *header,
              f"| {args.big_transfer}x{args.big_transfer} | {' '.join(extra)} | {process.seconds:.0f} | "
              f"{process.peak_gib:.2f} | {seams} |", "")

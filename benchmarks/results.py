@@ -99,7 +99,8 @@ def main() -> None:
     parser.add_argument("--big-dream", type=int, default=0, help="side of a tiled dream run (0: skip)")
     parser.add_argument("--big-dream-args", default="--iterations 1")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
-    parser.add_argument("--keep", type=Path, help="folder to keep the huge transfer's output and photo in, to look at or score with seams.py")
+    parser.add_argument("--keep", type=Path,
+                        help="folder to keep the huge transfer's output and photo in (to look at, or score with seams.py)")
     parser.add_argument("--one", nargs=4, metavar=("ENGINE", "PRECISION", "SIZE", "COMPILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:

@@ -195,7 +195,8 @@ def _huge(folder: Path, args, emit) -> None:
         process = run_dreamstyle("transfer", str(big), str(STYLE), "-o", str(output), "--size",
                                  str(args.big_transfer), "--seed", "0", "-q", "--force", *extra)
         tile = int(extra[extra.index("--tile") + 1]) if "--tile" in extra else 0
-        seams = seam_verdict(read_image(output).batch()[0], read_image(big).batch()[0], tile) if tile else "-"
+        tiled = 0 < tile < args.big_transfer  # a tile as large as the image leaves it whole
+        seams = seam_verdict(read_image(output).batch()[0], read_image(big).batch()[0], tile) if tiled else "-"
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for kept in (output, big):  # the photo too, to score again with seams.py

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 
 import torch
 
+from dreamstyle.errors import DreamstyleError, InvalidArgumentError
 from dreamstyle.imaging import read_image
 
 # Lines of pixels that never change (flat 8-bit areas) have zero gradient
@@ -62,7 +64,11 @@ def seam_verdict(image: torch.Tensor, photo: torch.Tensor, tile: int, period: in
         tile: the tile side in px.
     """
     if image.shape != photo.shape:
-        raise ValueError(f"the output is {tuple(image.shape)} but the photo is {tuple(photo.shape)}")
+        raise InvalidArgumentError(f"the output is {tuple(image.shape)} but the photo is {tuple(photo.shape)}: "
+                                   "give the photo at the output's size")
+    if not period < tile < max(image.shape[-2:]):
+        raise InvalidArgumentError(f"tile {tile} leaves no borders to score: give the tile side the output was "
+                                   f"made with, more than {period} px and less than the image's longest side")
     excess = tuple(out - ref for out, ref in zip(line_log_energies(image), line_log_energies(photo)))
     null = sorted(line_set_excess(excess, tile, shift) for shift in range(period, tile, period))
     median = null[len(null) // 2]
@@ -78,7 +84,10 @@ def main() -> None:
     parser.add_argument("photo", type=Path)
     parser.add_argument("--tile", type=int, required=True)
     args = parser.parse_args()
-    print(seam_verdict(read_image(args.output).batch()[0], read_image(args.photo).batch()[0], args.tile))
+    try:
+        print(seam_verdict(read_image(args.output).batch()[0], read_image(args.photo).batch()[0], args.tile))
+    except DreamstyleError as error:
+        sys.exit(f"Error: {error}")
 
 
 if __name__ == "__main__":

@@ -118,9 +118,11 @@ def test_bf16_and_fp32_engines_give_close_outputs(vgg19, photo, data_dir):
     assert (dreamed[0] - dreamed[1]).abs().mean() < 0.1 * (dreamed[0] - small).abs().mean()
 
     # L-BFGS paths part a little (its line search branches on the rounding),
-    # so the transfers are compared by their objective, measured in fp32.
+    # so the transfers are compared by their objective, measured in fp32, once
+    # it has settled: after 10 iterations it is still falling fast, and the two
+    # differ by 7 %; after 40, by 1.8 %.
     style = read_image(data_dir / "mosaic.jpg", size=64).batch()
-    transfer = TransferConfig(scales=1, iterations=10)
+    transfer = TransferConfig(scales=1, iterations=40)
     targets = compute_targets(vgg19, small, [style], transfer, (1.0,), tuple(small.shape[-2:]))
     with torch.no_grad():
         start = sum(losses(vgg19, small, targets, transfer))

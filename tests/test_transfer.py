@@ -19,7 +19,7 @@ from dreamstyle.styletransfer.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.runtime import make_generator
 from dreamstyle.styletransfer import engine
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, initial_image, losses
-from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix
+from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, range_penalty
 from dreamstyle.styletransfer.tiles import TileGrid, tiled_grams
 
 from .test_cli import assert_one_error_line, run
@@ -163,10 +163,11 @@ def test_like_repeats_runs_made_before_newer_settings_existed(vgg19, data_dir):
     again = transfer(data_dir / "chelsea.png", data_dir / "mosaic.jpg", like=old_metadata, net=vgg19)
     config = again.info["dreamstyle"]["config"]
     assert (config["final_iterations_factor"], config["coarse_content_boost"], config["content_mix"],
-            config["content_detail"]) == (1.0, 1.0, 0.0, 0.0)
+            config["content_detail"], config["bounds"]) == (1.0, 1.0, 0.0, 0.0, "clamp")
     fresh = transfer(data_dir / "chelsea.png", data_dir / "mosaic.jpg", size=48, scales=2, start_size=32,
                      iterations=3, net=vgg19)
     assert fresh.info["dreamstyle"]["config"]["content_detail"] == 1.0  # the classic preset's
+    assert fresh.info["dreamstyle"]["config"]["bounds"] == "soft"
 
 
 def test_same_seed_same_output(vgg19, content, mosaic):
@@ -266,6 +267,9 @@ def test_cli_presets_and_overrides(files, tmp_path):
     tiled = tmp_path / "t.png"
     assert run("transfer", str(photo), str(style), *QUICK, "--tile", "32", "-o", str(tiled)).exit_code == 0
     assert read_metadata(tiled)["config"]["tile"] == 32
+    clamped = tmp_path / "c.png"
+    assert run("transfer", str(photo), str(style), *QUICK, "--bounds", "clamp", "-o", str(clamped)).exit_code == 0
+    assert read_metadata(clamped)["config"]["bounds"] == "clamp"
     assert_one_error_line(run("transfer", str(photo), str(style), *QUICK, "--tile", "8", "-o", str(tmp_path / "u.png")),
                           "tile must be 0 (never), or at least 32 px")
 
@@ -416,3 +420,40 @@ def test_reported_losses_are_those_of_the_image_kept(vgg19, content, mosaic):
     with torch.no_grad():
         kept = [part.item() for part in losses(vgg19, out, targets, config)[:2]]
     assert trace[-1] == pytest.approx(kept, rel=0.05)  # up to the final clamp into [0, 1]
+
+
+def test_range_penalty_is_zero_inside_and_its_gradient_exact():
+    x = torch.tensor([[-0.5, 0.0, 0.3, 1.0, 1.25]], dtype=torch.float64).view(1, 1, 1, 5)
+    value, gradient = range_penalty(x, 8.0)
+    assert value.item() == pytest.approx(8.0 * (0.25 + 0.0625) / 5)
+    leaf = x.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(8.0 * (leaf - leaf.clamp(0, 1)).pow(2).mean(), leaf)
+    torch.testing.assert_close(gradient, expected)
+    assert gradient[0, 0, 0, 1:4].eq(0).all()
+    inside = torch.rand(1, 3, 8, 8, generator=make_generator(0))
+    assert range_penalty(inside, 8.0)[0].item() == 0
+
+
+@pytest.mark.parametrize("bounds", ["soft", "clamp"])
+def test_lbfgs_output_stays_in_range(vgg19, content, mosaic, bounds):
+    config = TransferConfig(init="noise", scales=1, iterations=20, style_weight=50.0, bounds=bounds)
+    out, trace = loss_trace(vgg19, content, [mosaic], config)
+    assert 0 <= out.min() and out.max() <= 1 and trace[-1][1] < trace[0][1]
+
+
+def test_stuck_lbfgs_restarts_once_then_ends_the_scale():
+    # An objective no line search can go down on: L-BFGS fails the same way every
+    # chunk. It must stop after one restart instead of spending the scale's evaluations.
+    x = torch.full((1, 3, 8, 8), 0.5)
+    evaluations = []
+    reported = []
+
+    def flat() -> tuple[engine.Losses, torch.Tensor]:
+        evaluations.append(1)
+        zero = torch.zeros(())
+        return engine.Losses(torch.ones(()), zero, zero, zero), torch.ones_like(x)
+
+    out = engine._optimise(x, flat, TransferConfig(iterations=200), lambda i, parts: reported.append(i))
+    assert torch.equal(out, torch.full_like(x, 0.5))
+    assert len(evaluations) < 3 * (engine.LBFGS_CHUNK + 3)  # two chunks, not twenty
+    assert reported == [200]  # progress ends at the scale's end

@@ -9,7 +9,7 @@ import click
 from ..imaging import check_output_path, read_image, write_image
 from ..runs import load_run_backbone
 from ..styletransfer import init_settings, scale_schedule, total_iterations, transfer_tensor
-from ..styletransfer.config import COLOR_MODES, OPTIMIZERS
+from ..styletransfer.config import BOUNDS, COLOR_MODES, OPTIMIZERS
 from ..styletransfer.run import like_transfer, resolve_run
 from ..video import open_source, parse_fps
 from ..video.job import Shard
@@ -56,6 +56,9 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--init", default=None, metavar="content|noise|style|FILE", help="Start image [default: content].")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=None, help="Optimiser [default: lbfgs].")
 @click.option("--learning-rate", type=float, default=None, help="Adam's step in [0, 1] pixel units.")
+@click.option("--bounds", type=click.Choice(BOUNDS), default=None,
+              help="How L-BFGS keeps pixels in [0, 1]: soft (a penalty outside the range; converges further) or "
+                   "clamp (every 10 iterations, as before 'soft' existed) [default: soft].")
 @click.option("--scales", type=int, default=None, help="Number of sizes, coarse to fine.")
 @click.option("--start-size", type=int, default=None, help="Longest side of the first scale.")
 @click.option("--iterations", type=int, default=None,

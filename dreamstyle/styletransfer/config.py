@@ -12,6 +12,7 @@ from ..errors import InvalidArgumentError
 COLOR_MODES = ("none", "luminance", "match")
 INITS = ("content", "noise", "style", "image")
 OPTIMIZERS = ("lbfgs", "adam")
+BOUNDS = ("soft", "clamp")
 STYLE_LAYERS = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
 
 
@@ -47,6 +48,12 @@ class TransferConfig:
         init: ``"content"``, ``"noise"``, ``"style"`` or ``"image"`` (an image passed separately).
         optimizer: ``"lbfgs"`` or ``"adam"``.
         learning_rate: Adam's step in [0, 1] pixel units.
+        bounds: how L-BFGS keeps pixels in [0, 1]. ``"soft"``: a penalty on
+            pixels outside the range, which L-BFGS sees as part of the
+            objective, and one clamp at the end of each scale. ``"clamp"``:
+            a clamp after every ``LBFGS_CHUNK`` iterations, which moves the
+            image behind L-BFGS's back and spoils its curvature history
+            (what runs did before ``soft`` existed). Adam always clamps.
         scales: number of sizes, coarse to fine, ending at the output size.
         start_size: longest side of the first scale.
         iterations: optimiser iterations per scale (see ``final_iterations_factor``).
@@ -80,6 +87,7 @@ class TransferConfig:
     init: str = "content"
     optimizer: str = "lbfgs"
     learning_rate: float = 0.02
+    bounds: str = "soft"
     scales: int = 3
     start_size: int = 128
     iterations: int = 100
@@ -94,6 +102,7 @@ class TransferConfig:
     # these in for older metadata, so an old output repeats as it was made.
     BEFORE_ADDED: ClassVar[Mapping[str, Any]] = {
         "final_iterations_factor": 1.0, "coarse_content_boost": 1.0, "content_mix": 0.0, "content_detail": 0.0,
+        "bounds": "clamp",
     }
 
     def __post_init__(self) -> None:
@@ -109,6 +118,7 @@ class TransferConfig:
             (self.preserve_colors in COLOR_MODES, f"preserve_colors must be one of {', '.join(COLOR_MODES)}"),
             (self.init in INITS, f"init must be one of {', '.join(INITS)} (or a file), got {self.init!r}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
+            (self.bounds in BOUNDS, f"bounds must be one of {', '.join(BOUNDS)}, got {self.bounds!r}"),
             (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
             (self.scales >= 1, f"scales must be at least 1, got {self.scales}"),
             (self.start_size >= 32, f"start_size must be at least 32 px, got {self.start_size}"),

@@ -11,7 +11,8 @@ Errors are measured the same way for every output, with the fp32 VGG19:
 - style error: mean over relu1_1 .. relu5_1 of ||G(output) - G(style)|| / ||G(style)||,
   G the Gram matrix, the style image seen at the output's size;
 - content error: ||F(output) - F(content)|| / ||F(content)|| at relu4_2.
-Lower is better for both. Prints a Markdown table.
+Lower is better for both. Prints a Markdown table, with the L-BFGS iterations
+each run really made: a scale ends early once L-BFGS cannot go lower.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from measure import DATA, machine
 from dreamstyle import load_backbone, transfer
 from dreamstyle.imaging import as_picture, fit_longest_side, resize
 from dreamstyle.styletransfer.config import STYLE_LAYERS
+from dreamstyle.styletransfer.engine import LBFGS_CHUNK
 from dreamstyle.styletransfer.losses import gram_matrix
 
 
@@ -44,6 +46,29 @@ def errors(judge, output, content, style) -> tuple[float, float]:
     ) / len(style_layers)
     content_error = ((out_feats["relu4_2"] - content_feats["relu4_2"]).norm() / content_feats["relu4_2"].norm()).item()
     return style_error, content_error
+
+
+class IterationCount:
+    """A transfer callback counting the iterations really made, over all scales.
+
+    A scale that ends early reports a jump to its planned iterations; the
+    count stops at the report before that jump (it misses the one or two
+    iterations of the chunks that found nothing lower).
+    """
+
+    def __init__(self) -> None:
+        self.reported: dict[int, int] = {}
+        self.made: dict[int, int] = {}
+
+    def __call__(self, progress) -> None:
+        jump = progress.iteration - self.reported.get(progress.scale, 0)
+        if progress.iteration < progress.iterations or jump <= LBFGS_CHUNK:
+            self.made[progress.scale] = progress.iteration
+        self.reported[progress.scale] = progress.iteration
+
+    @property
+    def total(self) -> int:
+        return sum(self.made.values())
 
 
 def main() -> None:
@@ -68,17 +93,18 @@ def main() -> None:
                                                                           "init": init}
     print(f"machine: {machine()}; "
           f"precision {net.precision}; {args.content.name} in the style of {args.style.name} at {args.size} px")
-    print("| run | seconds | style error | content error |")
-    print("|---|---|---|---|")
+    print("| run | iterations made | seconds | style error | content error |")
+    print("|---|---|---|---|---|")
     for number, (label, settings) in enumerate(runs.items()):
+        count = IterationCount()
         start = time.perf_counter()
-        image = transfer(content, style, size=args.size, seed=0, net=net, **settings)
+        image = transfer(content, style, size=args.size, seed=0, net=net, callback=count, **settings)
         seconds = time.perf_counter() - start
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             image.save(args.keep / f"run{number}.png")
         style_error, content_error = errors(judge, as_picture(image).batch(), content, style)
-        print(f"| {label} | {seconds:.1f} | {style_error:.4f} | {content_error:.4f} |", flush=True)
+        print(f"| {label} | {count.total} | {seconds:.1f} | {style_error:.4f} | {content_error:.4f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -394,6 +394,23 @@ def test_every_scale_gets_all_its_lbfgs_iterations(vgg19, content, mosaic, monke
     assert len(made) > 2 * 12 // 4  # some chunks did stop early, and more were run
 
 
+def test_lbfgs_never_evaluates_the_same_image_twice(vgg19, content, mosaic, monkeypatch):
+    # Each L-BFGS call starts by evaluating where the last one ended; that evaluation is reused.
+    points = []
+
+    def recorded(net, x, targets, config):
+        points.append(x.detach().clone())
+        return evaluate(net, x, targets, config)
+
+    monkeypatch.setattr(engine, "evaluate", recorded)
+    config = TransferConfig(init="noise", scales=1, iterations=3 * engine.LBFGS_CHUNK)
+    reported = []
+    transfer_tensor(vgg19, content, [mosaic], config, seed=0, callback=lambda p: reported.append(p.iteration))
+    assert reported[-1] == config.iterations and len(reported) >= 3  # several calls, so several restarts of a call
+    repeats = sum(torch.equal(a, b) for i, a in enumerate(points) for b in points[:i])
+    assert repeats == 0
+
+
 def test_transfer_runs_whole_images_a_dream_would_tile(vgg19, monkeypatch):
     monkeypatch.setattr("dreamstyle.backbone.tiling.available_memory", lambda device: 20 * 2**30)
     layers = ["relu4_2", "relu5_1"]

@@ -28,7 +28,6 @@ from measure import DATA, machine
 from dreamstyle import load_backbone, transfer
 from dreamstyle.imaging import as_picture, fit_longest_side, resize
 from dreamstyle.styletransfer.config import STYLE_LAYERS
-from dreamstyle.styletransfer.engine import LBFGS_CHUNK
 from dreamstyle.styletransfer.losses import gram_matrix
 
 
@@ -49,22 +48,13 @@ def errors(judge, output, content, style) -> tuple[float, float]:
 
 
 class IterationCount:
-    """A transfer callback counting the iterations really made, over all scales.
-
-    A scale that ends early reports a jump to its planned iterations; the
-    count stops at the report before that jump (it misses the one or two
-    iterations of the chunks that found nothing lower).
-    """
+    """A transfer callback counting the iterations really made, over all scales."""
 
     def __init__(self) -> None:
-        self.reported: dict[int, int] = {}
         self.made: dict[int, int] = {}
 
     def __call__(self, progress) -> None:
-        jump = progress.iteration - self.reported.get(progress.scale, 0)
-        if progress.iteration < progress.iterations or jump <= LBFGS_CHUNK:
-            self.made[progress.scale] = progress.iteration
-        self.reported[progress.scale] = progress.iteration
+        self.made[progress.scale] = progress.made
 
     @property
     def total(self) -> int:

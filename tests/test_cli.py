@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
+import torch
 from click.testing import CliRunner
 from PIL import Image
 
@@ -97,6 +99,17 @@ def test_bad_input_is_one_error_line(tmp_path, data_dir, args, fragments):
     values = {"missing": str(tmp_path / "missing.jpg"), "image": str(data_dir / "chelsea.png"), "tmp": str(tmp_path)}
     result = run(*(arg.format(**values) for arg in args))
     assert_one_error_line(result, *fragments)
+
+
+def test_transfer_status_says_when_a_scale_converged_early():
+    from dreamstyle.cli.progress import transfer_status
+    from dreamstyle.styletransfer import TransferProgress
+
+    zero, image = torch.zeros(()), torch.zeros(1, 3, 4, 6)
+    running = TransferProgress(2, 3, 40, 150, (4, 6), zero, zero, zero, zero, image, made=40)
+    ended = replace(running, iteration=150, made=47)
+    assert not running.converged and "converged" not in transfer_status(running)
+    assert ended.converged and transfer_status(ended).endswith("(converged after 47 iterations)")
 
 
 def test_progress_reads_losses_only_when_it_shows_them(monkeypatch):

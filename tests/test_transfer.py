@@ -470,7 +470,8 @@ def test_stuck_lbfgs_restarts_once_then_ends_the_scale():
         zero = torch.zeros(())
         return engine.Losses(torch.ones(()), zero, zero, zero), torch.ones_like(x)
 
-    out = engine._optimise(x, flat, TransferConfig(iterations=200), lambda i, parts: reported.append(i))
+    out = engine._optimise(x, flat, TransferConfig(iterations=200), lambda i, parts, made: reported.append((i, made)))
     assert torch.equal(out, torch.full_like(x, 0.5))
     assert len(evaluations) < 3 * (engine.LBFGS_CHUNK + 3)  # two chunks, not twenty
-    assert reported == [200]  # progress ends at the scale's end
+    assert len(reported) == 1 and reported[0][0] == 200  # progress ends at the scale's end
+    assert 1 <= reported[0][1] <= 2  # and says how many iterations L-BFGS really made

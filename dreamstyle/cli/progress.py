@@ -55,7 +55,8 @@ def transfer_status(progress: TransferProgress) -> str:
     temporal = float(progress.temporal)
     return (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "
             f"style {float(progress.style):.3g} tv {float(progress.tv):.3g}"
-            + (f" temporal {temporal:.3g}" if temporal else ""))
+            + (f" temporal {temporal:.3g}" if temporal else "")
+            + (f" (converged after {progress.made} iterations)" if progress.converged else ""))
 
 
 class ProgressBar:

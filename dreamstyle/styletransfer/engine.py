@@ -42,7 +42,7 @@ ADAM_AVERAGE_DECAY = 0.9
 
 @dataclass(frozen=True)
 class TransferProgress:
-    """Reported after every optimiser iteration.
+    """Reported as the optimiser goes (L-BFGS: after every call of LBFGS_CHUNK iterations).
 
     Attributes:
         scale / scales: 0-based index of the current size, and how many.
@@ -54,6 +54,10 @@ class TransferProgress:
         image: (1, 3, H, W) the current image (the live tensor).
         tile: tile side in use at this scale, 0 for none.
         run_done / run_total: iterations done in the whole run (all scales), and planned.
+        made: iterations the optimiser really made at this scale. Equal to
+            ``iteration``, except on the last report of a scale that ended
+            early because L-BFGS could go no lower (:attr:`converged`), where
+            ``iteration`` jumps to ``iterations`` so progress bars complete.
     """
 
     scale: int
@@ -69,6 +73,12 @@ class TransferProgress:
     tile: int = 0
     run_done: int = 0
     run_total: int = 0
+    made: int = 0
+
+    @property
+    def converged(self) -> bool:
+        """Whether this scale ended before its planned iterations, L-BFGS unable to go lower."""
+        return self.made < self.iteration
 
 
 ProgressCallback = Callable[[TransferProgress], None]
@@ -168,8 +178,8 @@ class Losses(NamedTuple):
 
 # What an optimiser calls: the losses at the current image and the gradient of their sum.
 Objective = Callable[[], tuple[Losses, torch.Tensor]]
-# Told (iterations done at this scale, the losses there) as an optimiser goes.
-Report = Callable[[int, Losses], None]
+# Told (iterations to show as done at this scale, the losses there, iterations really made) as an optimiser goes.
+Report = Callable[[int, Losses, int], None]
 
 
 def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[torch.Tensor],
@@ -284,7 +294,7 @@ def _adam(x: torch.Tensor, objective: Objective, config: TransferConfig, report:
         with torch.no_grad():
             x.clamp_(0.0, 1.0)
             average.lerp_(x, 1 - ADAM_AVERAGE_DECAY)
-        report(iteration + 1, parts)
+        report(iteration + 1, parts, iteration + 1)
     return average
 
 
@@ -365,12 +375,12 @@ def _lbfgs(x: torch.Tensor, objective: Objective, config: TransferConfig, report
             # (seen after 420 iterations at 512 px). Restart from steepest descent;
             # if even that cannot go down, this scale is done (progress jumps to its end).
             if restarted:
-                report(config.iterations, lowest[0])
+                report(config.iterations, lowest[0], done)
                 break
             optimiser, restarted = _new_lbfgs(x), True
             continue
         restarted = False
-        report(done, lowest[0])
+        report(done, lowest[0], done)
     return x.detach().clamp(0.0, 1.0)
 
 
@@ -434,11 +444,12 @@ def transfer_tensor(
             x = resize(x, step.size)
         x = x.detach().clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat
 
-        def report(iteration: int, parts: Losses, scale=scale, step=step, done_before=done_before) -> None:
+        def report(iteration: int, parts: Losses, made: int, scale=scale, step=step, done_before=done_before
+                   ) -> None:
             if callback is not None:
                 callback(TransferProgress(scale, len(schedule), iteration, step.iterations, step.size,
                                           *(p.detach() for p in parts), x, targets.grid.tile,
-                                          done_before + iteration, total))
+                                          done_before + iteration, total, made))
 
         x = _optimise(x, lambda: evaluate(net, x, targets, here), here, report)
         done_before += step.iterations

@@ -19,7 +19,7 @@ from dreamstyle.styletransfer.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.runtime import make_generator
 from dreamstyle.styletransfer import engine
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, initial_image, losses
-from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, range_penalty
+from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, positions_by_channels, range_penalty
 from dreamstyle.styletransfer.tiles import TileGrid, tiled_grams
 
 from .test_cli import assert_one_error_line, run
@@ -422,10 +422,15 @@ def test_transfer_runs_whole_images_a_dream_would_tile(vgg19, monkeypatch):
 
 
 def test_gram_matrix_gradient_is_exact():
-    flat = torch.randn(2, 5, 12, dtype=torch.float64, generator=make_generator(0)).requires_grad_(True)
-    assert torch.autograd.gradcheck(SymmetricGram.apply, (flat,))  # its one-product backward
-    features = flat.detach().float().view(2, 5, 3, 4)
-    torch.testing.assert_close(gram_matrix(features), (flat @ flat.transpose(1, 2) / 12).float())
+    rows = torch.randn(2, 12, 5, dtype=torch.float64, generator=make_generator(0)).requires_grad_(True)
+    assert torch.autograd.gradcheck(SymmetricGram.apply, (rows,))  # its one-product backward
+    flat = torch.randn(2, 5, 12, generator=make_generator(1))  # (N, C, P)
+    expected = flat @ flat.transpose(1, 2) / 12
+    for layout in (torch.contiguous_format, torch.channels_last):
+        features = flat.view(2, 5, 3, 4).contiguous(memory_format=layout)
+        torch.testing.assert_close(gram_matrix(features), expected)
+    channels_last = flat.view(2, 5, 3, 4).contiguous(memory_format=torch.channels_last)
+    assert positions_by_channels(channels_last).data_ptr() == channels_last.data_ptr()  # a view, no copy
 
 
 def test_reported_losses_are_those_of_the_image_kept(vgg19, content, mosaic):

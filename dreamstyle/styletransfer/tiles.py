@@ -33,7 +33,7 @@ from ..backbone import VGGFeatures
 from ..backbone.tiling import Window, choose_tile, in_window, tile_margin, tile_windows, tiled_gradient
 from ..runtime import compute_dtype
 from .config import TransferConfig
-from .losses import pixel_losses, style_loss_of_grams
+from .losses import pixel_losses, positions_by_channels, style_loss_of_grams
 
 # A tiled evaluation costs about twice an untiled one (a statistics pass, and
 # relu5_1's wide margins around every tile), so an image whose activations fit
@@ -71,14 +71,14 @@ def _crop(image: torch.Tensor, window: Window) -> torch.Tensor:
 
 def centred_activations(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid
                         ) -> Iterator[dict[str, torch.Tensor]]:
-    """For each tile, without autograd: {layer: (N, C, P) activations centred in the tile}.
+    """For each tile, without autograd: {layer: (N, P, C) activations centred in the tile, a row per position}.
 
     Together the tiles yield every position of the whole image exactly once.
     """
     with torch.no_grad():
         for window in grid.windows():
             feats = net(_crop(image, window), list(layers))
-            yield {name: in_window(feats[name], net.spec(name).stride, window.inner_in_crop).flatten(2)
+            yield {name: positions_by_channels(in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
                    for name in layers}
 
 
@@ -88,9 +88,9 @@ def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], gr
     sums = dict.fromkeys(layers, 0.0)
     counts = dict.fromkeys(layers, 0)
     for tile in centred_activations(net, image, layers, grid):
-        for name, flat in tile.items():
-            sums[name] = sums[name] + flat @ flat.transpose(1, 2)
-            counts[name] += flat.shape[-1]
+        for name, rows in tile.items():
+            sums[name] = sums[name] + rows.transpose(1, 2) @ rows
+            counts[name] += rows.shape[1]
     return {name: sums[name] / max(counts[name], 1) for name in layers}
 
 
@@ -99,7 +99,7 @@ class TiledContent:
     """The content targets of a tiled scale.
 
     Attributes:
-        tiles: per window of the grid, in order, {layer: (N, C, P) content
+        tiles: per window of the grid, in order, {layer: (N, P, C) content
             activations centred in that tile}.
         energy: per layer, the sum of squares of its activations over the whole
             image (the content loss's denominator).
@@ -156,13 +156,13 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
         feats = net(crop, layers)
         loss = crop.new_zeros(crop.shape[0])
         for name, weight in config.content_layers:
-            centred = in_window(feats[name], net.spec(name).stride, window.inner_in_crop).flatten(2)
+            centred = positions_by_channels(in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
             difference = centred - reference[name].float()
             loss = loss + weight / content_total * difference.pow(2).sum(dim=(1, 2)) / max(content.energy[name], 1e-8)
         style = crop.new_zeros(crop.shape[0])
         for name, _ in config.style_layers:
-            flat = in_window(feats[name], net.spec(name).stride, window.inner_in_crop).flatten(2)  # (N, C, P)
-            style = style + torch.einsum("ncp,cd,ndp->n", flat, surrogate[name], flat)
+            rows = positions_by_channels(in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
+            style = style + torch.einsum("npc,cd,npd->n", rows, surrogate[name], rows)
         content_parts.append(config.content_weight * loss.detach().sum())
         return config.content_weight * loss + style
 

@@ -14,6 +14,7 @@ from dreamstyle.imaging import read_image
 from dreamstyle.runtime import Runtime, choose_seed, cpu_has_fast_bf16, make_generator, resolve_device, resolve_precision
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.styletransfer.engine import compute_targets, losses
+from dreamstyle.styletransfer.losses import content_loss, style_loss
 
 CPU = torch.device("cpu")
 
@@ -95,6 +96,26 @@ def test_bf16_features_are_float32_and_close_to_fp32(vgg19, photo):
         assert low[name].dtype == torch.float32
         relative = (low[name] - full[name]).norm() / full[name].norm()
         assert relative < 0.05, f"{name}: {relative:.3f}"
+
+
+def test_losses_on_native_bf16_activations_keep_the_float32_gradient(vgg19, photo, data_dir):
+    """Losses read bf16 activations as they are and send their gradient back in bf16; the image's gradient barely moves."""
+    bf16 = load_backbone("vgg19", device="cpu", precision="bf16")
+    style = read_image(data_dir / "mosaic.jpg", size=64).batch()
+    config = TransferConfig(scales=1)
+    targets = compute_targets(bf16, photo, [style], config, (1.0,), tuple(photo.shape[-2:]))
+    gradients = []
+    for native in (False, True):
+        x = photo.clone().requires_grad_(True)
+        feats = bf16(x, config.layer_names, native=native)
+        assert {f.dtype for f in feats.values()} == {torch.bfloat16 if native else torch.float32}
+        loss = (content_loss(feats, targets.content, config.content_layers)
+                + style_loss(feats, targets.style, config.style_layers))
+        assert loss.dtype == torch.float32
+        gradients.append(torch.autograd.grad(loss, x)[0])
+    relative = ((gradients[1] - gradients[0]).norm() / gradients[0].norm()).item()
+    assert 0 < relative < 0.01, relative
+    assert vgg19(photo, ["relu2_1"], native=True)["relu2_1"].dtype == torch.float32  # fp32 nets: float32 anyway
 
 
 def test_seeds():

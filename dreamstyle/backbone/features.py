@@ -45,7 +45,8 @@ class VGGFeatures(nn.Module):
     The module owns its weight set's preprocessing, so callers always pass RGB
     in [0, 1] whatever the weights were trained on, and its precision policy,
     so convolutions run under autocast while the returned activations are
-    float32. Parameters are frozen; gradients flow to the input.
+    float32 (or, asked for, bf16: see :meth:`forward`). Parameters are frozen;
+    gradients flow to the input.
 
     Args:
         arch: ``"vgg16"`` or ``"vgg19"``.
@@ -83,6 +84,13 @@ class VGGFeatures(nn.Module):
         return tuple(spec.name for spec in self.specs)
 
     @property
+    def activation_dtype(self) -> torch.dtype:
+        """The dtype of ``forward(..., native=True)``'s activations: bf16 when the
+        convolutions run in bf16, else float32 (fp16 gradients need float32 loss
+        scaling, see :func:`fp16_gradient_scale`)."""
+        return torch.bfloat16 if self.precision == "bf16" else torch.float32
+
+    @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
@@ -101,15 +109,20 @@ class VGGFeatures(nn.Module):
         """Smallest height and width (px) at which every layer in ``layers`` has one pixel."""
         return max(self.spec(name).stride for name in layers)
 
-    def forward(self, x: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor, layers: Sequence[str], *, native: bool = False) -> dict[str, torch.Tensor]:
         """Activations of ``layers`` for images ``x``.
 
         Args:
             x: (N, 3, H, W) RGB in [0, 1], on this module's device.
             layers: layer names, any order; the network runs only up to the deepest.
+            native: return the activations in :attr:`activation_dtype` instead
+                of float32. A loss that casts them itself can then send its
+                gradient back in bf16, the dtype the convolutions take it in
+                anyway, and skip two casts of every activation.
 
         Returns:
-            {name: (N, C, H / stride, W / stride) float32 activation} in the order asked.
+            {name: (N, C, H / stride, W / stride) activation} in the order
+            asked, float32 unless ``native``, channels_last.
         """
         if isinstance(layers, str):
             layers = [layers]
@@ -132,7 +145,8 @@ class VGGFeatures(nn.Module):
             for index in range(deepest + 1):
                 h = self.features[index](h)
                 if index in wanted:
-                    found[wanted[index]] = ScaleGradient.apply(h.float(), scale) if scale != 1.0 else h.float()
+                    found[wanted[index]] = (h if native and self.activation_dtype == h.dtype else
+                                            ScaleGradient.apply(h.float(), scale) if scale != 1.0 else h.float())
         return {name: found[name] for name in layers}
 
     def _fp16_gradient_scale(self, x: torch.Tensor, layers: Sequence[str]) -> float:

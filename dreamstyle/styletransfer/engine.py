@@ -208,8 +208,8 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
 
 
 def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig) -> Losses:
-    """The losses of ``x``, each already multiplied by its weight."""
-    feats = net(x, config.layer_names)
+    """The losses of ``x``, each already multiplied by its weight (float32)."""
+    feats = net(x, config.layer_names, native=True)  # the losses cast; gradients go back in bf16
     return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
                   config.style_weight * style_loss(feats, targets.style, config.style_layers),
                   *pixel_losses(x, config.tv_weight, targets.temporal))

@@ -145,9 +145,15 @@ class VGGFeatures(nn.Module):
             for index in range(deepest + 1):
                 h = self.features[index](h)
                 if index in wanted:
-                    found[wanted[index]] = (h if native and self.activation_dtype == h.dtype else
-                                            ScaleGradient.apply(h.float(), scale) if scale != 1.0 else h.float())
+                    found[wanted[index]] = self._returned(h, native, scale)
         return {name: found[name] for name in layers}
+
+    def _returned(self, h: torch.Tensor, native: bool, scale: float) -> torch.Tensor:
+        """Activation ``h`` as :meth:`forward` returns it: as computed, or float32 (under fp16, loss-scaled)."""
+        if native and h.dtype == self.activation_dtype:
+            return h
+        h = h.float()
+        return ScaleGradient.apply(h, scale) if scale != 1.0 else h
 
     def _fp16_gradient_scale(self, x: torch.Tensor, layers: Sequence[str]) -> float:
         if not (torch.is_grad_enabled() and x.requires_grad):

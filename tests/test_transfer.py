@@ -406,7 +406,7 @@ def test_lbfgs_never_evaluates_the_same_image_twice(vgg19, content, mosaic, monk
     config = TransferConfig(init="noise", scales=1, iterations=3 * engine.LBFGS_CHUNK)
     reported = []
     transfer_tensor(vgg19, content, [mosaic], config, seed=0, callback=lambda p: reported.append(p.iteration))
-    assert reported[-1] == config.iterations and len(reported) >= 3  # several calls, so several restarts of a call
+    assert reported[-1] == config.iterations and len(reported) >= 3  # several calls, each starting where the last ended
     repeats = sum(torch.equal(a, b) for i, a in enumerate(points) for b in points[:i])
     assert repeats == 0
 

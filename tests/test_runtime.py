@@ -98,6 +98,22 @@ def test_bf16_features_are_float32_and_close_to_fp32(vgg19, photo):
         assert relative < 0.05, f"{name}: {relative:.3f}"
 
 
+def test_bf16_backbone_stores_its_weights_cast_once(photo):
+    """Weights kept in bf16 give exactly what autocast gave when it cast float32 weights on every forward."""
+    bf16 = load_backbone("vgg19", device="cpu", precision="bf16")
+    assert {p.dtype for p in bf16.features.parameters()} == {torch.bfloat16}
+    cast_each_time = copy.deepcopy(bf16)
+    cast_each_time.features.float()
+    x, layers = photo.clone().requires_grad_(True), ["relu1_1", "relu4_2"]
+    for native in (False, True):
+        stored, recast = bf16(x, layers, native=native), cast_each_time(x, layers, native=native)
+        for name in stored:
+            assert torch.equal(stored[name], recast[name])
+        by_stored = torch.autograd.grad(stored["relu4_2"].float().square().sum(), x)[0]
+        by_recast = torch.autograd.grad(recast["relu4_2"].float().square().sum(), x)[0]
+        assert torch.equal(by_stored, by_recast)
+
+
 def test_losses_on_native_bf16_activations_keep_the_float32_gradient(vgg19, photo, data_dir):
     """Losses read bf16 activations as they are and send their gradient back in bf16; the image's gradient barely moves."""
     bf16 = load_backbone("vgg19", device="cpu", precision="bf16")

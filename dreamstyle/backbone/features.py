@@ -45,8 +45,9 @@ class VGGFeatures(nn.Module):
     The module owns its weight set's preprocessing, so callers always pass RGB
     in [0, 1] whatever the weights were trained on, and its precision policy,
     so convolutions run under autocast while the returned activations are
-    float32 (or, asked for, bf16: see :meth:`forward`). Parameters are frozen;
-    gradients flow to the input.
+    float32 (or, asked for, bf16: see :meth:`forward`). Parameters are frozen
+    (:func:`~dreamstyle.backbone.load_backbone` stores them in the dtype the
+    convolutions run in); gradients flow to the input.
 
     Args:
         arch: ``"vgg16"`` or ``"vgg19"``.

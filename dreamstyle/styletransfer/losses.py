@@ -32,6 +32,11 @@ def positions_by_channels(features: torch.Tensor) -> torch.Tensor:
     return features.permute(0, 2, 3, 1).flatten(1, 2)
 
 
+def widened(rows: torch.Tensor) -> torch.Tensor:
+    """``rows`` in at least float32 (bf16 -> float32; float64 stays), for products that must not round to bf16."""
+    return rows.to(torch.promote_types(rows.dtype, torch.float32))
+
+
 class SymmetricGram(torch.autograd.Function):
     """``R^T R / P`` for (N, P, C) rows of features, differentiated with one product.
 
@@ -50,7 +55,7 @@ class SymmetricGram(torch.autograd.Function):
     @staticmethod
     def forward(ctx, rows: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(rows)
-        wide = rows.to(torch.promote_types(rows.dtype, torch.float32))  # bf16 -> float32; float64 stays
+        wide = widened(rows)
         return wide.transpose(1, 2) @ wide / rows.shape[1]
 
     @staticmethod

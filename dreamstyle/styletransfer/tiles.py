@@ -33,7 +33,7 @@ from ..backbone import VGGFeatures
 from ..backbone.tiling import Window, choose_tile, in_window, tile_margin, tile_windows, tiled_gradient
 from ..runtime import compute_dtype
 from .config import TransferConfig
-from .losses import pixel_losses, positions_by_channels, style_loss_of_grams
+from .losses import SymmetricGram, pixel_losses, positions_by_channels, style_loss_of_grams, widened
 
 # A tiled evaluation costs about twice an untiled one (a statistics pass, and
 # relu5_1's wide margins around every tile), so an image whose activations fit
@@ -74,10 +74,12 @@ def centred_activations(net: VGGFeatures, image: torch.Tensor, layers: Sequence[
     """For each tile, without autograd: {layer: (N, P, C) activations centred in the tile, a row per position}.
 
     Together the tiles yield every position of the whole image exactly once.
+    The rows are in the net's :attr:`~VGGFeatures.activation_dtype` (bf16 when
+    its convolutions run in bf16).
     """
     with torch.no_grad():
         for window in grid.windows():
-            feats = net(_crop(image, window), list(layers))
+            feats = net(_crop(image, window), list(layers), native=True)
             yield {name: positions_by_channels(in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
                    for name in layers}
 
@@ -89,7 +91,8 @@ def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], gr
     counts = dict.fromkeys(layers, 0)
     for tile in centred_activations(net, image, layers, grid):
         for name, rows in tile.items():
-            sums[name] = sums[name] + rows.transpose(1, 2) @ rows
+            wide = widened(rows)
+            sums[name] = sums[name] + wide.transpose(1, 2) @ wide
             counts[name] += rows.shape[1]
     return {name: sums[name] / max(counts[name], 1) for name in layers}
 
@@ -153,16 +156,17 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
     def value_of(crop: torch.Tensor, window: Window | None) -> torch.Tensor:
         window = window or windows[0]
         reference = references[window.inner]
-        feats = net(crop, layers)
+        feats = net(crop, layers, native=True)
         loss = crop.new_zeros(crop.shape[0])
         for name, weight in config.content_layers:
             centred = positions_by_channels(in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
-            difference = centred - reference[name].float()
+            difference = widened(centred) - widened(reference[name])
             loss = loss + weight / content_total * difference.pow(2).sum(dim=(1, 2)) / max(content.energy[name], 1e-8)
         style = crop.new_zeros(crop.shape[0])
         for name, _ in config.style_layers:
             rows = positions_by_channels(in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
-            style = style + torch.einsum("npc,cd,npd->n", rows, surrogate[name], rows)
+            # sum_p F(p)^T S F(p) = <R^T R, S>: as a Gram matrix, its gradient is one product, in bf16 under bf16
+            style = style + rows.shape[1] * (SymmetricGram.apply(rows) * surrogate[name]).sum(dim=(1, 2))
         content_parts.append(config.content_weight * loss.detach().sum())
         return config.content_weight * loss + style
 

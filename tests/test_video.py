@@ -92,8 +92,9 @@ def test_flow_recovers_a_shift_and_marks_the_uncovered_edge():
 
 
 def test_warp_with_zero_flow_is_identity():
-    image = torch.rand(1, 3, 12, 20)
-    assert torch.allclose(warp(image, torch.zeros(12, 20, 2)), image, atol=1e-6)
+    image = torch.rand(1, 3, 12, 20, generator=torch.Generator().manual_seed(0))
+    # grid_sample's normalised coordinates round: the samples land within about 1e-6 px of the pixels
+    assert torch.allclose(warp(image, torch.zeros(12, 20, 2)), image, atol=1e-5)
     assert optical_flow(image, image).abs().max() < 0.1
 
 

@@ -95,7 +95,8 @@ def main() -> None:
     parser.add_argument("--skip-presets", action="store_true")
     parser.add_argument("--skip-compile", action="store_true")
     parser.add_argument("--big-transfer", type=int, default=0, help="side of a tiled transfer run (0: skip)")
-    parser.add_argument("--big-transfer-args", default="--scales 3 --start-size 256 --iterations 2 --tile 1024")
+    parser.add_argument("--big-transfer-args", default="--scales 3 --start-size 256 --iterations 2 "
+                        "--coarse-iterations-factor 1 --final-iterations-factor 1.5 --tile 1024")
     parser.add_argument("--big-dream", type=int, default=0, help="side of a tiled dream run (0: skip)")
     parser.add_argument("--big-dream-args", default="--iterations 1")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")

@@ -118,22 +118,23 @@ def test_multiscale_schedule_ends_at_the_requested_size(vgg19, data_dir, mosaic)
 
 
 def test_schedule_final_iterations_and_coarse_content_boost(vgg19, data_dir, mosaic):
-    config = TransferConfig(scales=3, start_size=40, iterations=2, final_iterations_factor=2.5, content_weight=2.0,
-                            coarse_content_boost=9.0)
+    config = TransferConfig(scales=3, start_size=40, iterations=4, coarse_iterations_factor=0.5,
+                            final_iterations_factor=2.5, content_weight=2.0, coarse_content_boost=9.0)
     schedule = scale_schedule(65, 97, config)
     assert [step.size for step in schedule] == [(27, 40), (42, 62), (65, 97)]
-    assert [step.iterations for step in schedule] == [2, 2, 5]
+    assert [step.iterations for step in schedule] == [2, 2, 10]
     assert [step.content_weight for step in schedule] == pytest.approx([18.0, 6.0, 2.0])  # 9x, 3x, 1x
-    assert scale_schedule(64, 96, replace(config, start_size=128)) == [Scale((64, 96), 2, 2.0)]  # one scale: as asked
+    assert scale_schedule(64, 96, replace(config, start_size=128)) == [Scale((64, 96), 4, 2.0)]  # one scale: as asked
     photo = read_image(data_dir / "chelsea.png", size=97).batch()
     events = []
     transfer_tensor(vgg19, photo, [mosaic], config, seed=0, callback=events.append)
-    assert [(e.scale, e.iteration) for e in events][-1] == (2, 5)
-    assert [e.run_done for e in events][-1] == events[-1].run_total == 9  # what the progress bar counts
+    assert [(e.scale, e.iteration) for e in events][-1] == (2, 10)
+    assert [e.run_done for e in events][-1] == events[-1].run_total == 14  # what the progress bar counts
 
 
 def test_content_mix_brings_the_photo_back_at_each_finer_scale(vgg19, content, mosaic):
-    config = TransferConfig(scales=2, start_size=32, iterations=15, final_iterations_factor=0.01)
+    config = TransferConfig(scales=2, start_size=32, iterations=15, coarse_iterations_factor=1.0,
+                            final_iterations_factor=0.01)
     distance = {}
     for mix in (0.0, 1.0):
         out = transfer_tensor(vgg19, content, [mosaic], replace(config, content_mix=mix), seed=0)
@@ -162,8 +163,8 @@ def test_like_repeats_runs_made_before_newer_settings_existed(vgg19, data_dir):
                     "config": {"scales": 2, "start_size": 32, "iterations": 3}}  # no schedule settings yet
     again = transfer(data_dir / "chelsea.png", data_dir / "mosaic.jpg", like=old_metadata, net=vgg19)
     config = again.info["dreamstyle"]["config"]
-    assert (config["final_iterations_factor"], config["coarse_content_boost"], config["content_mix"],
-            config["content_detail"], config["bounds"]) == (1.0, 1.0, 0.0, 0.0, "clamp")
+    assert (config["coarse_iterations_factor"], config["final_iterations_factor"], config["coarse_content_boost"],
+            config["content_mix"], config["content_detail"], config["bounds"]) == (1.0, 1.0, 1.0, 0.0, 0.0, "clamp")
     fresh = transfer(data_dir / "chelsea.png", data_dir / "mosaic.jpg", size=48, scales=2, start_size=32,
                      iterations=3, net=vgg19)
     assert fresh.info["dreamstyle"]["config"]["content_detail"] == 1.0  # the classic preset's
@@ -209,6 +210,7 @@ def test_grayscale_content_and_style_work(vgg19, brick, content):
         ({"preserve_colors": "sepia"}, "preserve_colors must be one of"),
         ({"scales": 0}, "scales must be at least 1"),
         ({"learning_rate": 3}, "learning_rate must be in"),
+        ({"coarse_iterations_factor": 0}, "coarse_iterations_factor must be positive"),
         ({"final_iterations_factor": 0}, "final_iterations_factor must be positive"),
         ({"coarse_content_boost": 0}, "coarse_content_boost must be positive"),
     ],
@@ -270,6 +272,10 @@ def test_cli_presets_and_overrides(files, tmp_path):
     clamped = tmp_path / "c.png"
     assert run("transfer", str(photo), str(style), *QUICK, "--bounds", "clamp", "-o", str(clamped)).exit_code == 0
     assert read_metadata(clamped)["config"]["bounds"] == "clamp"
+    coarse = tmp_path / "s.png"
+    assert run("transfer", str(photo), str(style), *QUICK, "--coarse-iterations-factor", "0.25",
+               "-o", str(coarse)).exit_code == 0
+    assert read_metadata(coarse)["config"]["coarse_iterations_factor"] == 0.25
     assert_one_error_line(run("transfer", str(photo), str(style), *QUICK, "--tile", "8", "-o", str(tmp_path / "u.png")),
                           "tile must be 0 (never), or at least 32 px")
 
@@ -293,6 +299,7 @@ def test_cli_save_every_and_init_file(files, tmp_path):
         (["--tv-weight", "-1"], ["tv_weight must not be negative"]),
         (["--content-mix", "1.5"], ["content_mix must be in [0, 1]"]),
         (["--content-detail", "-0.1"], ["content_detail must be in [0, 1]"]),
+        (["--coarse-iterations-factor", "0"], ["coarse_iterations_factor must be positive"]),
         (["--init", "{tmp}/missing.png"], ["missing.png: no such file"]),
         (["--preset", "nope"], ["unknown transfer preset 'nope'"]),
         (["--like", "{photo}"], ["holds no dreamstyle transfer settings"]),
@@ -389,9 +396,10 @@ def test_every_scale_gets_all_its_lbfgs_iterations(vgg19, content, mosaic, monke
     # up the evaluation budget; the scale then runs more chunks.
     monkeypatch.setattr(engine, "LBFGS_CHUNK", 4)
     reported = []
-    transfer_tensor(vgg19, content, [mosaic], TransferConfig(init="noise", scales=2, start_size=32, iterations=12,
-                                                             final_iterations_factor=1.0),
-                    seed=0, callback=lambda p: reported.append((p.scale, p.iteration)))
+    config = TransferConfig(init="noise", scales=2, start_size=32, iterations=12, coarse_iterations_factor=1.0,
+                            final_iterations_factor=1.0)
+    transfer_tensor(vgg19, content, [mosaic], config, seed=0,
+                    callback=lambda p: reported.append((p.scale, p.iteration)))
     assert [i for scale, i in reported if scale == 0][-1] == 12
     assert [i for scale, i in reported if scale == 1][-1] == 12
     assert [i for _, i in reported] == made  # what progress shows is what L-BFGS did

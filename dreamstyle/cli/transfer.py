@@ -62,9 +62,12 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--scales", type=int, default=None, help="Number of sizes, coarse to fine.")
 @click.option("--start-size", type=int, default=None, help="Longest side of the first scale.")
 @click.option("--iterations", type=int, default=None,
-              help="Optimiser iterations per scale (the last of several runs --final-iterations-factor times more).")
+              help="Optimiser iterations of a single scale; of several, the coarser run --coarse-iterations-factor "
+                   "and the last --final-iterations-factor times this [default: 100].")
+@click.option("--coarse-iterations-factor", type=float, default=None,
+              help="Each scale before the last runs this times --iterations [default: 0.5].")
 @click.option("--final-iterations-factor", type=float, default=None,
-              help="The last of several scales (the output size) runs this times --iterations [default: 1.5].")
+              help="The last of several scales (the output size) runs this times --iterations [default: 1.1].")
 @click.option("--coarse-content-boost", type=float, default=None,
               help="Content weight times this at the first scale, falling to 1x at the output size "
                    "(keeps the photo's layout) [default: 10].")

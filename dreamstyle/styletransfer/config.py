@@ -56,7 +56,12 @@ class TransferConfig:
             (what runs did before ``soft`` existed). Adam always clamps.
         scales: number of sizes, coarse to fine, ending at the output size.
         start_size: longest side of the first scale.
-        iterations: optimiser iterations per scale (see ``final_iterations_factor``).
+        iterations: optimiser iterations of a single scale; with several,
+            the base the two factors below multiply.
+        coarse_iterations_factor: each scale before the last runs this times
+            ``iterations``. The coarse scales only lay the picture out, and
+            their iterations cost little of the result: at 512 px the classic
+            schedule's 40 or 60 instead of 100 changed its errors by under 1 %.
         final_iterations_factor: the last of several scales (the output size)
             runs this times ``iterations``: there the content settles slowly,
             while the style is largely in place from the coarse scales.
@@ -91,7 +96,8 @@ class TransferConfig:
     scales: int = 3
     start_size: int = 128
     iterations: int = 100
-    final_iterations_factor: float = 1.5
+    coarse_iterations_factor: float = 0.5
+    final_iterations_factor: float = 1.1
     coarse_content_boost: float = 10.0
     content_detail: float = 1.0
     content_mix: float = 0.0
@@ -101,8 +107,8 @@ class TransferConfig:
     # changes nothing: what runs made before it existed did. ``--like`` fills
     # these in for older metadata, so an old output repeats as it was made.
     BEFORE_ADDED: ClassVar[Mapping[str, Any]] = {
-        "final_iterations_factor": 1.0, "coarse_content_boost": 1.0, "content_mix": 0.0, "content_detail": 0.0,
-        "bounds": "clamp",
+        "final_iterations_factor": 1.0, "coarse_iterations_factor": 1.0, "coarse_content_boost": 1.0,
+        "content_mix": 0.0, "content_detail": 0.0, "bounds": "clamp",
     }
 
     def __post_init__(self) -> None:
@@ -123,6 +129,8 @@ class TransferConfig:
             (self.scales >= 1, f"scales must be at least 1, got {self.scales}"),
             (self.start_size >= 32, f"start_size must be at least 32 px, got {self.start_size}"),
             (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
+            (self.coarse_iterations_factor > 0,
+             f"coarse_iterations_factor must be positive, got {self.coarse_iterations_factor}"),
             (self.final_iterations_factor > 0,
              f"final_iterations_factor must be positive, got {self.final_iterations_factor}"),
             (self.coarse_content_boost > 0, f"coarse_content_boost must be positive, got {self.coarse_content_boost}"),
@@ -149,8 +157,13 @@ class TransferConfig:
         return list(dict.fromkeys(self.content_layer_names + self.style_layer_names))
 
     @property
+    def coarse_iterations(self) -> int:
+        """Iterations at each scale before the last: ``iterations`` times ``coarse_iterations_factor``, at least 1."""
+        return max(1, round(self.iterations * self.coarse_iterations_factor))
+
+    @property
     def final_iterations(self) -> int:
-        """Iterations at the last scale: ``iterations`` times ``final_iterations_factor``, at least 1."""
+        """Iterations at the last of several scales: ``iterations`` times ``final_iterations_factor``, at least 1."""
         return max(1, round(self.iterations * self.final_iterations_factor))
 
     def to_dict(self) -> dict[str, Any]:

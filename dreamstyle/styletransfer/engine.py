@@ -111,14 +111,16 @@ class Scale:
 def scale_schedule(height: int, width: int, config: TransferConfig) -> list[Scale]:
     """The steps of a run at output size (H, W) = (``height``, ``width``).
 
-    Sizes come from :func:`scale_sizes`; the last of several steps runs
-    ``config.final_iterations`` (a single step runs ``config.iterations``);
-    the content weight is ``coarse_content_boost`` times larger at the first
-    step, falling geometrically to ``content_weight`` at the last.
+    Sizes come from :func:`scale_sizes`. Of several steps, the coarser run
+    ``config.coarse_iterations`` and the last ``config.final_iterations``; a
+    single step runs ``config.iterations``. The content weight is
+    ``coarse_content_boost`` times larger at the first step, falling
+    geometrically to ``content_weight`` at the last.
     """
     sizes = scale_sizes(height, width, config.scales, config.start_size)
     last = len(sizes) - 1
-    return [Scale(size, config.final_iterations if step == last > 0 else config.iterations,
+    iterations = [config.coarse_iterations] * last + [config.final_iterations] if last else [config.iterations]
+    return [Scale(size, iterations[step],
                   config.content_weight * config.coarse_content_boost ** ((last - step) / last if last else 0.0))
             for step, size in enumerate(sizes)]
 

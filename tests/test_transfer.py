@@ -19,7 +19,8 @@ from dreamstyle.styletransfer.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.runtime import make_generator
 from dreamstyle.styletransfer import engine
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, initial_image, losses
-from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, positions_by_channels, range_penalty
+from dreamstyle.backbone.features import positions_by_channels
+from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, range_penalty
 from dreamstyle.styletransfer.tiles import TileGrid, tiled_grams
 
 from .test_cli import assert_one_error_line, run

@@ -39,6 +39,17 @@ def fp16_gradient_scale(activations: int) -> float:
     return float(2 ** round(math.log2(max(1, activations))))
 
 
+def positions_by_channels(features: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> (N, H * W, C): one row of channels per position.
+
+    The backbone's activations are channels_last, so this is a view, not a
+    copy. Losses that sum over positions (Gram matrices, matching guide
+    features) work on these rows: the (N, C, H * W) flattening would transpose
+    every activation in memory, on the way forward and again on the way back.
+    """
+    return features.permute(0, 2, 3, 1).flatten(1, 2)
+
+
 class VGGFeatures(nn.Module):
     """A VGG feature stack that returns the activations of the layers asked for.
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from ..runtime import available_memory, compute_dtype
-from .features import VGGFeatures
+from .features import VGGFeatures, positions_by_channels
 
 # Activations centred within this many px of a crop's edge see the crop's zero
 # padding instead of the neighbouring pixels; margins beyond it cost more than
@@ -70,6 +70,15 @@ def in_window(activation: torch.Tensor, stride: int, window: tuple[int, int, int
         return activation
     top, bottom, left, right = (bound // stride for bound in window)
     return activation[..., top:bottom, left:right]
+
+
+def rows_in_window(activation: torch.Tensor, stride: int, window: tuple[int, int, int, int] | None
+                   ) -> torch.Tensor:
+    """The activations (N, C, h, w) centred in ``window`` as (N, P, C) rows, one per position (see :func:`in_window`).
+
+    A copy when the window cuts the width, else a view.
+    """
+    return positions_by_channels(in_window(activation, stride, window))
 
 
 def activation_bytes_per_pixel(net: VGGFeatures, layers: Sequence[str], element_size: int = 4) -> float:

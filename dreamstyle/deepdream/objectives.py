@@ -15,7 +15,8 @@ from typing import Protocol
 import torch
 
 from ..backbone import VGGFeatures
-from ..backbone.tiling import in_window
+from ..backbone.features import positions_by_channels
+from ..backbone.tiling import in_window, rows_in_window
 from ..errors import InvalidArgumentError
 from .config import ChannelSelection, LayerWeights
 
@@ -111,7 +112,7 @@ class GuideObjective:
     Args:
         net: the backbone.
         layers: (layer, weight) pairs.
-        guide_feats: {layer: (C, M) guide activation vectors}.
+        guide_feats: {layer: (M, C) guide activation vectors, one row per guide position}.
     """
 
     def __init__(self, net: VGGFeatures, layers: LayerWeights, guide_feats: Mapping[str, torch.Tensor]):
@@ -125,17 +126,17 @@ class GuideObjective:
         """Build from a (1, 3, H, W) guide image in [0, 1], on the net's device."""
         with torch.no_grad():
             feats = net(guide, [name for name, _ in layers])
-        return cls(net, layers, {name: f[0].flatten(1) for name, f in feats.items()})
+        return cls(net, layers, {name: positions_by_channels(f)[0] for name, f in feats.items()})
 
     def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
                  window: Window | None = None) -> torch.Tensor:
         total = 0.0
         for layer, weight in self.weights.items():
-            activation = in_window(feats[layer], self.net.spec(layer).stride, window).flatten(2)  # (N, C, P)
-            guide = self.guide[layer]  # (C, M)
+            rows = rows_in_window(feats[layer], self.net.spec(layer).stride, window)  # (N, P, C)
+            guide = self.guide[layer]  # (M, C)
             with torch.no_grad():
-                best = torch.einsum("ncp,cm->npm", activation, guide).argmax(dim=2)  # (N, P)
-            matched = guide[:, best].permute(1, 0, 2)  # (N, C, P)
-            count = _activation_count(self.net, layer, full_size, activation.shape[1])
-            total = total + weight * (activation * matched).sum(dim=(1, 2)) / count
+                best = (rows @ guide.T).argmax(dim=2)  # (N, P)
+            matched = guide[best]  # (N, P, C)
+            count = _activation_count(self.net, layer, full_size, rows.shape[2])
+            total = total + weight * (rows * matched).sum(dim=(1, 2)) / count
         return total

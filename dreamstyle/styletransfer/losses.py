@@ -15,21 +15,11 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
+from ..backbone.features import positions_by_channels
 from ..backbone.selection import LayerWeights
 
 TV_REFERENCE_SIDE = 512
 EPS = 1e-8
-
-
-def positions_by_channels(features: torch.Tensor) -> torch.Tensor:
-    """(N, C, H, W) -> (N, H * W, C): one row of channels per position.
-
-    The backbone's activations are channels_last, so this is a view, not a
-    copy. Gram matrices and the losses built on them work on these rows: the
-    (N, C, H * W) flattening would transpose every activation in memory, on
-    the way forward and again on the way back.
-    """
-    return features.permute(0, 2, 3, 1).flatten(1, 2)
 
 
 def widened(rows: torch.Tensor) -> torch.Tensor:

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 import torch
 
 from ..backbone import VGGFeatures
-from ..backbone.tiling import Window, choose_tile, in_window, tile_margin, tile_windows, tiled_gradient
+from ..backbone.tiling import Window, choose_tile, rows_in_window, tile_margin, tile_windows, tiled_gradient
 from ..runtime import compute_dtype
 from .config import TransferConfig
-from .losses import SymmetricGram, pixel_losses, positions_by_channels, style_loss_of_grams, widened
+from .losses import SymmetricGram, pixel_losses, style_loss_of_grams, widened
 
 # A tiled evaluation costs about twice an untiled one (a statistics pass, and
 # relu5_1's wide margins around every tile), so an image whose activations fit
@@ -80,8 +80,7 @@ def centred_activations(net: VGGFeatures, image: torch.Tensor, layers: Sequence[
     with torch.no_grad():
         for window in grid.windows():
             feats = net(_crop(image, window), list(layers), native=True)
-            yield {name: positions_by_channels(in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
-                   for name in layers}
+            yield {name: rows_in_window(feats[name], net.spec(name).stride, window.inner_in_crop) for name in layers}
 
 
 def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid
@@ -159,12 +158,12 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
         feats = net(crop, layers, native=True)
         loss = crop.new_zeros(crop.shape[0])
         for name, weight in config.content_layers:
-            centred = positions_by_channels(in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
+            centred = rows_in_window(feats[name], net.spec(name).stride, window.inner_in_crop)
             difference = widened(centred) - widened(reference[name])
             loss = loss + weight / content_total * difference.pow(2).sum(dim=(1, 2)) / max(content.energy[name], 1e-8)
         style = crop.new_zeros(crop.shape[0])
         for name, _ in config.style_layers:
-            rows = positions_by_channels(in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
+            rows = rows_in_window(feats[name], net.spec(name).stride, window.inner_in_crop)
             # sum_p F(p)^T S F(p) = <R^T R, S>: as a Gram matrix, its gradient is one product, in bf16 under bf16
             style = style + rows.shape[1] * (SymmetricGram.apply(rows) * surrogate[name]).sum(dim=(1, 2))
         content_parts.append(config.content_weight * loss.detach().sum())

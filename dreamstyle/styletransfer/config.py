@@ -59,9 +59,9 @@ class TransferConfig:
         iterations: optimiser iterations of a single scale; with several,
             the base the two factors below multiply.
         coarse_iterations_factor: each scale before the last runs this times
-            ``iterations``. The coarse scales only lay the picture out, and
-            their iterations cost little of the result: at 512 px the classic
-            schedule's 40 or 60 instead of 100 changed its errors by under 1 %.
+            ``iterations``. The coarse scales lay the picture out; iterations
+            saved there buy iterations at the output size, each of which
+            costs four times one at the scale before in the classic schedule.
         final_iterations_factor: the last of several scales (the output size)
             runs this times ``iterations``: there the content settles slowly,
             while the style is largely in place from the coarse scales.

@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from dreamstyle import load_backbone, transfer
+from dreamstyle.backbone.features import positions_by_channels
 from dreamstyle.backbone.tiling import choose_tile
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_image, read_metadata
@@ -19,7 +20,6 @@ from dreamstyle.styletransfer.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.runtime import make_generator
 from dreamstyle.styletransfer import engine
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, initial_image, losses
-from dreamstyle.backbone.features import positions_by_channels
 from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, range_penalty
 from dreamstyle.styletransfer.tiles import TileGrid, tiled_grams
 

@@ -27,6 +27,12 @@ def widened(rows: torch.Tensor) -> torch.Tensor:
     return rows.to(torch.promote_types(rows.dtype, torch.float32))
 
 
+def gram_sum(rows: torch.Tensor) -> torch.Tensor:
+    """(N, P, C) rows -> (N, C, C) ``R^T R`` in float32: a Gram matrix not yet divided by the P positions."""
+    wide = widened(rows)
+    return wide.transpose(1, 2) @ wide
+
+
 class SymmetricGram(torch.autograd.Function):
     """``R^T R / P`` for (N, P, C) rows of features, differentiated with one product.
 
@@ -45,8 +51,7 @@ class SymmetricGram(torch.autograd.Function):
     @staticmethod
     def forward(ctx, rows: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(rows)
-        wide = widened(rows)
-        return wide.transpose(1, 2) @ wide / rows.shape[1]
+        return gram_sum(rows) / rows.shape[1]
 
     @staticmethod
     def backward(ctx, gradient: torch.Tensor) -> torch.Tensor:

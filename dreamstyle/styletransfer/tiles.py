@@ -33,7 +33,7 @@ from ..backbone import VGGFeatures
 from ..backbone.tiling import Window, choose_tile, rows_in_window, tile_margin, tile_windows, tiled_gradient
 from ..runtime import compute_dtype
 from .config import TransferConfig
-from .losses import SymmetricGram, pixel_losses, style_loss_of_grams, widened
+from .losses import SymmetricGram, gram_sum, pixel_losses, style_loss_of_grams, widened
 
 # A tiled evaluation costs about twice an untiled one (a statistics pass, and
 # relu5_1's wide margins around every tile), so an image whose activations fit
@@ -90,8 +90,7 @@ def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], gr
     counts = dict.fromkeys(layers, 0)
     for tile in centred_activations(net, image, layers, grid):
         for name, rows in tile.items():
-            wide = widened(rows)
-            sums[name] = sums[name] + wide.transpose(1, 2) @ wide
+            sums[name] = sums[name] + gram_sum(rows)
             counts[name] += rows.shape[1]
     return {name: sums[name] / max(counts[name], 1) for name in layers}
 

@@ -210,6 +210,8 @@ def test_atlas_and_filters(vgg19):
         ({"smoothing": "blur"}, "smoothing must be one of"),
         ({"channels": "relu3_1=4"}, "relu3_1 is not one of the dream layers"),
         ({"channels": "relu4_2=a"}, "bad channel 'a'"),
+        ({"octaves": "4"}, "octaves must be a whole number, got '4'"),
+        ({"step": None}, "step must be a number, got None"),
     ],
 )
 def test_config_errors(settings, message):

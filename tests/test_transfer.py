@@ -214,6 +214,10 @@ def test_grayscale_content_and_style_work(vgg19, brick, content):
         ({"coarse_iterations_factor": 0}, "coarse_iterations_factor must be positive"),
         ({"final_iterations_factor": 0}, "final_iterations_factor must be positive"),
         ({"coarse_content_boost": 0}, "coarse_content_boost must be positive"),
+        ({"style_weight": "strong"}, "style_weight must be a number, got 'strong'"),
+        ({"iterations": 2.5}, "iterations must be a whole number, got 2.5"),
+        ({"scales": True}, "scales must be a whole number, got True"),
+        ({"tile": "auto"}, "tile must be a whole number, got 'auto'"),
     ],
 )
 def test_config_errors(settings, message):
@@ -279,6 +283,16 @@ def test_cli_presets_and_overrides(files, tmp_path):
     assert read_metadata(coarse)["config"]["coarse_iterations_factor"] == 0.25
     assert_one_error_line(run("transfer", str(photo), str(style), *QUICK, "--tile", "8", "-o", str(tmp_path / "u.png")),
                           "tile must be 0 (never), or at least 32 px")
+
+
+def test_cli_preset_with_a_value_of_the_wrong_type_is_one_error_line(files, tmp_path):
+    photo, style = files
+    preset = tmp_path / "mine.toml"
+    preset.write_text('style_weight = "strong"\n')
+    output = tmp_path / "o.png"
+    assert_one_error_line(run("transfer", str(photo), str(style), *QUICK, "--preset", str(preset), "-o", str(output)),
+                          "style_weight must be a number, got 'strong'")
+    assert not output.exists()
 
 
 def test_cli_save_every_and_init_file(files, tmp_path):

@@ -294,3 +294,10 @@ def test_streaming_keeps_memory_flat(tmp_path):
         assert result.returncode == 0, result.stderr
         peaks.append(int(result.stdout.split()[-1]) * 1024)
     assert peaks[1] - peaks[0] < 40 * 2**20, peaks
+
+
+def test_temporal_settings_of_the_wrong_type_are_refused_clearly():
+    with pytest.raises(InvalidArgumentError, match="frame_iterations must be a whole number, got '5'"):
+        TemporalConfig(frame_iterations="5")
+    with pytest.raises(InvalidArgumentError, match="blend must be between 0 and 1"):
+        TemporalConfig(blend=1.5)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..errors import InvalidArgumentError
+from ..validation import check_scalar_types, require
 
 SMOOTHINGS = ("none", "gaussian", "laplacian")
 
@@ -82,7 +83,8 @@ class DreamConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", parse_layer_weights(self.layers))
         object.__setattr__(self, "channels", parse_channels(self.channels))
-        checks = [
+        check_scalar_types(self)
+        require([
             (self.octaves >= 1, f"octaves must be at least 1, got {self.octaves}"),
             (self.octave_scale > 1, f"octave_scale must be greater than 1, got {self.octave_scale}"),
             (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
@@ -90,10 +92,7 @@ class DreamConfig:
             (self.jitter >= 0, f"jitter must not be negative, got {self.jitter}"),
             (self.smoothing in SMOOTHINGS, f"smoothing must be one of {', '.join(SMOOTHINGS)}, got {self.smoothing!r}"),
             (self.tile is None or self.tile == 0 or self.tile >= 32, f"tile must be 0 (never), or at least 32 px, got {self.tile}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise InvalidArgumentError(message)
+        ])
         named = {name for name, _ in self.layers}
         for layer, _ in self.channels:
             if layer not in named:

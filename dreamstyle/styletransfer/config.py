@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..errors import InvalidArgumentError
+from ..validation import check_scalar_types, require
 
 COLOR_MODES = ("none", "luminance", "match")
 INITS = ("content", "noise", "style", "image")
@@ -116,7 +117,8 @@ class TransferConfig:
         set_(self, "content_layers", parse_layer_weights(self.content_layers, "content_layers"))
         set_(self, "style_layers", parse_layer_weights(self.style_layers, "style_layers"))
         set_(self, "style_blend", parse_blend(self.style_blend))
-        checks = [
+        check_scalar_types(self)
+        require([
             (self.content_weight >= 0, f"content_weight must not be negative, got {self.content_weight}"),
             (self.style_weight >= 0, f"style_weight must not be negative, got {self.style_weight}"),
             (self.tv_weight >= 0, f"tv_weight must not be negative, got {self.tv_weight}"),
@@ -138,10 +140,7 @@ class TransferConfig:
             (0 <= self.content_mix <= 1, f"content_mix must be in [0, 1], got {self.content_mix}"),
             (self.tile is None or self.tile == 0 or self.tile >= 32,
              f"tile must be 0 (never), or at least 32 px, got {self.tile}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise InvalidArgumentError(message)
+        ])
 
     @property
     def content_layer_names(self) -> list[str]:

@@ -24,9 +24,9 @@ import torch
 
 from ..backbone import VGGFeatures
 from ..deepdream import DreamConfig, dream_tensor
-from ..errors import InvalidArgumentError
 from ..styletransfer import TransferConfig, transfer_tensor
 from ..styletransfer.engine import TemporalTarget
+from ..validation import check_scalar_types, require
 from .flow import Motion
 
 TEMPORAL_MODES = ("none", "blend", "flow")
@@ -54,15 +54,13 @@ class TemporalConfig:
     temporal_weight: float = 0.0
 
     def __post_init__(self) -> None:
-        checks = [
+        check_scalar_types(self)
+        require([
             (self.mode in TEMPORAL_MODES, f"temporal must be one of {', '.join(TEMPORAL_MODES)}, got {self.mode!r}"),
             (0 <= self.blend <= 1, f"blend must be between 0 and 1, got {self.blend}"),
             (self.frame_iterations >= 1, f"frame_iterations must be at least 1, got {self.frame_iterations}"),
             (self.temporal_weight >= 0, f"temporal_weight must not be negative, got {self.temporal_weight}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise InvalidArgumentError(message)
+        ])
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

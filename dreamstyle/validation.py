@@ -1,0 +1,41 @@
+"""Checks shared by the frozen settings dataclasses (dream, transfer, temporal)."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from dataclasses import fields
+from typing import Any
+
+from .errors import InvalidArgumentError
+
+# Scalar annotations, as written in the dataclasses, and what a value of each must be.
+# numbers.Integral / Real also admit NumPy's scalars; bool is refused separately.
+_SCALARS = {"int": (numbers.Integral, "a whole number"), "float": (numbers.Real, "a number"), "str": (str, "text")}
+
+
+def check_scalar_types(settings: Any) -> None:
+    """Refuse a scalar setting of the wrong type with one clear line.
+
+    A preset's ``style_weight = "x"`` or an API call's ``iterations="10"``
+    would otherwise surface later as a TypeError from a range check. Fields
+    annotated ``int``, ``float`` or ``str`` (optionally ``| None``) are
+    checked; the others parse their own values.
+    """
+    for field in fields(settings):
+        annotation = str(field.type)
+        optional = annotation.endswith(" | None")
+        expected = _SCALARS.get(annotation.removesuffix(" | None"))
+        value = getattr(settings, field.name)
+        if expected is None or (optional and value is None):
+            continue
+        kind, described = expected
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise InvalidArgumentError(f"{field.name} must be {described}, got {value!r}")
+
+
+def require(checks: Iterable[tuple[bool, str]]) -> None:
+    """Raise the message of the first check that failed, as an :class:`InvalidArgumentError`."""
+    for ok, message in checks:
+        if not ok:
+            raise InvalidArgumentError(message)

@@ -3,6 +3,7 @@ steps of single-scale L-BFGS, both at 512 px.
 
     python benchmarks/transfer_quality.py [--content PATH] [--style PATH] [--size 512] [--steps 1000]
                                           [--baseline-inits content noise] [--skip-default] [--keep DIR]
+                                          [--long-default FACTOR] [--trace N]
 
 The baselines use the default preset's weights and start from the content
 image (dreamstyle's default) and from noise (neural-style's default).
@@ -13,6 +14,12 @@ Errors are measured the same way for every output, with the fp32 VGG19:
 - content error: ||F(output) - F(content)|| / ||F(content)|| at relu4_2.
 Lower is better for both. Prints a Markdown table, with the L-BFGS iterations
 each run really made: a scale ends early once L-BFGS cannot go lower.
+
+``--long-default F`` adds the default preset with F times ``iterations`` at
+its last scale. ``--trace N`` measures both errors every N iterations of each
+run's last scale (the measuring is left out of the times) and prints a second
+table: how long each run took to reach at least the quality (both errors) of
+each other run's result, and its errors at the default's time.
 """
 
 from __future__ import annotations
@@ -47,18 +54,49 @@ def errors(judge, output, content, style) -> tuple[float, float]:
     return style_error, content_error
 
 
-class IterationCount:
-    """A transfer callback counting the iterations really made, over all scales."""
+class Watch:
+    """A transfer callback: counts the iterations really made, over all scales, and traces the errors.
 
-    def __init__(self) -> None:
+    With ``every`` > 0 it measures (style error, content error) of the last
+    scale's image every ``every`` iterations made (and at the scale's end),
+    with ``judge_errors``. :attr:`seconds` is the run's time without that measuring.
+    """
+
+    def __init__(self, judge_errors=None, every: int = 0) -> None:
         self.made: dict[int, int] = {}
+        self.judge_errors, self.every = judge_errors, every
+        self.trace: list[tuple[float, float, float]] = []  # (seconds, style error, content error)
+        self.judging = 0.0
+        self.start = time.perf_counter()
+        self.traced_at = None
 
     def __call__(self, progress) -> None:
         self.made[progress.scale] = progress.made
+        last_scale = progress.scale == progress.scales - 1
+        due = self.traced_at is None or progress.made - self.traced_at >= self.every
+        if self.every and last_scale and (due or progress.iteration == progress.iterations):
+            seconds = self.seconds
+            started = time.perf_counter()
+            self.trace.append((seconds, *self.judge_errors(progress.image.detach().clamp(0.0, 1.0).float())))
+            self.judging += time.perf_counter() - started
+            self.traced_at = progress.made
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start - self.judging
 
     @property
     def total(self) -> int:
         return sum(self.made.values())
+
+    def reached(self, style_error: float, content_error: float) -> float | None:
+        """Seconds until the traced image was at least as good in both errors, or None if it never was."""
+        return next((s for s, style, content in self.trace if style <= style_error and content <= content_error), None)
+
+    def at(self, seconds: float) -> tuple[float, float] | None:
+        """The errors of the last traced image at or before ``seconds``, or None if none was."""
+        before = [(style, content) for s, style, content in self.trace if s <= seconds]
+        return before[-1] if before else None
 
 
 def main() -> None:
@@ -71,6 +109,10 @@ def main() -> None:
     parser.add_argument("--baseline-inits", nargs="*", default=["content", "noise"])
     parser.add_argument("--skip-default", action="store_true")
     parser.add_argument("--keep", type=Path, help="folder to save each output in, to look at")
+    parser.add_argument("--long-default", type=float, metavar="FACTOR",
+                        help="also run the default with FACTOR x iterations at its last scale")
+    parser.add_argument("--trace", type=int, default=0, metavar="N",
+                        help="measure the errors every N iterations of each run's last scale")
     args = parser.parse_args()
 
     judge = load_backbone(device="cpu", precision="fp32")
@@ -78,6 +120,9 @@ def main() -> None:
     content = as_picture(args.content, args.size).batch()
     style = as_picture(args.style).batch()
     runs = {} if args.skip_default else {"default preset (classic)": {}}
+    if args.long_default:
+        runs[f"default preset, last scale {args.long_default:g} x iterations"] = {
+            "final_iterations_factor": args.long_default}
     for init in args.baseline_inits:
         runs[f"single scale, {args.steps} L-BFGS steps, init {init}"] = {"scales": 1, "iterations": args.steps,
                                                                           "init": init}
@@ -85,16 +130,37 @@ def main() -> None:
           f"precision {net.precision}; {args.content.name} in the style of {args.style.name} at {args.size} px")
     print("| run | iterations made | seconds | style error | content error |")
     print("|---|---|---|---|---|")
+    watches, results = {}, {}
     for number, (label, settings) in enumerate(runs.items()):
-        count = IterationCount()
-        start = time.perf_counter()
-        image = transfer(content, style, size=args.size, seed=0, net=net, callback=count, **settings)
-        seconds = time.perf_counter() - start
+        watch = Watch(lambda image: errors(judge, image, content, style), args.trace)
+        image = transfer(content, style, size=args.size, seed=0, net=net, callback=watch, **settings)
+        seconds = watch.seconds
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             image.save(args.keep / f"run{number}.png")
         style_error, content_error = errors(judge, as_picture(image).batch(), content, style)
-        print(f"| {label} | {count.total} | {seconds:.1f} | {style_error:.4f} | {content_error:.4f} |", flush=True)
+        watch.trace.append((seconds, style_error, content_error))  # the saved result, as the table has it
+        watches[label], results[label] = watch, (seconds, style_error, content_error)
+        print(f"| {label} | {watch.total} | {seconds:.1f} | {style_error:.4f} | {content_error:.4f} |", flush=True)
+    if args.trace:
+        print_time_to_quality(watches, results)
+
+
+def print_time_to_quality(watches: dict[str, Watch], results: dict[str, tuple[float, float, float]]) -> None:
+    """The traced runs against each other: seconds to reach each result's two errors, and errors at the default's time."""
+    default = results.get("default preset (classic)")
+    header = " | ".join(f"reaches {label} (s)" for label in results)
+    print(f"\n| run | {header} |" + (" errors at the default's time |" if default else ""))
+    print("|---|" + "---|" * (len(results) + bool(default)))
+    for label, watch in watches.items():
+        cells = []
+        for target, (_, style_error, content_error) in results.items():
+            seconds = watch.reached(style_error, content_error)
+            cells.append("-" if target == label else ("never" if seconds is None else f"{seconds:.1f}"))
+        if default:
+            at = watch.at(default[0])
+            cells.append("-" if at is None else f"{at[0]:.4f} / {at[1]:.4f}")
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

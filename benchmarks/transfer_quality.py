@@ -38,6 +38,9 @@ from dreamstyle.styletransfer.config import STYLE_LAYERS
 from dreamstyle.styletransfer.losses import gram_matrix
 
 
+DEFAULT_RUN = "default preset (classic)"
+
+
 def errors(judge, output, content, style) -> tuple[float, float]:
     """(style error, content error) of ``output`` (all (1, 3, H, W) in [0, 1])."""
     style_layers = STYLE_LAYERS.split(",")
@@ -119,7 +122,7 @@ def main() -> None:
     net = load_backbone(precision=args.precision)
     content = as_picture(args.content, args.size).batch()
     style = as_picture(args.style).batch()
-    runs = {} if args.skip_default else {"default preset (classic)": {}}
+    runs = {} if args.skip_default else {DEFAULT_RUN: {}}
     if args.long_default:
         runs[f"default preset, last scale {args.long_default:g} x iterations"] = {
             "final_iterations_factor": args.long_default}
@@ -148,7 +151,7 @@ def main() -> None:
 
 def print_time_to_quality(watches: dict[str, Watch], results: dict[str, tuple[float, float, float]]) -> None:
     """The traced runs against each other: seconds to reach each result's two errors, and errors at the default's time."""
-    default = results.get("default preset (classic)")
+    default = results.get(DEFAULT_RUN)
     header = " | ".join(f"reaches {label} (s)" for label in results)
     print(f"\n| run | {header} |" + (" errors at the default's time |" if default else ""))
     print("|---|" + "---|" * (len(results) + bool(default)))

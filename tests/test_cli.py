@@ -101,6 +101,34 @@ def test_bad_input_is_one_error_line(tmp_path, data_dir, args, fragments):
     assert_one_error_line(result, *fragments)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["transfer", "{image}", "{style}", "-o", "{blocker}/out.png"],
+        ["transfer", "{image}", "{style}", "-o", "{blocker}/deeper/out.png"],
+        ["transfer", "{clip}", "{style}", "-o", "{blocker}/clip.mp4"],
+        ["transfer", "{clip}", "{style}", "-o", "{blocker}/frames/"],
+        ["dream", "{image}", "-o", "{blocker}/out.jpg"],
+        ["dream", "{image}", "--zoom-frames", "3", "-o", "{blocker}/zoom.gif"],
+        ["activations", "{image}", "-o", "{blocker}/sheet.png"],
+        ["assemble", "{clip}", "-o", "{blocker}/joined.mp4"],
+    ],
+)
+def test_output_that_could_not_be_written_is_refused_before_any_work(tmp_path, data_dir, args):
+    """A run must not end in a write that fails: an output under a file is one clear error at the start."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder would have to be")
+    clip = tmp_path / "clip"
+    clip.mkdir()
+    for number in range(2):
+        (clip / f"{number:06d}.png").write_bytes((data_dir / "chelsea.png").read_bytes())
+    values = {"image": str(data_dir / "chelsea.png"), "style": str(data_dir / "mosaic.jpg"), "clip": str(clip),
+              "blocker": str(blocker)}
+    result = run(*(arg.format(**values) for arg in args), "--quiet")
+    assert_one_error_line(result, f"{blocker} is a file, not a folder")
+    assert blocker.read_text() == "a file where a folder would have to be"
+
+
 def test_transfer_status_says_when_a_scale_converged_early():
     from dreamstyle.cli.progress import transfer_status
     from dreamstyle.styletransfer import TransferProgress

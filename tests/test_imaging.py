@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 
 import numpy as np
@@ -11,8 +12,10 @@ from PIL import Image, ImageCms
 
 from dreamstyle.errors import ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
 from dreamstyle.imaging import (
-    Picture, as_picture, fit_longest_side, read_image, read_metadata, resize_longest_side, write_image,
+    Picture, as_picture, check_output_path, fit_longest_side, read_image, read_metadata, resize_longest_side,
+    write_image,
 )
+from dreamstyle.imaging.write import check_writable
 
 
 def test_sixteen_bit_png_keeps_its_precision(tmp_path):
@@ -168,6 +171,17 @@ def test_existing_output_is_kept_unless_overwrite(tmp_path):
     assert path.read_bytes() == before
     write_image(Picture(torch.ones(3, 4, 4)), path, overwrite=True)
     assert read_image(path).rgb.min() == 1.0
+
+
+def test_output_folder_must_be_writable_before_any_work(tmp_path, monkeypatch):
+    assert check_output_path(tmp_path / "new" / "deeper" / "out.png") == tmp_path / "new" / "deeper" / "out.png"
+    assert not (tmp_path / "new").exists()  # checking makes no folder
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as for a read-only disk, even for root
+    with pytest.raises(ImageWriteError, match=f"cannot write in {tmp_path} .*read-only disk"):
+        check_output_path(tmp_path / "new" / "out.png")
+    with pytest.raises(ImageWriteError, match=f"cannot write in {tmp_path / 'frames'}"):
+        (tmp_path / "frames").mkdir()
+        check_writable(tmp_path / "frames", folder=True)
 
 
 def test_inputs_are_never_overwritten_even_with_force(tmp_path, data_dir):

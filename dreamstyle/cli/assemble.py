@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidArgumentError, OutputExistsError
+from ..imaging.write import check_writable
 from ..video import GIF, VIDEO_FORMATS, collect_frames, parse_fps, write_clip
 from .frames import DEFAULT_FPS
 from .options import force_option, quiet_option
@@ -36,6 +37,7 @@ def assemble(folders: tuple[Path, ...], output: Path, fps: str | None, audio_fro
         raise InvalidArgumentError(f"{output}: use {', '.join(VIDEO_FORMATS)} or {GIF}")
     if output.exists() and not force:
         raise OutputExistsError(f"{output} exists already; pass --force to overwrite it")
+    check_writable(output)
     frames, manifest = collect_frames(list(folders))
     stored_fps = manifest["source"].get("fps")
     rate = parse_fps(fps) if fps else (parse_fps(stored_fps) if stored_fps else DEFAULT_FPS)

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import read_image, read_metadata, write_image
-from ..imaging.write import FORMATS
+from ..imaging.write import FORMATS, check_writable
 from ..runs import Run
 from ..video import GIF, VIDEO_FORMATS, is_frame_folder
 from ..video.job import (FrameJob, Shard, collect_frames, frame_size, normalised, prepared_frames, read_manifest,
@@ -172,6 +172,8 @@ def check_many(many: ManyRun, source: FrameSource, output: Path | None, inputs: 
         if many.temporal_given:
             raise click.UsageError("--temporal, --blend and --frame-iterations apply to clips (a video, a GIF, or a "
                                    "folder of frames), not to separate photos")
+        for target in _batch_outputs(source, output, many.tag).values():
+            check_writable(target)
     else:
         check_clip_output(output, many.shard, many.force, inputs)
 
@@ -241,6 +243,7 @@ def check_clip_output(output: Path, shard: Shard, force: bool, inputs: list[Path
     if any(output.resolve() == Path(p).resolve() for p in inputs):
         raise InvalidArgumentError(f"{output} is an input file; choose another output (inputs are never overwritten)")
     if is_frame_folder(output):
+        check_writable(output, folder=True)
         return
     suffix = output.suffix.lower()
     if suffix in FORMATS:
@@ -254,6 +257,8 @@ def check_clip_output(output: Path, shard: Shard, force: bool, inputs: list[Path
                                f"then join them with: dreamstyle assemble FOLDER -o {output.name}")
     if output.exists() and not force:
         raise OutputExistsError(f"{output} exists already; pass --force to overwrite it")
+    check_writable(output)
+    check_writable(work_folder(output), folder=True)  # its frames go there first
 
 
 def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, renderer: FrameRenderer,

@@ -48,12 +48,35 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def check_writable(path: str | os.PathLike, folder: bool = False) -> None:
+    """Refuse, before any work is done, an output ``path`` that could not be created when the work ends.
+
+    ``path`` is a file, or with ``folder`` a folder to write files in. The
+    folders need not exist (writing makes them), but the deepest part of the
+    path that exists must be a folder this process may write in.
+
+    Raises:
+        ImageWriteError: that part is a file, or cannot be written in
+            (no permission, or a read-only disk).
+    """
+    path = Path(path)
+    existing = path if folder else path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ImageWriteError(f"{path}: {existing} is a file, not a folder; choose another output")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ImageWriteError(f"{path}: cannot write in {existing} (no permission, or a read-only disk); "
+                              f"choose another output")
+
+
 def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
     """Validate an output path before any work is done, so a long run cannot fail at its end.
 
     Raises:
         InvalidArgumentError: unknown extension, or the path is one of ``inputs``.
         OutputExistsError: the file exists and ``overwrite`` is False.
+        ImageWriteError: the file could not be created (see :func:`check_writable`).
     """
     path = Path(path)
     output_format(path)
@@ -64,6 +87,7 @@ def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLik
         raise InvalidArgumentError(f"{path} is a folder; give an image file name such as {path / 'out.png'}")
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path} exists already; pass --force to overwrite it")
+    check_writable(path)
     return path
 
 

@@ -19,7 +19,7 @@ from PIL import Image
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, write_image
 from ..imaging.picture import to_uint8
-from ..imaging.write import create_temporary_beside
+from ..imaging.write import check_writable, create_temporary_beside
 from .encode import VIDEO_FORMATS, VideoEncoder
 from .sources import parse_fps
 
@@ -41,6 +41,7 @@ def check_sink_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]
     if is_frame_folder(path):
         if path.is_dir() and any(path.glob("[0-9]" * 6 + ".png")) and not overwrite:
             raise OutputExistsError(f"{path} already holds frames; pass --force to overwrite them")
+        check_writable(path, folder=True)
         return path
     if path.suffix.lower() not in VIDEO_FORMATS and path.suffix.lower() != GIF:
         raise InvalidArgumentError(
@@ -48,6 +49,7 @@ def check_sink_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]
         )
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path} exists already; pass --force to overwrite it")
+    check_writable(path)
     return path
 
 

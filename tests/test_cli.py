@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from dataclasses import replace
@@ -13,7 +14,8 @@ from PIL import Image
 
 from dreamstyle import __version__
 from dreamstyle.cli import cli
-from dreamstyle.imaging import read_metadata
+from dreamstyle.imaging import read_image, read_metadata
+from dreamstyle.imaging.resize import resize
 
 
 def run(*args: str):
@@ -127,6 +129,33 @@ def test_output_that_could_not_be_written_is_refused_before_any_work(tmp_path, d
     result = run(*(arg.format(**values) for arg in args), "--quiet")
     assert_one_error_line(result, f"{blocker} is a file, not a folder")
     assert blocker.read_text() == "a file where a folder would have to be"
+
+
+@pytest.mark.parametrize("command, engine", [("transfer", "transfer_tensor"), ("dream", "dream_tensor")])
+def test_ctrl_c_keeps_the_picture_so_far_as_the_output(tmp_path, data_dir, monkeypatch, command, engine):
+    module = importlib.import_module(f"dreamstyle.cli.{command}")
+    real_engine, seen = getattr(module, engine), []
+
+    def interrupted_at_second_report(*args, callback, **kwargs):
+        def report(progress):
+            callback(progress)
+            seen.append(progress.image.detach().clone())
+            if len(seen) == 2:
+                raise KeyboardInterrupt
+        return real_engine(*args, callback=report, **kwargs)
+
+    monkeypatch.setattr(module, engine, interrupted_at_second_report)
+    output = tmp_path / "out.png"
+    styles = [str(data_dir / "mosaic.jpg")] if command == "transfer" else []
+    result = run(command, str(data_dir / "chelsea.png"), *styles, "--size", "64", "--iterations", "30",
+                 "--precision", "fp32", "-q", "-o", str(output))
+    assert result.exit_code == 130 and "Traceback" not in result.output
+    assert f"the picture so far is in {output}" in result.stderr
+    assert read_metadata(output)["interrupted_at_step"] > 0
+    written = read_image(output).rgb
+    assert written.shape == (3, 43, 64)
+    at_interruption = resize(seen[-1].clamp(0, 1), written.shape[-2:])[0]
+    assert (written - at_interruption).abs().max() <= 1 / 255 + 1e-6  # 8-bit rounding only
 
 
 def test_transfer_status_says_when_a_scale_converged_early():

@@ -25,7 +25,8 @@ from ..video.temporal import DREAM_TEMPORAL, dream_renderer
 from .frames import (DEFAULT_FPS, ManyRun, TemporalChoice, check_many, plan_output, refuse_clip_flags,
                      resume_seed, run_many, sequence_options)
 from .options import backbone_options, force_option, quiet_option, run_options, runtime_options, seed_option
-from .progress import IntermediateSaver, ProgressBar, Status, describe_dream, dream_status, dream_steps
+from .progress import (IntermediateSaver, ProgressBar, Status, describe_dream, dream_status, dream_steps,
+                       running)
 
 DREAM_EXAMPLES = """\b
 Examples:
@@ -126,10 +127,8 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
         octaves = octave_sizes(picture.height, picture.width, run.config.octaves, run.config.octave_scale,
                                net.min_input_size(layers))
         bar = ProgressBar(quiet, len(octaves) * run.config.iterations, "dream", describe_dream, save_intermediate)
-        try:
+        with running(bar, save_intermediate, overwrite=force):
             result = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=bar)
-        finally:
-            bar.close()
         write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)
     if not quiet:
         click.echo(f"wrote {output}", err=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import click
 from tqdm import tqdm
 
 from ..deepdream.engine import DreamProgress
@@ -103,22 +105,56 @@ class ProgressBar:
 
 
 class IntermediateSaver:
-    """For --save-every N: writes the engine's current image as OUTPUT_stepNNNN.ext each time N more steps are done.
+    """The engine's current image, written beside or as the output: for --save-every N, and on Ctrl-C.
 
-    Engines may report several steps at once (L-BFGS in chunks), so it saves
-    whenever the step count crosses into a new multiple of N.
+    --save-every N writes it as OUTPUT_stepNNNN.ext each time N more steps
+    are done. Engines may report several steps at once (L-BFGS in chunks), so
+    it saves whenever the step count crosses into a new multiple of N.
+
+    On Ctrl-C, :meth:`save_interrupted` writes it as the output itself, so
+    an interrupted hour of work still leaves its picture.
     """
 
     def __init__(self, every: int | None, picture, output, metadata: dict, inputs: list):
         self.every, self.picture, self.output = every, picture, output
         self.metadata, self.inputs = metadata, inputs
         self.saved = 0
+        self.last: tuple[Any, int] | None = None  # (the latest progress report, steps done then)
 
     def __call__(self, progress: Any, step: int) -> None:
+        self.last = (progress, step)
         if not self.every or step // self.every <= self.saved:
             return
         self.saved = step // self.every
-        snapshot = resize(progress.image.detach(), (self.picture.height, self.picture.width))
         name = f"{self.output.stem}_step{step:04d}{self.output.suffix}"
-        write_image(self.picture.with_rgb(snapshot), self.output.with_name(name), metadata=self.metadata,
-                    inputs=self.inputs, overwrite=True)
+        self._write(progress.image, self.output.with_name(name), self.metadata)
+
+    def save_interrupted(self, overwrite: bool) -> int | None:
+        """Write the live image as the output, its metadata saying at which step; the step, or None before any."""
+        if self.last is None:
+            return None
+        progress, step = self.last
+        # The image is the engine's live tensor: where the optimiser was when
+        # interrupted (for L-BFGS possibly a line-search trial near the last point).
+        self._write(progress.image, self.output, {**self.metadata, "interrupted_at_step": step}, overwrite)
+        return step
+
+    def _write(self, image, path, metadata: dict, overwrite: bool = True) -> None:
+        snapshot = resize(image.detach().float(), (self.picture.height, self.picture.width)).clamp(0.0, 1.0)
+        write_image(self.picture.with_rgb(snapshot), path, metadata=metadata, inputs=self.inputs, overwrite=overwrite)
+
+
+@contextlib.contextmanager
+def running(bar: ProgressBar, saver: IntermediateSaver, overwrite: bool) -> Iterator[None]:
+    """Around one image's engine run: closes ``bar``, and on Ctrl-C keeps the picture so far as the output."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        bar.close()
+        step = saver.save_interrupted(overwrite)
+        if step is not None:
+            click.echo(f"Interrupted after {step} steps; the picture so far is in {saver.output} "
+                       f"(its metadata says interrupted_at_step).", err=True)
+        raise
+    finally:
+        bar.close()

@@ -17,7 +17,7 @@ from ..video.temporal import TRANSFER_TEMPORAL, transfer_renderer
 from .frames import (ManyRun, TemporalChoice, check_many, plan_output, refuse_clip_flags, resume_seed, run_many,
                      sequence_options)
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
-from .progress import IntermediateSaver, ProgressBar, describe_transfer, transfer_steps
+from .progress import IntermediateSaver, ProgressBar, describe_transfer, running, transfer_steps
 
 TRANSFER_EXAMPLES = """\b
 Examples:
@@ -133,11 +133,9 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
     total = total_iterations(scale_schedule(picture.height, picture.width, run.config))
     bar = ProgressBar(quiet, total, "transfer", describe_transfer, save_intermediate)
-    try:
+    with running(bar, save_intermediate, overwrite=force):
         result = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed,
                                  init_image=init_batch, callback=bar)
-    finally:
-        bar.close()
     write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)
     if not quiet:
         click.echo(f"wrote {output}", err=True)

@@ -153,8 +153,7 @@ def running(bar: ProgressBar, saver: IntermediateSaver, overwrite: bool) -> Iter
         bar.close()
         step = saver.save_interrupted(overwrite)
         if step is not None:
-            click.echo(f"Interrupted after {step} steps; the picture so far is in {saver.output} "
-                       f"(its metadata says interrupted_at_step).", err=True)
+            click.echo(f"Interrupted after {step} steps; the picture so far is in {saver.output}", err=True)
         raise
     finally:
         bar.close()

@@ -85,8 +85,22 @@ def resolve_run(
         preset = preset if preset is not None else like.get("preset")
     if size is not None and size < 16:
         raise InvalidArgumentError(f"size must be at least 16 px, got {size}")
-    return Run(command, config_type.from_dict(values), choose_seed(seed), size,
-               None if preset is None else os.fspath(preset))
+    try:
+        config = config_type.from_dict(values)
+    except InvalidArgumentError as error:
+        field = setting_named_by(error)
+        from_preset = field in values and settings.get(field) is None and not (like_config and field in like_config)
+        if preset is None or not from_preset:
+            raise
+        # The bad value came from the preset file: say which, so it can be fixed there.
+        raise InvalidArgumentError(f"preset {os.fspath(preset)}: {error}") from None
+    return Run(command, config, choose_seed(seed), size, None if preset is None else os.fspath(preset))
+
+
+def setting_named_by(error: InvalidArgumentError) -> str | None:
+    """The setting a settings check's message is about: its first word (``"style_scale must be..."``), if a name."""
+    first = str(error).split(" ", 1)[0].rstrip(":")
+    return first if first.isidentifier() else None
 
 
 def backbone_settings(like: Mapping[str, Any] | None, weights: str | None, pooling: str | None) -> tuple[str, str]:

@@ -122,12 +122,13 @@ def test_atlas_and_filters_from_the_cli(tmp_path):
     [
         (["--layers", "relu4_9"], ["unknown layer 'relu4_9'", "closest"]),
         (["--channels", "relu4_2=600"], ["channel 600 is out of range for relu4_2"]),
-        (["--octave-scale", "1"], ["octave_scale must be greater than 1"]),
-        (["--size", "-5"], ["size must be at least 16"]),
+        (["--octave-scale", "1"], ["--octave-scale must be greater than 1"]),
+        (["--size", "-5"], ["--size must be at least 16"]),
         (["--guide", "{tmp}/nothing.jpg"], ["nothing.jpg: no such file"]),
         (["--guide", "{tmp}/notes.txt"], ["notes.txt: not an image file"]),
         (["--preset", "nope"], ["unknown dream preset 'nope'", "classic"]),
         (["--preset", "{tmp}/bad.toml"], ["unknown key 'octavez'", "bad.toml"]),
+        (["--preset", "{tmp}/zero.toml"], ["preset {tmp}/zero.toml: octaves must be at least 1"]),
         (["--like", "{photo}"], ["holds no dreamstyle dream settings"]),
         (["-o", "{tmp}/x.mp4"], ["add --zoom-frames"]),
         (["--zoom-frames", "2", "-o", "{tmp}/x.avi2"], ["unsupported animation output"]),
@@ -139,6 +140,7 @@ def test_atlas_and_filters_from_the_cli(tmp_path):
 def test_dream_bad_input_is_one_error_line(photo, tmp_path, args, fragments):
     (tmp_path / "notes.txt").write_text("not an image")
     (tmp_path / "bad.toml").write_text("octavez = 3\n")
+    (tmp_path / "zero.toml").write_text("octaves = 0\n")
     values = {"tmp": str(tmp_path), "photo": str(photo)}
     result = run("dream", str(photo), "--size", "48", *(arg.format(**values) for arg in args))
     assert_one_error_line(result, *(fragment.format(**values) for fragment in fragments))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -285,13 +286,25 @@ def test_cli_presets_and_overrides(files, tmp_path):
                           "tile must be 0 (never), or at least 32 px")
 
 
+def test_a_bad_value_is_blamed_on_the_preset_only_when_it_came_from_there(tmp_path):
+    from dreamstyle.styletransfer.run import resolve_run
+
+    preset = tmp_path / "mine.toml"
+    preset.write_text("style_scale = 0\ntv_weight = 1\n")
+    with pytest.raises(InvalidArgumentError, match=f"^preset {re.escape(str(preset))}: style_scale must be positive"):
+        resolve_run(preset=preset)
+    with pytest.raises(InvalidArgumentError, match="^tv_weight must not be negative"):
+        resolve_run(preset=preset, style_scale=0.5, tv_weight=-1)
+    assert resolve_run(preset=preset, style_scale=0.5).config.style_scale == 0.5
+
+
 def test_cli_preset_with_a_value_of_the_wrong_type_is_one_error_line(files, tmp_path):
     photo, style = files
     preset = tmp_path / "mine.toml"
     preset.write_text('style_weight = "strong"\n')
     output = tmp_path / "o.png"
     assert_one_error_line(run("transfer", str(photo), str(style), *QUICK, "--preset", str(preset), "-o", str(output)),
-                          "style_weight must be a number, got 'strong'")
+                          f"preset {preset}: style_weight must be a number, got 'strong'")
     assert not output.exists()
 
 
@@ -310,11 +323,13 @@ def test_cli_save_every_and_init_file(files, tmp_path):
         (["--style-layers", "relu9_1"], ["unknown layer 'relu9_1'"]),
         (["--content-layers", "conv4_7"], ["unknown layer 'conv4_7'"]),
         (["--style-blend", "0.5,0.3,0.2"], ["--style-blend has 3 weights for 1 style images"]),
-        (["--style-weight", "-2"], ["style_weight must not be negative"]),
-        (["--tv-weight", "-1"], ["tv_weight must not be negative"]),
-        (["--content-mix", "1.5"], ["content_mix must be in [0, 1]"]),
-        (["--content-detail", "-0.1"], ["content_detail must be in [0, 1]"]),
-        (["--coarse-iterations-factor", "0"], ["coarse_iterations_factor must be positive"]),
+        (["--style-weight", "-2"], ["--style-weight must not be negative, got -2.0"]),
+        (["--tv-weight", "-1"], ["--tv-weight must not be negative"]),
+        (["--content-mix", "1.5"], ["--content-mix must be in [0, 1]"]),
+        (["--content-detail", "-0.1"], ["--content-detail must be in [0, 1]"]),
+        (["--coarse-iterations-factor", "0"], ["--coarse-iterations-factor must be positive"]),
+        (["--style-layers", "relu1_1:x"], ["--style-layers: bad weight in 'relu1_1:x'"]),
+        (["--size", "8"], ["--size must be at least 16 px"]),
         (["--init", "{tmp}/missing.png"], ["missing.png: no such file"]),
         (["--preset", "nope"], ["unknown transfer preset 'nope'"]),
         (["--like", "{photo}"], ["holds no dreamstyle transfer settings"]),
@@ -324,7 +339,8 @@ def test_cli_save_every_and_init_file(files, tmp_path):
 def test_cli_bad_input(files, tmp_path, args, fragments):
     photo, style = files
     values = {"tmp": str(tmp_path), "photo": str(photo), "style": str(style)}
-    result = run("transfer", str(photo), str(style), "--size", "48", *(a.format(**values) for a in args))
+    size = [] if "--size" in args else ["--size", "48"]
+    result = run("transfer", str(photo), str(style), *size, *(a.format(**values) for a in args))
     assert_one_error_line(result, *fragments)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..backbone import DEFAULT_WEIGHTS, POOLINGS, WEIGHT_SETS
 from ..backbone.preprocessing import PREPROCESSINGS
+from ..errors import InvalidArgumentError
+from ..runs import setting_named_by
 from ..runtime import DEVICE_CHOICES, PRECISION_CHOICES
 
 
@@ -61,3 +65,29 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing b
 
 force_option = click.option("--force", "-f", is_flag=True, help="Overwrite an existing output file.")
 
+
+@contextlib.contextmanager
+def settings_named_as_options(given: Mapping[str, Any]) -> Iterator[None]:
+    """Around resolving a run: an error about a setting given as an option names the option.
+
+    The settings checks name settings as presets and Python callers write
+    them (``style_scale must be positive``); on the command line the same
+    value was typed as ``--style-scale``, so that is what the line says.
+    ``given`` maps setting names to their option values (None: not given).
+    """
+    try:
+        yield
+    except InvalidArgumentError as error:
+        field = setting_named_by(error)
+        option = _option_for(field) if field is not None and given.get(field) is not None else None
+        if option is None:
+            raise
+        raise InvalidArgumentError(f"{option}{str(error)[len(field):]}") from None
+
+
+def _option_for(setting: str) -> str | None:
+    """The current command's long option that sets ``setting`` (``--style-scale``), or None."""
+    context = click.get_current_context(silent=True)
+    params = context.command.params if context is not None else []
+    options = [max(param.opts, key=len) for param in params if param.name == setting and param.opts]
+    return options[0] if options and options[0].startswith("--") else None

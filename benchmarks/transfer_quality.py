@@ -150,7 +150,7 @@ def main() -> None:
 
 
 def print_time_to_quality(watches: dict[str, Watch], results: dict[str, tuple[float, float, float]]) -> None:
-    """The traced runs against each other: seconds to reach each result's two errors, and errors at the default's time."""
+    """The traced runs against each other: seconds to reach each result's errors, and errors at the default's time."""
     default = results.get(DEFAULT_RUN)
     header = " | ".join(f"reaches {label} (s)" for label in results)
     print(f"\n| run | {header} |" + (" errors at the default's time |" if default else ""))

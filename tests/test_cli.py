@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import replace
 
 import pytest
@@ -156,6 +158,28 @@ def test_ctrl_c_keeps_the_picture_so_far_as_the_output(tmp_path, data_dir, monke
     assert written.shape == (3, 43, 64)
     at_interruption = resize(seen[-1].clamp(0, 1), written.shape[-2:])[0]
     assert (written - at_interruption).abs().max() <= 1 / 255 + 1e-6  # 8-bit rounding only
+
+
+def test_sigterm_keeps_the_picture_so_far_like_ctrl_c(tmp_path, data_dir):
+    """A scheduler's time limit or ``kill`` (SIGTERM) must not lose the run: it is handled like Ctrl-C."""
+    output = tmp_path / "out.png"
+    command = [sys.executable, "-m", "dreamstyle", "transfer", str(data_dir / "chelsea.png"),
+               str(data_dir / "mosaic.jpg"), "--size", "64", "--scales", "1", "--iterations", "100000",
+               "--precision", "fp32", "-q", "--save-every", "1", "-o", str(output)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob("out_step*.png")):  # the engine has reported: there is a picture
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, errors
+    assert "Terminated; finished outputs were kept." in errors and "Traceback" not in errors
+    assert read_metadata(output)["interrupted_at_step"] >= 1
+    assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
 
 
 def test_transfer_status_says_when_a_scale_converged_early():

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 import click
 
@@ -34,7 +38,8 @@ class DreamstyleGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with _sigterm_as_interrupt():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
             _fail(f"{error.format_message()}{hint}", error.exit_code)
@@ -42,10 +47,34 @@ class DreamstyleGroup(click.Group):
             _fail(error.format_message(), error.exit_code)
         except DreamstyleError as error:
             _fail(str(error), 1)
-        except (click.Abort, KeyboardInterrupt):
-            click.echo("\nInterrupted; finished outputs were kept.", err=True)
-            sys.exit(130)
+        except (click.Abort, KeyboardInterrupt) as error:
+            # click turns an interrupt into Abort, keeping the interrupt as its cause.
+            terminated = isinstance(error, Terminated) or isinstance(error.__cause__, Terminated)
+            click.echo(f"\n{'Terminated' if terminated else 'Interrupted'}; finished outputs were kept.", err=True)
+            sys.exit(128 + signal.SIGTERM if terminated else 130)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch scheduler's time limit), raised like Ctrl-C so that the same
+    handlers keep the work so far: the picture of a single image, a clip's finished frames."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`Terminated` instead of ending the process on the spot."""
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fail(message: str, code: int) -> None:

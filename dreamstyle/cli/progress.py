@@ -146,14 +146,14 @@ class IntermediateSaver:
 
 @contextlib.contextmanager
 def running(bar: ProgressBar, saver: IntermediateSaver, overwrite: bool) -> Iterator[None]:
-    """Around one image's engine run: closes ``bar``, and on Ctrl-C keeps the picture so far as the output."""
+    """Around one image's engine run: closes ``bar``; on Ctrl-C or SIGTERM, keeps the picture so far as the output."""
     try:
         yield
     except KeyboardInterrupt:
         bar.close()
         step = saver.save_interrupted(overwrite)
         if step is not None:
-            click.echo(f"Interrupted after {step} steps; the picture so far is in {saver.output}", err=True)
+            click.echo(f"Stopped after {step} steps; the picture so far is in {saver.output}", err=True)
         raise
     finally:
         bar.close()

@@ -31,7 +31,8 @@ class DreamstyleGroup(click.Group):
 
     Click's own usage errors print the usage block first; dreamstyle users get
     the one line that says what is wrong and where to look. Interrupts exit 130
-    after what was finished has been kept (outputs are written atomically).
+    (SIGTERM 143) after what was finished has been kept (outputs are written
+    atomically, and a single image's picture so far is written as its output).
     """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):

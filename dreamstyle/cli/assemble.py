@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import InvalidArgumentError, OutputExistsError
-from ..imaging.write import check_writable
+from ..errors import InvalidArgumentError
+from ..imaging.write import check_new_file
 from ..video import GIF, VIDEO_FORMATS, collect_frames, parse_fps, write_clip
 from .frames import DEFAULT_FPS
 from .options import force_option, quiet_option
@@ -35,9 +35,7 @@ def assemble(folders: tuple[Path, ...], output: Path, fps: str | None, audio_fro
     suffix = output.suffix.lower()
     if suffix not in VIDEO_FORMATS and suffix != GIF:
         raise InvalidArgumentError(f"{output}: use {', '.join(VIDEO_FORMATS)} or {GIF}")
-    if output.exists() and not force:
-        raise OutputExistsError(f"{output} exists already; pass --force to overwrite it")
-    check_writable(output)
+    check_new_file(output, force)
     frames, manifest = collect_frames(list(folders))
     stored_fps = manifest["source"].get("fps")
     rate = parse_fps(fps) if fps else (parse_fps(stored_fps) if stored_fps else DEFAULT_FPS)

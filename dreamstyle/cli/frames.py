@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import read_image, read_metadata, write_image
-from ..imaging.write import FORMATS, check_writable
+from ..imaging.write import FORMATS, check_new_file, check_writable
 from ..runs import Run
 from ..video import GIF, VIDEO_FORMATS, is_frame_folder
 from ..video.job import (FrameJob, Shard, collect_frames, frame_size, normalised, prepared_frames, read_manifest,
@@ -255,9 +255,7 @@ def check_clip_output(output: Path, shard: Shard, force: bool, inputs: list[Path
     if not shard.whole:
         raise click.UsageError(f"--shard writes frames to a folder: give -o FOLDER (every shard may use the same one), "
                                f"then join them with: dreamstyle assemble FOLDER -o {output.name}")
-    if output.exists() and not force:
-        raise OutputExistsError(f"{output} exists already; pass --force to overwrite it")
-    check_writable(output)
+    check_new_file(output, force)
     check_writable(work_folder(output), folder=True)  # its frames go there first
 
 

@@ -70,6 +70,18 @@ def check_writable(path: str | os.PathLike, folder: bool = False) -> None:
                               f"choose another output")
 
 
+def check_new_file(path: Path, overwrite: bool) -> None:
+    """Refuse, before any work is done, an output file that exists (unless ``overwrite``) or could not be created.
+
+    Raises:
+        OutputExistsError: the file exists and ``overwrite`` is False.
+        ImageWriteError: the file could not be created (see :func:`check_writable`).
+    """
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path} exists already; pass --force to overwrite it")
+    check_writable(path)
+
+
 def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
     """Validate an output path before any work is done, so a long run cannot fail at its end.
 
@@ -85,9 +97,7 @@ def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLik
             raise InvalidArgumentError(f"{path} is an input file; choose another output (inputs are never overwritten)")
     if path.is_dir():
         raise InvalidArgumentError(f"{path} is a folder; give an image file name such as {path / 'out.png'}")
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path} exists already; pass --force to overwrite it")
-    check_writable(path)
+    check_new_file(path, overwrite)
     return path
 
 

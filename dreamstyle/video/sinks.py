@@ -19,7 +19,7 @@ from PIL import Image
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, write_image
 from ..imaging.picture import to_uint8
-from ..imaging.write import check_writable, create_temporary_beside
+from ..imaging.write import check_new_file, check_writable, create_temporary_beside
 from .encode import VIDEO_FORMATS, VideoEncoder
 from .sources import parse_fps
 
@@ -47,9 +47,7 @@ def check_sink_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]
         raise InvalidArgumentError(
             f"{path}: unsupported animation output {path.suffix!r}; use {', '.join(VIDEO_FORMATS)}, {GIF} or a folder"
         )
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path} exists already; pass --force to overwrite it")
-    check_writable(path)
+    check_new_file(path, overwrite)
     return path
 
 

@@ -24,8 +24,8 @@ from ..video.job import Shard
 from ..video.temporal import DREAM_TEMPORAL, dream_renderer
 from .frames import (DEFAULT_FPS, ManyRun, TemporalChoice, check_many, plan_output, refuse_clip_flags,
                      resume_seed, run_many, sequence_options)
-from .options import (backbone_options, force_option, quiet_option, run_options, runtime_options, seed_option,
-                      settings_named_as_options)
+from .options import (backbone_options, force_option, quiet_option, resolve_from_options, run_options, runtime_options,
+                      seed_option)
 from .progress import (IntermediateSaver, ProgressBar, Status, describe_dream, dream_status, dream_steps,
                        running)
 
@@ -101,8 +101,7 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
     image = Path(inputs[0])
     refuse_clip_flags(TemporalChoice(temporal, blend, frame_iterations, None), shard, report, keep_frames, image)
     previous = like_dream(like)
-    with settings_named_as_options({**settings, "size": size}):
-        run = resolve_run(preset, previous, size, seed, **settings)
+    run = resolve_from_options(resolve_run, preset, previous, size, seed, settings)
     zoom_config = ZoomConfig(zoom_frames, zoom, rotate) if zoom_frames is not None else None
     output = output or _default_output(image)
     inputs = [image] + ([guide] if guide else []) + ([like] if like else [])
@@ -144,8 +143,7 @@ def _dream_many(source, inputs, output, preset, like, size, guide, frame_rate, s
     output = plan_output(source, output, list(inputs), "dream")
     seed = resume_seed(source, output, "dream", seed, force)
     previous = like_dream(like)
-    with settings_named_as_options({**settings, "size": size}):
-        run = resolve_run(preset, previous, size, seed, **settings)
+    run = resolve_from_options(resolve_run, preset, previous, size, seed, settings)
     temporal = choice.config(DREAM_TEMPORAL)
     many = ManyRun("dream", "dream", temporal, choice.given, shard, frame_rate, report, keep_frames, force, quiet)
     check_many(many, source, output, [Path(p) for p in inputs] + ([guide] if guide else []))

@@ -66,8 +66,16 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing b
 force_option = click.option("--force", "-f", is_flag=True, help="Overwrite an existing output file.")
 
 
+def resolve_from_options(resolve: Callable[..., Any], preset, like, size: int | None, seed: int | None,
+                         settings: Mapping[str, Any]) -> Any:
+    """``resolve(preset, like, size, seed, **settings)`` (a command's ``resolve_run``), its errors about a
+    setting given as an option naming the option (see :func:`_settings_named_as_options`)."""
+    with _settings_named_as_options({**settings, "size": size}):
+        return resolve(preset, like, size, seed, **settings)
+
+
 @contextlib.contextmanager
-def settings_named_as_options(given: Mapping[str, Any]) -> Iterator[None]:
+def _settings_named_as_options(given: Mapping[str, Any]) -> Iterator[None]:
     """Around resolving a run: an error about a setting given as an option names the option.
 
     The settings checks name settings as presets and Python callers write

@@ -16,8 +16,7 @@ from ..video.job import Shard
 from ..video.temporal import TRANSFER_TEMPORAL, transfer_renderer
 from .frames import (ManyRun, TemporalChoice, check_many, plan_output, refuse_clip_flags, resume_seed, run_many,
                      sequence_options)
-from .options import (backbone_options, force_option, quiet_option, run_options, seed_option,
-                      settings_named_as_options)
+from .options import backbone_options, force_option, quiet_option, resolve_from_options, run_options, seed_option
 from .progress import IntermediateSaver, ProgressBar, describe_transfer, running, transfer_steps
 
 TRANSFER_EXAMPLES = """\b
@@ -115,8 +114,7 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     refuse_clip_flags(TemporalChoice(temporal, blend, frame_iterations, temporal_weight), shard, report, keep_frames,
                       content)
     previous = like_transfer(like)
-    with settings_named_as_options({**settings, "size": size}):
-        run = resolve_run(preset, previous, size, seed, **settings)
+    run = resolve_from_options(resolve_run, preset, previous, size, seed, settings)
     output = output or default_output(content, styles)
     inputs = [content, *styles] + ([Path(init_file)] if init_file else []) + ([like] if like else [])
     check_output_path(output, inputs, overwrite=force)
@@ -151,8 +149,7 @@ def _transfer_many(source, content: str, styles: list[Path], output, preset, lik
     output = plan_output(source, output, [content], tag)
     seed = resume_seed(source, output, tag, seed, force)
     previous = like_transfer(like)
-    with settings_named_as_options({**settings, "size": size}):
-        run = resolve_run(preset, previous, size, seed, **settings)
+    run = resolve_from_options(resolve_run, preset, previous, size, seed, settings)
     _check_blend(run, styles)
     temporal = choice.config(TRANSFER_TEMPORAL)
     many = ManyRun("transfer", tag, temporal, choice.given, shard, frame_rate, report, keep_frames, force, quiet)

@@ -150,11 +150,26 @@ def tune_backend(device: torch.device) -> None:
     On CUDA, cuDNN's autotuner times the convolution algorithms for each new
     input shape and keeps the fastest: a run repeats each shape (a scale, an
     octave, a tile) tens to hundreds of times, so the search pays for itself.
-    The algorithm it picks can differ between runs, so on CUDA a seed repeats
-    the picture up to float rounding; on the CPU it repeats bit for bit.
+    Within one process every shape keeps the algorithm chosen for it, so a
+    seed repeats a picture bit for bit; another process may time the
+    algorithms differently and choose another, which rounds differently.
+    :func:`use_deterministic_algorithms` trades the autotuner for pictures
+    that repeat bit for bit across processes too. On the CPU they always do.
     """
     if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.benchmark = not torch.backends.cudnn.deterministic
+
+
+def use_deterministic_algorithms(enabled: bool = True) -> None:
+    """Make CUDA runs repeat bit for bit across processes (``enabled``), or let cuDNN autotune.
+
+    A process-wide switch, as cuDNN's own flags are: it applies to every
+    backbone loaded afterwards. cuDNN then runs its deterministic convolution
+    algorithms and never times alternatives (benchmarks/RESULTS.md has the cost).
+    The CPU is deterministic either way.
+    """
+    torch.backends.cudnn.deterministic = bool(enabled)
+    torch.backends.cudnn.benchmark = not enabled
 
 
 def autocast_dtype(precision: str) -> torch.dtype | None:
@@ -204,8 +219,12 @@ def available_memory(device: torch.device) -> int:
     MPS, and MemAvailable (free plus reclaimable cache) on the CPU.
     """
     if device.type == "cuda":
+        # PyTorch's caching allocator keeps freed blocks reserved, and the
+        # driver counts them as used: add them back, or every scale after
+        # the first would see less memory than it can really have.
         free, _total = torch.cuda.mem_get_info(device)
-        return int(free)
+        cached = torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+        return int(free + cached)
     if device.type == "mps":
         return int(torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory())
     try:

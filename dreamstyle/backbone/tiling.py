@@ -34,9 +34,12 @@ MAX_MARGIN = 128
 # to relu2_2; 1.3 covers the shallow case and overestimates the deep ones.
 BACKWARD_FACTOR = 1.3
 # Share of the memory left beside the image's own working set that one tile
-# may use, and a ceiling. Bigger tiles barely speed up a dream step (its
-# convolutions are already large), but a tiled transfer evaluation costs about
-# twice an untiled one (two passes, relu5_1's wide margins; benchmarks/RESULTS.md).
+# may use, and a ceiling on the CPU. There, bigger tiles barely speed up a
+# dream step (its convolutions are already large), but a tiled transfer
+# evaluation costs about twice an untiled one (two passes, relu5_1's wide
+# margins; benchmarks/RESULTS.md). A GPU's memory is its own, and its
+# thousands of cores want the largest convolutions: there only the share of
+# free VRAM bounds a tile (see :func:`memory_ceiling`).
 MEMORY_FRACTION = 0.4
 MAX_TILE_BYTES = 2**30
 # A huge image's own full-size float32 copies, which exist whatever the tile:
@@ -109,6 +112,7 @@ def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], 
     number tiles with that side whenever the image is larger. An engine whose
     tiles cost more than their pixels may run an image whole up to
     ``untiled_bytes`` of activations; tiles themselves stay within MAX_TILE_BYTES.
+    Both ceilings are the CPU's: on a GPU only its free memory counts.
     """
     height, width = size
     stride = tile_stride(net, layers)
@@ -120,11 +124,16 @@ def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], 
     working_set = WORKING_COPIES * 3 * 4 * height * width
     budget = MEMORY_FRACTION * (available_memory(net.device) - working_set)
     pixel_bytes = activation_bytes_per_pixel(net, layers, element_size)
-    if height * width * pixel_bytes <= min(untiled_bytes, budget):
+    if height * width * pixel_bytes <= min(memory_ceiling(net.device, untiled_bytes), budget):
         return 0
-    budget_pixels = min(MAX_TILE_BYTES, budget) / pixel_bytes
+    budget_pixels = min(memory_ceiling(net.device, MAX_TILE_BYTES), budget) / pixel_bytes
     side = int(math.sqrt(max(budget_pixels, 0))) - 2 * tile_margin(net, layers)
     return max(MIN_TILE, side // stride * stride)
+
+
+def memory_ceiling(device: torch.device, cpu_ceiling: float) -> float:
+    """The most activation memory one piece of work may take on ``device``: ``cpu_ceiling`` off a GPU, no fixed ceiling on one."""
+    return math.inf if device.type == "cuda" else cpu_ceiling
 
 
 def tile_windows(height: int, width: int, tile: int, margin: int, offset: tuple[int, int]) -> list[Window]:

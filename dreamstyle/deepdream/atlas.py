@@ -34,7 +34,7 @@ def atlas_steps(net: VGGFeatures, config: DreamConfig, channels: int, size: int)
 
 def smooth_noise(count: int, size: int, generator: torch.Generator) -> torch.Tensor:
     """(count, 3, size, size) grey with soft coloured noise: a neutral start for every channel."""
-    coarse = torch.randn(count, 3, max(2, size // 8), max(2, size // 8), generator=generator)
+    coarse = torch.randn(count, 3, max(2, size // 8), max(2, size // 8), generator=generator, device="cpu")
     noise = F.interpolate(coarse, size=(size, size), mode="bicubic", align_corners=False)
     return (0.5 + 0.08 * noise).clamp(0.0, 1.0)
 

@@ -89,8 +89,8 @@ def _random_offsets(generator: torch.Generator, jitter: int, tile: int, stride: 
 
     Both are drawn every step, tiled or not, so tiling never changes the jitter sequence of a seed.
     """
-    roll = torch.randint(-jitter, jitter + 1, (2,), generator=generator).tolist()
-    grid = (torch.randint(0, max(tile // stride, 1), (2,), generator=generator) * stride).tolist()
+    roll = torch.randint(-jitter, jitter + 1, (2,), generator=generator, device="cpu").tolist()
+    grid = (torch.randint(0, max(tile // stride, 1), (2,), generator=generator, device="cpu") * stride).tolist()
     return (roll[0], roll[1]), (grid[0], grid[1])
 
 

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import torch
 
 from ..backbone import VGGFeatures
+from ..backbone.tiling import memory_ceiling
 from ..errors import InvalidArgumentError
 from ..imaging.resize import fit_longest_side, resize
 from ..runtime import available_memory, make_generator
@@ -28,7 +29,7 @@ LBFGS_CHUNK = 10
 # gave style errors 0.326 / 0.307 / 0.306: from 1e3 on, excursions are too small to matter.
 RANGE_PENALTY_WEIGHT = 1e3
 LBFGS_HISTORY = 50
-# L-BFGS's history may use this share of free memory, and at most
+# L-BFGS's history may use this share of free memory, and on the CPU at most
 # MAX_HISTORY_BYTES (it shrinks on huge images, never below MIN_LBFGS_HISTORY):
 # a long history speeds up convergence little once it holds a few dozen steps,
 # and on a 4096 px image each entry is 400 MB.
@@ -237,7 +238,8 @@ def lbfgs_history(pixels: int, device: torch.device) -> int:
     (it gets 5).
     """
     entry_bytes = 2 * 3 * 4 * pixels
-    fits = int(min(available_memory(device) * HISTORY_MEMORY_FRACTION, MAX_HISTORY_BYTES) // entry_bytes)
+    ceiling = memory_ceiling(device, MAX_HISTORY_BYTES)
+    fits = int(min(available_memory(device) * HISTORY_MEMORY_FRACTION, ceiling) // entry_bytes)
     return max(MIN_LBFGS_HISTORY, min(LBFGS_HISTORY, fits))
 
 
@@ -254,7 +256,7 @@ def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config:
             raise InvalidArgumentError("init 'image' needs an init image")
         start = resize(init_image.to(content.device, torch.float32), size)
         return luminance(start) if config.preserve_colors == "luminance" else start
-    noise = torch.randn(content.shape, generator=generator).to(content.device)
+    noise = torch.randn(content.shape, generator=generator, device="cpu").to(content.device)
     return (0.5 + 0.2 * noise).clamp(0.0, 1.0)
 
 

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 
 import click
+import torch
 
 from ..version import __version__
 from ..errors import DreamstyleError
@@ -48,6 +49,8 @@ class DreamstyleGroup(click.Group):
             _fail(error.format_message(), error.exit_code)
         except DreamstyleError as error:
             _fail(str(error), 1)
+        except torch.OutOfMemoryError as error:
+            _fail(out_of_memory_message(error), 1)
         except (click.Abort, KeyboardInterrupt) as error:
             # click turns an interrupt into Abort, keeping the interrupt as its cause.
             terminated = isinstance(error, Terminated) or isinstance(error.__cause__, Terminated)
@@ -76,6 +79,13 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def out_of_memory_message(error: BaseException) -> str:
+    """What to do when the device ran out of memory: smaller tiles or a smaller picture."""
+    where = "the GPU" if "CUDA" in str(error) else "this machine"
+    return (f"{where} ran out of memory for this picture; make it smaller with --size, or compute it "
+            f"in tiles with --tile 512 (dream and transfer; smaller tiles need less)")
 
 
 def _fail(message: str, code: int) -> None:

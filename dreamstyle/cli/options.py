@@ -13,7 +13,7 @@ from ..backbone import DEFAULT_WEIGHTS, POOLINGS, WEIGHT_SETS
 from ..backbone.preprocessing import PREPROCESSINGS
 from ..errors import InvalidArgumentError
 from ..runs import setting_named_by
-from ..runtime import DEVICE_CHOICES, PRECISION_CHOICES
+from ..runtime import DEVICE_CHOICES, PRECISION_CHOICES, use_deterministic_algorithms
 
 
 def _stack(*decorators: Callable) -> Callable:
@@ -25,11 +25,20 @@ def _stack(*decorators: Callable) -> Callable:
     return apply
 
 
+def _deterministic(context: click.Context, parameter: click.Parameter, enabled: bool) -> None:
+    if enabled:
+        use_deterministic_algorithms(True)
+
+
 runtime_options = _stack(
     click.option("--device", default="auto", show_default=True, metavar="|".join(DEVICE_CHOICES),
+                 envvar="DREAMSTYLE_DEVICE", show_envvar=True,
                  help="Where to run: auto picks CUDA, then MPS, then the CPU (cuda:N for a given GPU)."),
     click.option("--precision", type=click.Choice(PRECISION_CHOICES), default="auto", show_default=True,
                  help="Convolution precision: auto is bf16 where the hardware runs it fast, else fp32."),
+    click.option("--deterministic", is_flag=True, expose_value=False, callback=_deterministic,
+                 help="On CUDA, repeat a seed's picture bit for bit across processes too "
+                      "(cuDNN's deterministic algorithms, no autotuning; slower)."),
 )
 
 # --weights and --pooling default to None so that --like can fill them from an

@@ -8,12 +8,17 @@ import subprocess
 import wave
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
+import pytest
 from PIL import Image
 
 DATA = Path(__file__).parent / "data"
 RATE = "30000/1001"
+
+
+def ffmpeg():
+    """imageio-ffmpeg, or a skip where it is not installed (a GPU machine may run the suite without it)."""
+    return pytest.importorskip("imageio_ffmpeg", reason="video files need imageio-ffmpeg")
 
 
 def pan_frames(count: int, width: int = 64, height: int = 48, step: int = 3) -> list[np.ndarray]:
@@ -40,7 +45,7 @@ def make_clip(path: Path, count: int = 8, audio: bool = True, **pan) -> Path:
     """An H.264 clip of :func:`pan_frames` at 30000/1001 fps, with a 440 Hz tone track if ``audio``."""
     frames = pan_frames(count, **pan)
     height, width = frames[0].shape[:2]
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+    command = [ffmpeg().get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
                "-s", f"{width}x{height}", "-framerate", RATE, "-i", "-"]
     if audio:
         command += ["-i", str(_tone(path.with_suffix(".wav"), count / 29.97)), "-map", "0:v", "-map", "1:a",
@@ -56,7 +61,7 @@ def make_clip(path: Path, count: int = 8, audio: bool = True, **pan) -> Path:
 
 def video_facts(path: Path) -> tuple[int, str | None, tuple[int, int]]:
     """(frame count, audio codec or None, (width, height)) of a video file."""
-    reader = imageio_ffmpeg.read_frames(str(path))
+    reader = ffmpeg().read_frames(str(path))
     meta = next(reader)
     count = sum(1 for _ in reader)
     return count, meta.get("audio_codec"), tuple(meta["size"])

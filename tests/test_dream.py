@@ -23,8 +23,8 @@ FAST = DreamConfig(octaves=2, iterations=3)
 
 
 @pytest.fixture(scope="module")
-def small(data_dir) -> torch.Tensor:
-    return read_image(data_dir / "chelsea.png", size=96).batch()  # (1, 3, 64, 96)
+def small(data_dir, device) -> torch.Tensor:
+    return read_image(data_dir / "chelsea.png", size=96).batch().to(device)  # (1, 3, 64, 96)
 
 
 def objective_of(net, x, config=FAST):
@@ -67,7 +67,7 @@ def test_same_seed_same_result_different_seed_differs(vgg19, small):
 
 
 def test_detail_carried_between_octaves_keeps_the_photo(vgg19, data_dir):
-    photo = read_image(data_dir / "chelsea.png", size=128).batch()
+    photo = read_image(data_dir / "chelsea.png", size=128).batch().to(vgg19.device)
     gentle = DreamConfig(octaves=3, iterations=2, step=0.004)
     out = dream_tensor(vgg19, photo, gentle, seed=0)
     # Carrying only the added detail keeps the full-size photo underneath, edges included.
@@ -89,8 +89,8 @@ def test_channel_selection_and_validation(vgg19, small):
 
 
 def test_guide_pulls_features_toward_the_guide(vgg19, data_dir):
-    photo = read_image(data_dir / "chelsea.png", size=96).batch()
-    guide = read_image(data_dir / "mosaic.jpg", size=96).batch()
+    photo = read_image(data_dir / "chelsea.png", size=96).batch().to(vgg19.device)
+    guide = read_image(data_dir / "mosaic.jpg", size=96).batch().to(vgg19.device)
     config = DreamConfig(octaves=2, iterations=4)
     match = GuideObjective.from_image(vgg19, config.layers, guide)
 
@@ -114,7 +114,7 @@ def test_smoothing_functions():
 
 
 def test_tiled_gradient_equals_the_untiled_gradient(vgg19, data_dir):
-    x = read_image(data_dir / "chelsea.png", size=128).batch()
+    x = read_image(data_dir / "chelsea.png", size=128).batch().to(vgg19.device)
     objective = ActivationObjective(vgg19, (("relu4_2", 1.0),))
 
     def value_of(crop, window):
@@ -127,7 +127,7 @@ def test_tiled_gradient_equals_the_untiled_gradient(vgg19, data_dir):
 
 
 def test_tiled_dream_has_no_seams(vgg19, data_dir):
-    x = read_image(data_dir / "chelsea.png", size=128).batch()
+    x = read_image(data_dir / "chelsea.png", size=128).batch().to(vgg19.device)
     untiled = dream_tensor(vgg19, x, DreamConfig(octaves=2, iterations=3, tile=0), seed=3)
     tiled = dream_tensor(vgg19, x, DreamConfig(octaves=2, iterations=3, tile=32), seed=3)
     change = (untiled - x).abs().mean()
@@ -167,6 +167,7 @@ PEAK_MEMORY_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.cpu_only  # resident memory; VRAM peaks are benchmarks/gpu.py's
 def test_tiling_lowers_peak_memory():
     def peak_kib(tile: int) -> int:
         done = subprocess.run([sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(tile)], capture_output=True, text=True,

@@ -88,7 +88,7 @@ def test_fp16_gradients_are_scaled_so_normalised_losses_do_not_underflow(vgg19, 
 
 
 def test_bf16_features_are_float32_and_close_to_fp32(vgg19, photo):
-    bf16 = load_backbone("vgg19", device="cpu", precision="bf16")
+    bf16 = load_backbone("vgg19", device=photo.device, precision="bf16")
     layers = ["relu2_1", "relu4_2"]
     with torch.no_grad():
         low, full = bf16(photo, layers), vgg19(photo, layers)
@@ -100,7 +100,7 @@ def test_bf16_features_are_float32_and_close_to_fp32(vgg19, photo):
 
 def test_bf16_backbone_stores_its_weights_cast_once(photo):
     """Weights kept in bf16 give exactly what autocast gave when it cast float32 weights on every forward."""
-    bf16 = load_backbone("vgg19", device="cpu", precision="bf16")
+    bf16 = load_backbone("vgg19", device=photo.device, precision="bf16")
     assert {p.dtype for p in bf16.features.parameters()} == {torch.bfloat16}
     cast_each_time = copy.deepcopy(bf16)
     cast_each_time.features.float()
@@ -116,8 +116,8 @@ def test_bf16_backbone_stores_its_weights_cast_once(photo):
 
 def test_losses_on_native_bf16_activations_keep_the_float32_gradient(vgg19, photo, data_dir):
     """Losses read bf16 activations as they are and send their gradient back in bf16; the image's gradient barely moves."""
-    bf16 = load_backbone("vgg19", device="cpu", precision="bf16")
-    style = read_image(data_dir / "mosaic.jpg", size=64).batch()
+    bf16 = load_backbone("vgg19", device=photo.device, precision="bf16")
+    style = read_image(data_dir / "mosaic.jpg", size=64).batch().to(photo.device)
     config = TransferConfig(scales=1)
     targets = compute_targets(bf16, photo, [style], config, (1.0,), tuple(photo.shape[-2:]))
     gradients = []
@@ -147,7 +147,7 @@ def test_seeds():
 
 def test_bf16_and_fp32_engines_give_close_outputs(vgg19, photo, data_dir):
     """bf16 autocast rounds the convolutions only: both engines' pictures barely change."""
-    bf16 = load_backbone("vgg19", device="cpu", precision="bf16")
+    bf16 = load_backbone("vgg19", device=photo.device, precision="bf16")
     small = photo[..., :64, :64]
     dream = DreamConfig(octaves=1, iterations=4)
     dreamed = [dream_tensor(net, small, dream, seed=0) for net in (vgg19, bf16)]
@@ -158,7 +158,7 @@ def test_bf16_and_fp32_engines_give_close_outputs(vgg19, photo, data_dir):
     # so the transfers are compared by their objective, measured in fp32, once
     # it has settled: after 10 iterations it is still falling fast, and the two
     # differ by 7 %; after 40, by 1.8 %.
-    style = read_image(data_dir / "mosaic.jpg", size=64).batch()
+    style = read_image(data_dir / "mosaic.jpg", size=64).batch().to(photo.device)
     transfer = TransferConfig(scales=1, iterations=40)
     targets = compute_targets(vgg19, small, [style], transfer, (1.0,), tuple(small.shape[-2:]))
     with torch.no_grad():

@@ -2,7 +2,7 @@
 
     python benchmarks/gpu.py [--out DIR] [--device cuda] [--only SECTION,...] [--quick]
 
-Sections (all by default, in this order; ``--only`` picks some):
+Sections (all by default, in SECTIONS' order; ``--only`` picks some; ``--precisions`` limits ``steps``):
 - ``start``: the GPU, torch, CUDA and cuDNN versions; CUDA start and model loading times.
 - ``steps``: seconds per step and peak VRAM of a dream step (the classic preset's
   layers) and a transfer evaluation (its losses and gradient) at 512, 1024, 2048
@@ -58,7 +58,7 @@ from dreamstyle.runtime import make_generator, use_deterministic_algorithms
 from dreamstyle.styletransfer import TransferConfig
 from dreamstyle.styletransfer.engine import compute_targets, evaluate
 
-SECTIONS = ("start", "steps", "presets", "utilisation", "huge", "clips", "peers")
+SECTIONS = ("start", "huge", "clips", "peers", "presets", "utilisation", "steps")
 PRECISIONS = ("fp32", "bf16", "fp16")
 CONTENT, STYLE = DATA / "chelsea.png", DATA / "mosaic.jpg"
 
@@ -170,7 +170,7 @@ def section_start(args, report: Report) -> None:
 
 def section_steps(args, report: Report) -> None:
     rows = []
-    for precision in PRECISIONS:
+    for precision in args.precisions.split(","):
         if precision == "fp16" and args.device.type == "cpu":
             continue
         net = load_backbone(device=args.device, precision=precision)
@@ -398,6 +398,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "benchmarks/gpu_out")))
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {','.join(SECTIONS)}")
+    parser.add_argument("--precisions", default=",".join(PRECISIONS), help="the precisions the steps section measures")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check the script itself, on any device")
     args = parser.parse_args()
     args.device = torch.device(args.device)

@@ -29,7 +29,10 @@ fi
 } 2>&1 | tee "$out/gpu.txt"
 
 echo "== tests on CUDA"
-timeout "${TEST_SECONDS:-240}" "$python" -m pytest --device cuda -q -p no:cacheprovider -rfE \
+# pytest-xdist, where installed, runs the files in 4 processes (each with its own backbone on the GPU).
+parallel=()
+"$python" -c "import xdist" 2>/dev/null && parallel=(-n 4 --dist loadfile)
+timeout "${TEST_SECONDS:-240}" "$python" -m pytest --device cuda -q -p no:cacheprovider -rfE "${parallel[@]}" \
     --junitxml="$out/tests.xml" 2>&1 | tee "$out/tests.txt"
 tests_status=${PIPESTATUS[0]}
 

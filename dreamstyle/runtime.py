@@ -7,7 +7,7 @@ Gram matrices and optimiser state stay float32 (callers get float32 features
 back from the backbone), so a faster precision never changes what is computed,
 only how exactly the convolutions are rounded. fp16 (CUDA, MPS) also needs
 loss scaling, which the backbone applies inside itself (see
-:func:`dreamstyle.backbone.features.fp16_gradient_scale`); bf16 has fp32's
+:class:`dreamstyle.backbone.features.LossScale`); bf16 has fp32's
 exponent range and needs none.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -144,32 +145,66 @@ class Runtime:
         return f"{self.device} {self.precision}"
 
 
+# Set (to "1") where a seed must repeat its picture bit for bit across
+# processes on CUDA too; see use_deterministic_algorithms. An environment
+# variable, like cuDNN's own switches process-wide, and inherited by the
+# processes a run starts.
+DETERMINISTIC_ENV = "DREAMSTYLE_DETERMINISTIC"
+
+
 def tune_backend(device: torch.device) -> None:
-    """Backend settings that make the network fast on ``device``.
+    """Backend settings that make the network fast and repeatable on ``device``.
 
     On CUDA, cuDNN's autotuner times the convolution algorithms for each new
     input shape and keeps the fastest: a run repeats each shape (a scale, an
     octave, a tile) tens to hundreds of times, so the search pays for itself.
-    Within one process every shape keeps the algorithm chosen for it, so a
-    seed repeats a picture bit for bit; another process may time the
-    algorithms differently and choose another, which rounds differently.
-    :func:`use_deterministic_algorithms` trades the autotuner for pictures
-    that repeat bit for bit across processes too. On the CPU they always do.
+    It chooses among deterministic algorithms only: some of the others sum
+    with atomics in a varying order, and a seed would not repeat its picture
+    even in one process. Another process may still time the algorithms
+    differently and choose another, which rounds differently; with
+    :data:`DETERMINISTIC_ENV` set the autotuner is off and pictures repeat
+    across processes too. TF32 stays off, so fp32 is fp32 (bf16 and fp16 are
+    the fast precisions). The CPU always repeats bit for bit.
     """
     if device.type == "cuda":
-        torch.backends.cudnn.benchmark = not torch.backends.cudnn.deterministic
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = os.environ.get(DETERMINISTIC_ENV, "") != "1"
+
+
+@contextlib.contextmanager
+def shapes_change_every_call(device: torch.device) -> Iterator[None]:
+    """A context for work whose tensor shapes differ at every call: cuDNN's autotuner stays off inside.
+
+    The autotuner times every algorithm for each shape it has not seen; that
+    pays back over the repeats of one shape, and never for the tiles of a
+    dream, whose grid moves every step (so the border tiles change shape).
+    """
+    if device.type != "cuda":
+        yield
+        return
+    before = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = before
 
 
 def use_deterministic_algorithms(enabled: bool = True) -> None:
-    """Make CUDA runs repeat bit for bit across processes (``enabled``), or let cuDNN autotune.
+    """Make CUDA runs repeat bit for bit across processes (``enabled``), or let cuDNN autotune again.
 
-    A process-wide switch, as cuDNN's own flags are: it applies to every
-    backbone loaded afterwards. cuDNN then runs its deterministic convolution
-    algorithms and never times alternatives (benchmarks/RESULTS.md has the cost).
-    The CPU is deterministic either way.
+    Process-wide, as cuDNN's own switches are, and inherited by child
+    processes (see :data:`DETERMINISTIC_ENV`). cuDNN then runs the algorithms
+    its heuristics pick instead of timing alternatives (benchmarks/RESULTS.md
+    has the cost).
     """
-    torch.backends.cudnn.deterministic = bool(enabled)
-    torch.backends.cudnn.benchmark = not enabled
+    if enabled:
+        os.environ[DETERMINISTIC_ENV] = "1"
+    else:
+        os.environ.pop(DETERMINISTIC_ENV, None)
+    if torch.cuda.is_available():
+        tune_backend(torch.device("cuda"))
 
 
 def autocast_dtype(precision: str) -> torch.dtype | None:

@@ -71,7 +71,7 @@ def test_layer_geometry():
 
 
 def test_forward_returns_requested_layers_with_expected_shapes(vgg19):
-    x = torch.rand(2, 3, 64, 96)
+    x = torch.rand(2, 3, 64, 96, device=vgg19.device)
     feats = vgg19(x, layers=["relu4_2", "relu1_1"])
     assert list(feats) == ["relu4_2", "relu1_1"]
     assert feats["relu1_1"].shape == (2, 64, 64, 96)
@@ -86,7 +86,7 @@ def test_shallow_request_never_runs_deep_layers(vgg19):
         for index, module in enumerate(vgg19.features)
     ]
     try:
-        vgg19(torch.rand(1, 3, 32, 32), layers=["relu1_2"])
+        vgg19(torch.rand(1, 3, 32, 32, device=vgg19.device), layers=["relu1_2"])
     finally:
         for handle in handles:
             handle.remove()
@@ -95,14 +95,19 @@ def test_shallow_request_never_runs_deep_layers(vgg19):
 
 def test_parameters_are_frozen_and_gradients_reach_the_input(vgg19):
     assert all(not p.requires_grad for p in vgg19.parameters())
-    x = torch.rand(1, 3, 32, 32, requires_grad=True)
+    x = torch.rand(1, 3, 32, 32, device=vgg19.device, requires_grad=True)
     vgg19(x, ["relu3_1"])["relu3_1"].pow(2).mean().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
 
 
 def test_unknown_layer_lists_the_closest_names(vgg19):
     with pytest.raises(ValueError, match=r"relu4_5.*closest: .*relu4_"):
-        vgg19(torch.rand(1, 3, 32, 32), ["relu4_5"])
+        vgg19(torch.rand(1, 3, 32, 32, device=vgg19.device), ["relu4_5"])
+
+
+def test_images_on_another_device_are_a_clear_error(vgg19):
+    with pytest.raises(InvalidArgumentError, match=f"images are on meta and the network on {vgg19.device}"):
+        vgg19(torch.rand(1, 3, 32, 32, device="meta"), ["relu1_1"])
 
 
 def test_too_small_input_is_a_clear_error(vgg19):

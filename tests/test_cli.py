@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from PIL import Image
 
 from dreamstyle import __version__
 from dreamstyle.cli import cli
-from dreamstyle.runtime import resolve_device
+from dreamstyle.runtime import DETERMINISTIC_ENV, resolve_device, use_deterministic_algorithms
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.imaging.resize import resize
 
@@ -94,7 +95,7 @@ def test_activations_end_to_end(tmp_path, data_dir):
         (["activations", "{image}", "--count", "999"], ["--count must be between 1 and"]),
         (["activations", "{image}", "-o", "{image}"], ["is an input file"]),
         (["activations", "{image}", "-o", "{tmp}/out.bmp2"], ["unsupported output extension"]),
-        (["activations", "{image}", "--device", "cuda"], ["cuda"]),
+        pytest.param(["activations", "{image}", "--device", "cuda"], ["cuda"], marks=pytest.mark.cpu_only),
         (["activations", "{image}", "--weights", "{tmp}/none.pth", "--weights-format", "caffe"], ["does not exist"]),
         (["activations", "{image}", "--weights", "{tmp}/none.pth"], ["--weights-format caffe"]),
         (["activations", "{image}", "--precision", "fp8"], ["--precision"]),
@@ -160,7 +161,7 @@ def test_ctrl_c_keeps_the_picture_so_far_as_the_output(tmp_path, data_dir, monke
     assert read_metadata(output)["interrupted_at_step"] > 0
     written = read_image(output).rgb
     assert written.shape == (3, 43, 64)
-    at_interruption = resize(seen[-1].clamp(0, 1), written.shape[-2:])[0]
+    at_interruption = resize(seen[-1].clamp(0, 1), written.shape[-2:])[0].cpu()
     assert (written - at_interruption).abs().max() <= 1 / 255 + 1e-6  # 8-bit rounding only
 
 
@@ -233,12 +234,14 @@ def test_running_out_of_memory_is_one_error_line_that_suggests_tiles(tmp_path, d
     assert result.exit_code == 1 and not (tmp_path / "out.png").exists()
 
 
-def test_deterministic_option_turns_off_cudnn_autotuning(tmp_path, data_dir):
-    before = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+def test_deterministic_option_turns_off_cudnn_autotuning(tmp_path, data_dir, monkeypatch):
+    monkeypatch.delenv(DETERMINISTIC_ENV, raising=False)
     try:
         result = run("dream", str(data_dir / "chelsea.png"), "--size", "32", "--octaves", "1", "--iterations", "1",
                      "--deterministic", "-o", str(tmp_path / "out.png"), "-q")
         assert result.exit_code == 0, result.output
-        assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+        assert os.environ[DETERMINISTIC_ENV] == "1"
+        if torch.cuda.is_available():
+            assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
     finally:
-        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = before
+        use_deterministic_algorithms(False)

@@ -101,7 +101,7 @@ def test_automatic_tiles_follow_free_vram(vgg19, monkeypatch):
 
 
 def test_running_out_of_vram_raises_torch_out_of_memory(vgg19, device):
-    huge = torch.rand(1, 3, 20000, 20000, device=device)
+    huge = torch.rand(1, 3, 30000, 30000, device=device)  # its first activation alone would take 230 GB
     with pytest.raises(torch.OutOfMemoryError):
         dream_tensor(vgg19, huge, DreamConfig(octaves=1, iterations=1, tile=0), seed=0)
     del huge

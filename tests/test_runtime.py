@@ -87,6 +87,22 @@ def test_fp16_gradients_are_scaled_so_normalised_losses_do_not_underflow(vgg19, 
     assert (half.norm() / full.norm() - 1).abs() < 0.05
 
 
+def test_fp16_gradients_of_a_dream_objective_stay_finite(vgg19, photo):
+    """A dream's objective sends gradients of several units per activation: a scale sized for
+    normalised losses (about the activation count) overflowed them to inf, and the dream to NaN."""
+    fp16 = copy.copy(vgg19)
+    fp16.precision = "fp16"
+    gradients = []
+    for net in (vgg19, fp16):
+        start = photo.clone().requires_grad_(True)
+        objective = net(start, ["relu4_2"])["relu4_2"].pow(2).mean()
+        gradients.append(torch.autograd.grad(objective, start)[0].flatten())
+    full, half = gradients
+    assert torch.isfinite(half).all()
+    assert torch.nn.functional.cosine_similarity(full, half, dim=0) > 0.99
+    assert (half.norm() / full.norm() - 1).abs() < 0.05
+
+
 def test_bf16_features_are_float32_and_close_to_fp32(vgg19, photo):
     bf16 = load_backbone("vgg19", device=photo.device, precision="bf16")
     layers = ["relu2_1", "relu4_2"]

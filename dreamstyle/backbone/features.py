@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Sequence
 
 import torch
@@ -15,28 +14,58 @@ from .architecture import LayerSpec, layer_specs, make_features
 from .preprocessing import Normalize, Preprocessing
 
 
-class ScaleGradient(torch.autograd.Function):
-    """The identity on the way forward; multiplies the gradient by ``factor`` on the way back."""
+# Under fp16 the largest gradient entering the network from the losses is
+# scaled to about this: far above fp16's smallest normal number (6e-5), and
+# far enough below its largest (65504) for the sums of the backward pass.
+FP16_GRADIENT_PEAK = 1.0
+
+
+class LossScale:
+    """fp16's loss scale for one forward pass, chosen in the backward pass from the first gradient that arrives.
+
+    The losses' gradients per activation span orders of magnitude (a style
+    loss normalised per activation sends about 1e-7, a dream objective several
+    units): a fixed scale either underflows the first or overflows the second
+    to inf, and the picture to NaN. Chosen from the gradient itself, as a power
+    of two (exact to apply and undo), it fits both. Kept as a tensor, so
+    choosing it never waits for the device.
+    """
+
+    def __init__(self) -> None:
+        self.factor: torch.Tensor | None = None
+
+    def choose(self, gradient: torch.Tensor) -> torch.Tensor:
+        if self.factor is None:
+            peak = gradient.detach().abs().amax().float().clamp_min(torch.finfo(torch.float32).tiny)
+            self.factor = torch.exp2(torch.floor(torch.log2(FP16_GRADIENT_PEAK / peak)))
+        return self.factor
+
+
+class ScaleGradientUp(torch.autograd.Function):
+    """At an activation returned under fp16: the identity forward; backward, the gradient times the loss scale."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, factor: float) -> torch.Tensor:
-        ctx.factor = factor
+    def forward(ctx, x: torch.Tensor, scale: LossScale) -> torch.Tensor:
+        ctx.scale = scale
         return x.view_as(x)
 
     @staticmethod
     def backward(ctx, gradient: torch.Tensor) -> tuple[torch.Tensor, None]:
-        return gradient * ctx.factor, None
+        return gradient * ctx.scale.choose(gradient).to(gradient.dtype), None
 
 
-def fp16_gradient_scale(activations: int) -> float:
-    """Loss scale for fp16: a power of two near the number of activations the loss reads.
+class ScaleGradientDown(torch.autograd.Function):
+    """At the network's input under fp16: the identity forward; backward, the gradient divided by the loss scale."""
 
-    dreamstyle's losses are normalised by the number of activations (or their
-    energy), so the gradient reaching each activation is about 1 / numel:
-    below fp16's smallest number (6e-8) on any image larger than a thumbnail.
-    Scaled by numel it is about 1, far from both ends of fp16's range.
-    """
-    return float(2 ** round(math.log2(max(1, activations))))
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, scale: LossScale) -> torch.Tensor:
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, gradient: torch.Tensor) -> tuple[torch.Tensor, None]:
+        factor = ctx.scale.factor
+        return (gradient if factor is None else gradient.float() / factor), None
 
 
 def positions_by_channels(features: torch.Tensor) -> torch.Tensor:
@@ -99,7 +128,7 @@ class VGGFeatures(nn.Module):
     def activation_dtype(self) -> torch.dtype:
         """The dtype of ``forward(..., native=True)``'s activations: bf16 when the
         convolutions run in bf16, else float32 (fp16 gradients need float32 loss
-        scaling, see :func:`fp16_gradient_scale`)."""
+        scaling, see :class:`LossScale`)."""
         return torch.bfloat16 if self.precision == "bf16" else torch.float32
 
     @property
@@ -149,36 +178,32 @@ class VGGFeatures(nn.Module):
             # (measured: a bf16 step at 1024 px takes 3.4 s instead of 4.8 s).
             h = self.normalize(x).contiguous(memory_format=torch.channels_last)
             # fp16 loss scaling inside the network: gradients cross the fp16
-            # layers multiplied by `scale` and are divided by it again, in
+            # layers multiplied by a LossScale and are divided by it again, in
             # fp32, before they reach the input; callers never see it.
-            scale = self._fp16_gradient_scale(x, layers) if self.precision == "fp16" else 1.0
-            if scale != 1.0:
-                h = ScaleGradient.apply(h, 1.0 / scale)
+            scale = LossScale() if self.precision == "fp16" and torch.is_grad_enabled() and x.requires_grad else None
+            if scale is not None:
+                h = ScaleGradientDown.apply(h, scale)
             for index in range(deepest + 1):
                 h = self.features[index](h)
                 if index in wanted:
                     found[wanted[index]] = self._returned(h, native, scale)
         return {name: found[name] for name in layers}
 
-    def _returned(self, h: torch.Tensor, native: bool, scale: float) -> torch.Tensor:
+    def _returned(self, h: torch.Tensor, native: bool, scale: LossScale | None) -> torch.Tensor:
         """Activation ``h`` as :meth:`forward` returns it: as computed, or float32 (under fp16, loss-scaled)."""
         if native and h.dtype == self.activation_dtype:
             return h
         h = h.float()
-        return ScaleGradient.apply(h, scale) if scale != 1.0 else h
-
-    def _fp16_gradient_scale(self, x: torch.Tensor, layers: Sequence[str]) -> float:
-        if not (torch.is_grad_enabled() and x.requires_grad):
-            return 1.0
-        height, width = x.shape[-2:]
-        sizes = [x.shape[0] * spec.channels * (height // spec.stride) * (width // spec.stride)
-                 for spec in map(self.spec, layers)]
-        return fp16_gradient_scale(max(sizes))
+        return h if scale is None else ScaleGradientUp.apply(h, scale)
 
     def _check_input(self, x: torch.Tensor, layers: Sequence[str]) -> None:
         if x.dim() != 4 or x.shape[1] != 3:
             raise InvalidArgumentError(
                 f"expected images shaped (N, 3, H, W), got {tuple(x.shape)}"
+            )
+        if x.device != self.device:
+            raise InvalidArgumentError(
+                f"the images are on {x.device} and the network on {self.device}: move them with x.to(net.device)"
             )
         height, width = x.shape[-2:]
         need = self.min_input_size(layers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ import torch
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
 from ..imaging.resize import fit_longest_side, resize
-from ..runtime import make_generator
+from ..runtime import make_generator, shapes_change_every_call
 from .config import DreamConfig
 from .objectives import ActivationObjective, GuideObjective, Objective
 from .smoothing import smooth_gradient
@@ -109,10 +110,11 @@ def ascent_step(
     (dy, dx), grid = _random_offsets(generator, config.jitter, tile, tile_stride(net, layers))
     # Jitter: roll the image so the network never sees the same pixel grid twice, then roll back.
     rolled = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
-    gradient, value = tiled_gradient(
-        lambda crop, window: objective(net(crop, layers), size, window and window.inner_in_crop), rolled, tile,
-        tile_margin(net, layers), grid,
-    )
+    with shapes_change_every_call(x.device) if tile else contextlib.nullcontext():
+        gradient, value = tiled_gradient(
+            lambda crop, window: objective(net(crop, layers), size, window and window.inner_in_crop), rolled, tile,
+            tile_margin(net, layers), grid,
+        )
     del rolled
     gradient = torch.roll(gradient, shifts=(-dy, -dx), dims=(2, 3))
     gradient = smooth_gradient(gradient, config.smoothing, progress)

@@ -41,31 +41,21 @@ class LossScale:
         return self.factor
 
 
-class ScaleGradientUp(torch.autograd.Function):
-    """At an activation returned under fp16: the identity forward; backward, the gradient times the loss scale."""
+class ScaleGradient(torch.autograd.Function):
+    """The identity forward. Backward, at an activation returned under fp16 (``up``), the
+    gradient times the :class:`LossScale`; at the network's input, divided by it again."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, scale: LossScale) -> torch.Tensor:
-        ctx.scale = scale
+    def forward(ctx, x: torch.Tensor, scale: LossScale, up: bool) -> torch.Tensor:
+        ctx.scale, ctx.up = scale, up
         return x.view_as(x)
 
     @staticmethod
-    def backward(ctx, gradient: torch.Tensor) -> tuple[torch.Tensor, None]:
-        return gradient * ctx.scale.choose(gradient).to(gradient.dtype), None
-
-
-class ScaleGradientDown(torch.autograd.Function):
-    """At the network's input under fp16: the identity forward; backward, the gradient divided by the loss scale."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, scale: LossScale) -> torch.Tensor:
-        ctx.scale = scale
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx, gradient: torch.Tensor) -> tuple[torch.Tensor, None]:
+    def backward(ctx, gradient: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        if ctx.up:
+            return gradient * ctx.scale.choose(gradient).to(gradient.dtype), None, None
         factor = ctx.scale.factor
-        return (gradient if factor is None else gradient.float() / factor), None
+        return (gradient if factor is None else gradient.float() / factor), None, None
 
 
 def positions_by_channels(features: torch.Tensor) -> torch.Tensor:
@@ -182,7 +172,7 @@ class VGGFeatures(nn.Module):
             # fp32, before they reach the input; callers never see it.
             scale = LossScale() if self.precision == "fp16" and torch.is_grad_enabled() and x.requires_grad else None
             if scale is not None:
-                h = ScaleGradientDown.apply(h, scale)
+                h = ScaleGradient.apply(h, scale, False)
             for index in range(deepest + 1):
                 h = self.features[index](h)
                 if index in wanted:
@@ -194,7 +184,7 @@ class VGGFeatures(nn.Module):
         if native and h.dtype == self.activation_dtype:
             return h
         h = h.float()
-        return h if scale is None else ScaleGradientUp.apply(h, scale)
+        return h if scale is None else ScaleGradient.apply(h, scale, True)
 
     def _check_input(self, x: torch.Tensor, layers: Sequence[str]) -> None:
         if x.dim() != 4 or x.shape[1] != 3:

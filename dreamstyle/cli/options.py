@@ -38,7 +38,7 @@ runtime_options = _stack(
                  help="Convolution precision: auto is bf16 where the hardware runs it fast, else fp32."),
     click.option("--deterministic", is_flag=True, expose_value=False, callback=_deterministic,
                  help="On CUDA, repeat a seed's picture bit for bit across processes too "
-                      "(cuDNN's deterministic algorithms, no autotuning; slower)."),
+                      "(cuDNN's autotuner off; a little slower)."),
 )
 
 # --weights and --pooling default to None so that --like can fill them from an

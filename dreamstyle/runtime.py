@@ -14,6 +14,7 @@ exponent range and needs none.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
 from collections.abc import Iterator
@@ -270,3 +271,13 @@ def available_memory(device: torch.device) -> int:
     except OSError:
         pass
     return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def memory_ceiling(device: torch.device, cpu_ceiling: float) -> float:
+    """The most memory one piece of work may take on ``device``, beside the share of free memory it gets.
+
+    ``cpu_ceiling`` on the CPU, where larger pieces gain little and the RAM is
+    shared with everything else; none on a GPU, whose memory is its own and
+    whose thousands of cores want the largest pieces of work.
+    """
+    return math.inf if device.type == "cuda" else cpu_ceiling

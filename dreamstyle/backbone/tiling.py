@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..runtime import available_memory, compute_dtype
+from ..runtime import available_memory, compute_dtype, memory_ceiling
 from .features import VGGFeatures, positions_by_channels
 
 # Activations centred within this many px of a crop's edge see the crop's zero
@@ -37,9 +37,8 @@ BACKWARD_FACTOR = 1.3
 # may use, and a ceiling on the CPU. There, bigger tiles barely speed up a
 # dream step (its convolutions are already large), but a tiled transfer
 # evaluation costs about twice an untiled one (two passes, relu5_1's wide
-# margins; benchmarks/RESULTS.md). A GPU's memory is its own, and its
-# thousands of cores want the largest convolutions: there only the share of
-# free VRAM bounds a tile (see :func:`memory_ceiling`).
+# margins; benchmarks/RESULTS.md). On a GPU only the share of free VRAM
+# bounds a tile (see :func:`~dreamstyle.runtime.memory_ceiling`).
 MEMORY_FRACTION = 0.4
 MAX_TILE_BYTES = 2**30
 # A huge image's own full-size float32 copies, which exist whatever the tile:
@@ -129,11 +128,6 @@ def choose_tile(net: VGGFeatures, layers: Sequence[str], size: tuple[int, int], 
     budget_pixels = min(memory_ceiling(net.device, MAX_TILE_BYTES), budget) / pixel_bytes
     side = int(math.sqrt(max(budget_pixels, 0))) - 2 * tile_margin(net, layers)
     return max(MIN_TILE, side // stride * stride)
-
-
-def memory_ceiling(device: torch.device, cpu_ceiling: float) -> float:
-    """The most activation memory one piece of work may take on ``device``: ``cpu_ceiling`` off a GPU, no fixed ceiling on one."""
-    return math.inf if device.type == "cuda" else cpu_ceiling
 
 
 def tile_windows(height: int, width: int, tile: int, margin: int, offset: tuple[int, int]) -> list[Window]:

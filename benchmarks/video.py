@@ -18,9 +18,9 @@ import re
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
@@ -30,21 +30,28 @@ PHOTO = DATA / "chelsea.png"
 STYLE = DATA / "mosaic.jpg"
 
 
-def pan_clip(path: Path, frames: int, width: int, height: int, step: float = 2.0) -> Path:
-    """A clip panning slowly across the photo, ``step`` px per frame (sub-pixel steps resampled)."""
+def pan_frames(frames: int, width: int, height: int, step: float = 2.0) -> Iterator[Image.Image]:
+    """The frames of a slow pan across the photo, ``step`` px per frame (sub-pixel steps resampled)."""
     photo = Image.open(PHOTO).convert("RGB")
     scale = max(height * 1.25 / photo.height, (width + step * frames) / photo.width)
     photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.Resampling.LANCZOS)
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-               "-s", f"{width}x{height}", "-framerate", "30000/1001", "-i", "-", "-c:v", "libx264",
-               "-pix_fmt", "yuv420p", "-crf", "12", str(path)]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE)
     top = (photo.height - height) // 2
     for index in range(frames):
         left = step * index
         box = (left, top, left + width, top + height)
-        process.stdin.write(np.asarray(photo.transform((width, height), Image.Transform.EXTENT, box,
-                                                       Image.Resampling.BICUBIC)).tobytes())
+        yield photo.transform((width, height), Image.Transform.EXTENT, box, Image.Resampling.BICUBIC)
+
+
+def pan_clip(path: Path, frames: int, width: int, height: int, step: float = 2.0) -> Path:
+    """:func:`pan_frames` encoded at 30000/1001 fps in H.264."""
+    import imageio_ffmpeg  # here: benchmarks/gpu.py uses pan_frames where imageio-ffmpeg is missing
+
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+               "-s", f"{width}x{height}", "-framerate", "30000/1001", "-i", "-", "-c:v", "libx264",
+               "-pix_fmt", "yuv420p", "-crf", "12", str(path)]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE)
+    for frame in pan_frames(frames, width, height, step):
+        process.stdin.write(np.asarray(frame).tobytes())
     process.stdin.close()
     assert process.wait() == 0
     return path

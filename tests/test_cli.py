@@ -67,6 +67,8 @@ def test_weights_says_what_is_usable(tmp_path, monkeypatch):
     assert f"--device auto -> {resolve_device('auto')}" in output
     monkeypatch.setenv("DREAMSTYLE_DEVICE", "cpu")
     assert "--device cpu -> cpu" in run("weights").output  # the default device can come from the environment
+    monkeypatch.setenv("DREAMSTYLE_DEVICE", "tpu")
+    assert_one_error_line(run("weights"), "DREAMSTYLE_DEVICE=tpu: unknown device 'tpu'")
 
 
 def test_activations_end_to_end(tmp_path, data_dir):

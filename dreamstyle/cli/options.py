@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,9 @@ import click
 
 from ..backbone import DEFAULT_WEIGHTS, POOLINGS, WEIGHT_SETS
 from ..backbone.preprocessing import PREPROCESSINGS
-from ..errors import InvalidArgumentError
+from ..errors import DreamstyleError, InvalidArgumentError
 from ..runs import setting_named_by
-from ..runtime import DEVICE_CHOICES, PRECISION_CHOICES, use_deterministic_algorithms
+from ..runtime import DEVICE_CHOICES, PRECISION_CHOICES, resolve_device, use_deterministic_algorithms
 
 
 def _stack(*decorators: Callable) -> Callable:
@@ -25,6 +26,19 @@ def _stack(*decorators: Callable) -> Callable:
     return apply
 
 
+def _device_from_environment(context: click.Context, parameter: click.Parameter, device: str) -> str:
+    """A --device that $DREAMSTYLE_DEVICE holds is checked here, so that a bad one is blamed on the variable.
+
+    (Click records where a value came from only after its callback has run.)
+    """
+    if device == os.environ.get("DREAMSTYLE_DEVICE"):
+        try:
+            resolve_device(device)
+        except DreamstyleError as error:
+            raise type(error)(f"DREAMSTYLE_DEVICE={device}: {error}") from None
+    return device
+
+
 def _deterministic(context: click.Context, parameter: click.Parameter, enabled: bool) -> None:
     if enabled:
         use_deterministic_algorithms(True)
@@ -32,7 +46,7 @@ def _deterministic(context: click.Context, parameter: click.Parameter, enabled: 
 
 runtime_options = _stack(
     click.option("--device", default="auto", show_default=True, metavar="|".join(DEVICE_CHOICES),
-                 envvar="DREAMSTYLE_DEVICE", show_envvar=True,
+                 envvar="DREAMSTYLE_DEVICE", show_envvar=True, callback=_device_from_environment,
                  help="Where to run: auto picks CUDA, then MPS, then the CPU (cuda:N for a given GPU)."),
     click.option("--precision", type=click.Choice(PRECISION_CHOICES), default="auto", show_default=True,
                  help="Convolution precision: auto is bf16 where the hardware runs it fast, else fp32."),

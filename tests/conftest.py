@@ -70,3 +70,19 @@ def vgg19(device):
 def photo(device) -> torch.Tensor:
     """chelsea.png (a real photo) as a (1, 3, 85, 128) batch in [0, 1], on the device under test."""
     return read_image(DATA / "chelsea.png", size=128).batch().to(device)
+
+
+# The style-transfer tests' pictures: a photo and two styles, one of them grayscale.
+@pytest.fixture(scope="module")
+def content(data_dir, device) -> torch.Tensor:
+    return read_image(data_dir / "chelsea.png", size=64).batch().to(device)
+
+
+@pytest.fixture(scope="module")
+def mosaic(data_dir, device) -> torch.Tensor:
+    return read_image(data_dir / "mosaic.jpg", size=96).batch().to(device)
+
+
+@pytest.fixture(scope="module")
+def brick(data_dir, device) -> torch.Tensor:
+    return read_image(data_dir / "brick.png", size=96).batch().to(device)  # a grayscale texture

@@ -12,27 +12,14 @@ from dataclasses import replace
 
 import pytest
 import torch
-from click.testing import CliRunner
 from PIL import Image
 
 from dreamstyle import __version__
-from dreamstyle.cli import cli
 from dreamstyle.runtime import DETERMINISTIC_ENV, resolve_device, use_deterministic_algorithms
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.imaging.resize import resize
 
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), prog_name="dreamstyle")
-
-
-def assert_one_error_line(result, *fragments: str) -> None:
-    assert result.exit_code != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ") and "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
+from .helpers import assert_one_error_line, run
 
 
 def test_version_and_help():

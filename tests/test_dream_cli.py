@@ -12,8 +12,7 @@ from PIL import Image
 
 from dreamstyle.imaging import read_metadata
 
-from .test_cli import assert_one_error_line, run
-from .clips import ffmpeg
+from .helpers import assert_one_error_line, ffmpeg, run
 
 QUICK = ["--size", "48", "--octaves", "2", "--iterations", "2", "--precision", "fp32"]
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from .clips import pan_frames
-from .test_cli import run
+from .helpers import pan_frames, run
 
 SCRIPT = Path(__file__).parents[1] / "examples" / "farm" / "slurm_clip.sh"
 

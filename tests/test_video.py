@@ -20,8 +20,7 @@ from dreamstyle.video import (Motion, Shard, TemporalConfig, dream_frames, dream
 from dreamstyle.video.sources import exact_frame_rate
 from dreamstyle.video.job import FrameJob
 
-from .clips import DATA, make_clip, pan_frames, video_facts
-from .test_cli import assert_one_error_line, run
+from .helpers import DATA, assert_one_error_line, make_clip, pan_frames, run, video_facts
 
 DREAM_QUICK = ["--iterations", "2", "--octaves", "2", "--frame-iterations", "1", "--precision", "fp32", "-q"]
 TRANSFER_QUICK = ["--size", "48", "--scales", "1", "--iterations", "8", "--frame-iterations", "4",

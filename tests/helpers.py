@@ -1,4 +1,5 @@
-"""Small real clips for the video tests: a panning crop of chelsea.png, encoded with imageio-ffmpeg's ffmpeg."""
+"""What several test files share: the CLI runner and its error-line check, and small real clips
+(a panning crop of chelsea.png, encoded with imageio-ffmpeg's ffmpeg)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from PIL import Image
+
+from dreamstyle.cli import cli
+from dreamstyle.styletransfer import transfer_tensor
 
 DATA = Path(__file__).parent / "data"
 RATE = "30000/1001"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), prog_name="dreamstyle")
+
+
+def assert_one_error_line(result, *fragments: str) -> None:
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ") and "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
 
 
 def ffmpeg():
@@ -65,3 +83,11 @@ def video_facts(path: Path) -> tuple[int, str | None, tuple[int, int]]:
     meta = next(reader)
     count = sum(1 for _ in reader)
     return count, meta.get("audio_codec"), tuple(meta["size"])
+
+
+def loss_trace(net, content, styles, config, **kw):
+    """A transfer run's output and its (content, style) losses after every evaluation reported."""
+    trace = []
+    out = transfer_tensor(net, content, styles, config, seed=0,
+                          callback=lambda p: trace.append((float(p.content), float(p.style))), **kw)
+    return out, trace

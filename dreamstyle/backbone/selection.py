@@ -37,3 +37,8 @@ def parse_layer_weights(value: str | Mapping[str, float] | LayerWeights, what: s
 def format_layer_weights(layers: LayerWeights) -> str:
     """The inverse of :func:`parse_layer_weights`: ``"relu4_2:1,relu5_1:0.5"``."""
     return ",".join(f"{name}:{weight:g}" for name, weight in layers)
+
+
+def weight_sum(layers: LayerWeights) -> float:
+    """The layers' weights added up, or 1 when they are all zero: what a weighted mean over layers divides by."""
+    return sum(w for _, w in layers) or 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -22,10 +23,9 @@ LBFGS_CHUNK = 10
 # Soft bounds (``bounds="soft"``): pixels outside [0, 1] cost this times their
 # mean squared excess. A clamp between calls moves the image without L-BFGS
 # knowing, so its next curvature pair is wrong and its line searches run out of
-# evaluations; on chelsea/mosaic at 512 px about 6 % of values were clamped
-# every 10 iterations. With the penalty instead, the default transfer ends at a
-# 4.8 % lower objective, in 94 s instead of 100 s. Weights 1e2 / 1e3 / 1e4 there
-# gave style errors 0.326 / 0.307 / 0.306: from 1e3 on, excursions are too small to matter.
+# evaluations; the penalty keeps L-BFGS's model true. Below this weight the
+# excursions still cost style error; above it they are too small to matter
+# (benchmarks/RESULTS.md, "Soft bounds").
 RANGE_PENALTY_WEIGHT = 1e3
 LBFGS_HISTORY = 50
 # L-BFGS's history may use this share of free memory, and on the CPU at most
@@ -307,83 +307,136 @@ def _new_lbfgs(x: torch.Tensor) -> torch.optim.LBFGS:
                              line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
 
 
+class ReusedEvaluation:
+    """The evaluation-reuse trick: the last point evaluated, kept with its evaluation.
+
+    Every call of L-BFGS starts by evaluating the objective where the last
+    call's line search ended, and that is mostly the point it evaluated last;
+    handing back the kept evaluation saves computing it again (one evaluation
+    in eleven at the default settings).
+    """
+
+    def __init__(self) -> None:
+        self.point: torch.Tensor | None = None
+        self.evaluation: tuple[Losses, torch.Tensor, torch.Tensor] | None = None
+
+    def at(self, x: torch.Tensor) -> tuple[Losses, torch.Tensor, torch.Tensor] | None:
+        """The kept evaluation, if it was made at exactly ``x``."""
+        return self.evaluation if self.point is not None and torch.equal(x, self.point) else None
+
+    def keep(self, x: torch.Tensor, evaluation: tuple[Losses, torch.Tensor, torch.Tensor]) -> None:
+        """Keep ``evaluation``, made at ``x`` (copied into the kept point's storage when there is one)."""
+        self.point = x.detach().clone() if self.point is None else self.point.copy_(x.detach())
+        self.evaluation = evaluation
+
+
+class ChunkTrace:
+    """What one call of L-BFGS saw: its first objective value, and the lowest with that point's losses.
+
+    The last evaluation of a call can be a line-search trial L-BFGS rejected;
+    the point it keeps has the lowest objective it saw (strong Wolfe steps only
+    go down), so the lowest evaluation's losses are those of the image kept.
+    """
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.lowest: float | None = None
+        self.lowest_losses: Losses | None = None
+
+    def record(self, value: float, parts: Losses) -> None:
+        if self.lowest is None or value < self.lowest:
+            self.lowest, self.lowest_losses = value, parts
+        if self.first is None:
+            self.first = value
+
+    @property
+    def went_down(self) -> bool:
+        """Whether the call got below where it started."""
+        return self.lowest < self.first
+
+
+class AfterChunk(enum.Enum):
+    """What L-BFGS does after a call: go on, start again from steepest descent, or end the scale."""
+
+    GO_ON = "go on"
+    RESTART = "restart"
+    END_SCALE = "end scale"
+
+
+def after_chunk(went_down: bool, just_restarted: bool) -> AfterChunk:
+    """Restart once, then end the scale: the rule for an L-BFGS call that never got below its start.
+
+    Near the optimum a bf16 objective is too rough for the line search: it
+    fails, L-BFGS learns nothing from the zero step and would fail the same way
+    in every call after. A fresh history (steepest descent) gets out of that; if
+    even that cannot go down, the scale is as good as it gets.
+    """
+    if went_down:
+        return AfterChunk.GO_ON
+    return AfterChunk.END_SCALE if just_restarted else AfterChunk.RESTART
+
+
 def _lbfgs(x: torch.Tensor, objective: Objective, config: TransferConfig, report: Report) -> torch.Tensor:
     """:func:`_optimise` with L-BFGS, LBFGS_CHUNK iterations per call, reporting after each call."""
     optimiser = _new_lbfgs(x)
     soft_bounds = config.bounds == "soft"
-    # The objective at each evaluation of the current chunk, and the losses at
-    # the lowest: that is where the chunk ended. The last evaluation can be a
-    # line-search trial L-BFGS rejected; the point it keeps has the lowest
-    # objective it saw (strong Wolfe steps only go down).
-    values: list[float] = []
-    lowest: list = []
-    # Every call of L-BFGS starts by evaluating the objective where the last
-    # call's line search ended, and that is mostly the point it evaluated last:
-    # keep that point and its evaluation, and hand them back instead of
-    # computing them again (one evaluation in eleven at 512 px). Not kept in a
-    # scale's last chunk, which no call follows.
-    last: list = []  # [(point, (parts, total, gradient))]
-    keep_last = False
+    reused = ReusedEvaluation()
+    keep_evaluations = False  # not in a scale's last call, which no call follows
+    trace = ChunkTrace()
 
-    def evaluate_here() -> tuple[Losses, torch.Tensor, torch.Tensor]:
-        if last and torch.equal(x, last[0][0]):
-            return last[0][1]
+    def penalised() -> tuple[Losses, torch.Tensor, torch.Tensor]:
+        """The losses, the objective L-BFGS minimises (with the range penalty under soft bounds), its gradient."""
+        evaluation = reused.at(x)
+        if evaluation is not None:
+            return evaluation
         parts, gradient = objective()
         total = sum(parts)
         if soft_bounds:
             penalty, penalty_gradient = range_penalty(x, RANGE_PENALTY_WEIGHT)
             total, gradient = total + penalty, gradient.add_(penalty_gradient)
-        if keep_last:
-            point = last[0][0].copy_(x.detach()) if last else x.detach().clone()
-            last[:] = [(point, (parts, total, gradient))]
+        if keep_evaluations:
+            reused.keep(x, (parts, total, gradient))
         return parts, total, gradient
 
     def closure() -> torch.Tensor:
-        parts, total, gradient = evaluate_here()
+        parts, total, gradient = penalised()
         x.grad = gradient  # L-BFGS only reads it
-        value = float(total)  # no extra sync: L-BFGS reads every value on the host
-        if not values or value < min(values):
-            lowest[:] = [parts]
-        values.append(value)
+        trace.record(float(total), parts)  # no extra sync: L-BFGS reads every value on the host
         return total
 
     done = 0
-    restarted = False
+    just_restarted = False
     while done < config.iterations:
         chunk = min(LBFGS_CHUNK, config.iterations - done)
         # torch fixes max_eval (1.25 x max_iter) at construction: a short last
         # chunk would keep the full chunk's budget, and a chunk of one
         # iteration would get a single evaluation for its line search.
         optimiser.param_groups[0].update(max_iter=chunk, max_eval=chunk + max(2, chunk // 4))
-        keep_last = done + chunk < config.iterations
+        keep_evaluations = done + chunk < config.iterations
         last_good = x.detach().clone()
-        values.clear()
+        trace = ChunkTrace()
         before = optimiser.state[x].get("n_iter", 0)
         optimiser.step(closure)
-        # A chunk whose line searches used up its evaluations stops early:
+        # A call whose line searches used up its evaluations stops early:
         # count the iterations L-BFGS really made, so every scale gets all of its.
         done += optimiser.state[x].get("n_iter", 0) - before
         with torch.no_grad():
             if not torch.isfinite(x).all():
-                # The line search can overshoot into inf/NaN (seen with bf16 and
-                # a small style scale): keep the last good image and stop this scale.
+                # The line search can overshoot into inf/NaN (with bf16 and a
+                # small style scale): keep the last good image and end this scale.
                 x.copy_(last_good)
                 break
             if not soft_bounds:
                 x.clamp_(0.0, 1.0)
-        if min(values) >= values[0]:
-            # Stuck: the chunk never went below where it started. Near the optimum a
-            # bf16 objective is too rough for the line search; it fails, L-BFGS learns
-            # nothing from a zero step and would fail the same way every chunk after
-            # (seen after 420 iterations at 512 px). Restart from steepest descent;
-            # if even that cannot go down, this scale is done (progress jumps to its end).
-            if restarted:
-                report(config.iterations, lowest[0], done)
-                break
-            optimiser, restarted = _new_lbfgs(x), True
+        move = after_chunk(trace.went_down, just_restarted)
+        if move is AfterChunk.END_SCALE:
+            report(config.iterations, trace.lowest_losses, done)  # progress jumps to the scale's end
+            break
+        if move is AfterChunk.RESTART:
+            optimiser, just_restarted = _new_lbfgs(x), True
             continue
-        restarted = False
-        report(done, lowest[0], done)
+        just_restarted = False
+        report(done, trace.lowest_losses, done)
     return x.detach().clamp(0.0, 1.0)
 
 
@@ -414,48 +467,69 @@ def transfer_tensor(
     Returns:
         (1, 3, H, W) in [0, 1] on the net's device.
     """
-    if not styles:
-        raise InvalidArgumentError("give at least one style image")
-    blend = config.style_blend or (1.0,) * len(styles)
-    if len(blend) != len(styles):
-        raise InvalidArgumentError(f"style_blend has {len(blend)} weights for {len(styles)} style images")
-    for name, _ in config.content_layers + config.style_layers:
-        net.spec(name)
-    device = net.device
-    content = content.to(device, torch.float32)
-    styles = [style.to(device, torch.float32) for style in styles]
-    original = content
-    if config.preserve_colors == "match":
-        styles = [match_colors(style, content) for style in styles]
-    elif config.preserve_colors == "luminance":
-        styles = [match_luminance(style, content) for style in styles]
-        content = luminance(content)
-        if temporal is not None:
-            temporal = TemporalTarget(luminance(temporal.image.to(device, torch.float32)), temporal.mask,
-                                      temporal.weight)
-    generator = make_generator(seed)
+    blend = style_weights(config, len(styles))
+    check_layers(net, config)
+    original = content.to(net.device, torch.float32)
+    content, styles, temporal = _colour_inputs(original, [style.to(net.device, torch.float32) for style in styles],
+                                               temporal, config.preserve_colors)
     schedule = scale_schedule(content.shape[-2], content.shape[-1], config)
-    total = total_iterations(schedule)
-    x = initial_image(content, styles, config, generator, init_image)
+    x = initial_image(content, styles, config, make_generator(seed), init_image)
     done_before = 0
-    for scale, step in enumerate(schedule):
-        here = replace(config, iterations=step.iterations, content_weight=step.content_weight)
-        targets = compute_targets(net, content, styles, here, blend, step.size, temporal)
-        if scale:
-            x = finer_start(x, content, schedule[scale - 1].size, step.size, config)
-        else:
-            x = resize(x, step.size)
+    for index, scale in enumerate(schedule):
+        scale_config = replace(config, iterations=scale.iterations, content_weight=scale.content_weight)
+        targets = compute_targets(net, content, styles, scale_config, blend, scale.size, temporal)
+        x = finer_start(x, content, schedule[index - 1].size, scale.size, config) if index else resize(x, scale.size)
         x = x.detach().clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat
-
-        def report(iteration: int, parts: Losses, made: int, scale=scale, step=step, done_before=done_before
-                   ) -> None:
-            if callback is not None:
-                callback(TransferProgress(scale, len(schedule), iteration, step.iterations, step.size,
-                                          *(p.detach() for p in parts), x, targets.grid.tile,
-                                          done_before + iteration, total, made))
-
-        x = _optimise(x, lambda: evaluate(net, x, targets, here), here, report)
-        done_before += step.iterations
+        report = _progress_report(callback, schedule, index, x, targets.grid.tile, done_before)
+        x = _optimise(x, lambda: evaluate(net, x, targets, scale_config), scale_config, report)
+        done_before += scale.iterations
     if config.preserve_colors == "luminance":
         x = with_chroma_of(x, original)
     return x.detach()
+
+
+def style_weights(config: TransferConfig, styles: int) -> tuple[float, ...]:
+    """The weight of each of ``styles`` style images: ``config.style_blend``, or equal weights."""
+    if styles < 1:
+        raise InvalidArgumentError("give at least one style image")
+    blend = config.style_blend or (1.0,) * styles
+    if len(blend) != styles:
+        raise InvalidArgumentError(f"style_blend has {len(blend)} weights for {styles} style images")
+    return blend
+
+
+def check_layers(net: VGGFeatures, config: TransferConfig) -> None:
+    """Raise InvalidArgumentError, naming it, for a content or style layer ``net`` does not have."""
+    for name, _ in config.content_layers + config.style_layers:
+        net.spec(name)
+
+
+def _colour_inputs(content: torch.Tensor, styles: list[torch.Tensor], temporal: TemporalTarget | None,
+                   preserve_colors: str) -> tuple[torch.Tensor, list[torch.Tensor], TemporalTarget | None]:
+    """The content, styles and temporal target the optimisation sees under ``preserve_colors``.
+
+    ``"match"`` recolours the styles to the photo's colour statistics;
+    ``"luminance"`` optimises luminance only (Gatys et al. 2016, "Preserving
+    colour"), the photo's chroma going back on at the end.
+    """
+    if preserve_colors == "match":
+        return content, [match_colors(style, content) for style in styles], temporal
+    if preserve_colors == "luminance":
+        if temporal is not None:
+            temporal = TemporalTarget(luminance(temporal.image.to(content.device, torch.float32)), temporal.mask,
+                                      temporal.weight)
+        return luminance(content), [match_luminance(style, content) for style in styles], temporal
+    return content, styles, temporal
+
+
+def _progress_report(callback: ProgressCallback | None, schedule: Sequence[Scale], index: int, x: torch.Tensor,
+                     tile: int, done_before: int) -> Report:
+    """The optimiser's :data:`Report` at scale ``index``, told to ``callback`` as TransferProgress of image ``x``."""
+    scale, total = schedule[index], total_iterations(schedule)
+
+    def report(iteration: int, parts: Losses, made: int) -> None:
+        if callback is not None:
+            callback(TransferProgress(index, len(schedule), iteration, scale.iterations, scale.size,
+                                      *(p.detach() for p in parts), x, tile, done_before + iteration, total, made))
+
+    return report

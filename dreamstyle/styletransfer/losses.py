@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from ..backbone.features import positions_by_channels
-from ..backbone.selection import LayerWeights
+from ..backbone.selection import LayerWeights, weight_sum
 
 TV_REFERENCE_SIDE = 512
 EPS = 1e-8
@@ -76,8 +76,7 @@ def _relative(difference: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 def content_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], layers: LayerWeights) -> torch.Tensor:
     """Weighted mean over layers of the relative squared feature error."""
-    total_weight = sum(w for _, w in layers) or 1.0
-    return sum(w * _relative(feats[name] - targets[name], targets[name]) for name, w in layers) / total_weight
+    return sum(w * _relative(feats[name] - targets[name], targets[name]) for name, w in layers) / weight_sum(layers)
 
 
 def style_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], layers: LayerWeights) -> torch.Tensor:
@@ -88,8 +87,7 @@ def style_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Te
 def style_loss_of_grams(grams: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor],
                         layers: LayerWeights) -> torch.Tensor:
     """:func:`style_loss` from the image's Gram matrices (N, C, C) instead of its features."""
-    total_weight = sum(w for _, w in layers) or 1.0
-    return sum(w * _relative(grams[name] - targets[name], targets[name]) for name, w in layers) / total_weight
+    return sum(w * _relative(grams[name] - targets[name], targets[name]) for name, w in layers) / weight_sum(layers)
 
 
 def temporal_loss(x: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import torch
 
 from ..backbone import VGGFeatures
+from ..backbone.selection import weight_sum
 from ..backbone.tiling import Window, choose_tile, rows_in_window, tile_margin, tile_windows, tiled_gradient
 from ..runtime import compute_dtype
 from .config import TransferConfig
@@ -134,45 +135,69 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
     Returns:
         (losses as 0-d tensors, gradient shaped like x).
     """
-    layers, style_layers = config.layer_names, config.style_layer_names
-    grams = tiled_grams(net, x.detach(), style_layers, grid)
-    style_value = style_loss_of_grams(grams, style_targets, config.style_layers)
-    style_total = sum(w for _, w in config.style_layers) or 1.0
-    content_total = sum(w for _, w in config.content_layers) or 1.0
-    height, width = grid.size
+    grams = tiled_grams(net, x.detach(), config.style_layer_names, grid)
+    tile_loss = TileLoss(net, config, content, gram_gradients(net, grams, style_targets, config, grid.size),
+                         grid.windows())
+    # A fixed grid (no random offset): L-BFGS's line search needs the same objective at every call.
+    gradient, _ = tiled_gradient(tile_loss, x, grid.tile, grid.margin, (0, 0))
+    pixels = x.detach().requires_grad_(True)
+    tv, temporal_value = pixel_losses(pixels, config.tv_weight, temporal)
+    (pixel_gradient,) = torch.autograd.grad(tv + temporal_value, pixels)
+    losses = (sum(tile_loss.content_parts), config.style_weight * style_loss_of_grams(grams, style_targets,
+                                                                                      config.style_layers),
+              tv.detach(), temporal_value.detach())
+    return losses, gradient + pixel_gradient
+
+
+def gram_gradients(net: VGGFeatures, grams: dict[str, torch.Tensor], targets: dict[str, torch.Tensor],
+                   config: TransferConfig, size: tuple[int, int]) -> dict[str, torch.Tensor]:
+    """Per style layer, the (C, C) matrix ``S`` of the Gram surrogate (see the module docstring).
+
+    ``S = 2 w (G - T) / (||T||^2 P)``, with ``w`` the layer's share of the style
+    weight and ``P`` its positions at ``size``, so that ``sum_p F(p)^T S F(p)``
+    has the style loss's gradient with respect to every activation.
+    """
+    height, width = size
+    total = weight_sum(config.style_layers)
     surrogate = {}
     for name, weight in config.style_layers:
         stride = net.spec(name).stride
         positions = max(1, height // stride) * max(1, width // stride)
-        scale = 2 * config.style_weight * weight / style_total / (style_targets[name].pow(2).sum().clamp(min=1e-8)
-                                                                   * positions)
-        surrogate[name] = scale * (grams[name] - style_targets[name])[0]
-    content_parts: list[torch.Tensor] = []
-    windows = grid.windows()
-    references = dict(zip((window.inner for window in windows), content.tiles))
+        scale = 2 * config.style_weight * weight / total / (targets[name].pow(2).sum().clamp(min=1e-8) * positions)
+        surrogate[name] = scale * (grams[name] - targets[name])[0]
+    return surrogate
 
-    def value_of(crop: torch.Tensor, window: Window | None) -> torch.Tensor:
-        window = window or windows[0]
-        reference = references[window.inner]
-        feats = net(crop, layers, native=True)
+
+class TileLoss:
+    """The loss of one tile: its centred content loss plus the Gram surrogate (the objective :func:`tiled_gradient` differentiates).
+
+    Each call also keeps its content loss (weighted, detached) in
+    :attr:`content_parts`, whose sum is the whole image's content loss.
+    """
+
+    def __init__(self, net: VGGFeatures, config: TransferConfig, content: TiledContent,
+                 surrogate: dict[str, torch.Tensor], windows: list[Window]) -> None:
+        self.net, self.config, self.content, self.surrogate = net, config, content, surrogate
+        self.first_window = windows[0]
+        self.references = dict(zip((window.inner for window in windows), content.tiles))
+        self.content_total = weight_sum(config.content_layers)
+        self.content_parts: list[torch.Tensor] = []
+
+    def __call__(self, crop: torch.Tensor, window: Window | None) -> torch.Tensor:
+        net, config = self.net, self.config
+        window = window or self.first_window
+        reference = self.references[window.inner]
+        feats = net(crop, config.layer_names, native=True)
         loss = crop.new_zeros(crop.shape[0])
         for name, weight in config.content_layers:
             centred = rows_in_window(feats[name], net.spec(name).stride, window.inner_in_crop)
             difference = widened(centred) - widened(reference[name])
-            loss = loss + weight / content_total * difference.pow(2).sum(dim=(1, 2)) / max(content.energy[name], 1e-8)
+            loss = loss + weight / self.content_total * difference.pow(2).sum(dim=(1, 2)) / max(
+                self.content.energy[name], 1e-8)
         style = crop.new_zeros(crop.shape[0])
         for name, _ in config.style_layers:
             rows = rows_in_window(feats[name], net.spec(name).stride, window.inner_in_crop)
             # sum_p F(p)^T S F(p) = <R^T R, S>: as a Gram matrix, its gradient is one product, in bf16 under bf16
-            style = style + rows.shape[1] * (SymmetricGram.apply(rows) * surrogate[name]).sum(dim=(1, 2))
-        content_parts.append(config.content_weight * loss.detach().sum())
+            style = style + rows.shape[1] * (SymmetricGram.apply(rows) * self.surrogate[name]).sum(dim=(1, 2))
+        self.content_parts.append(config.content_weight * loss.detach().sum())
         return config.content_weight * loss + style
-
-    # A fixed grid (no random offset): L-BFGS's line search needs the same objective at every call.
-    gradient, _ = tiled_gradient(value_of, x, grid.tile, grid.margin, (0, 0))
-    pixels = x.detach().requires_grad_(True)
-    tv, temporal_value = pixel_losses(pixels, config.tv_weight, temporal)
-    (pixel_gradient,) = torch.autograd.grad(tv + temporal_value, pixels)
-    losses = (sum(content_parts), config.style_weight * style_value, tv.detach(), temporal_value.detach())
-    return losses, gradient + pixel_gradient
-

@@ -201,9 +201,9 @@ def default_runs(args, net) -> dict[str, Callable[[], object]]:
     ``args.transfer_side`` px."""
     return {
         f"dream, classic preset, {args.dream_side} px":
-            lambda: dream(CONTENT, size=args.dream_side, seed=1, net=net),
+            lambda: dream(CONTENT, size=args.dream_side, seed=1, backbone=net),
         f"transfer, classic preset, {args.transfer_side} px":
-            lambda: transfer(CONTENT, STYLE, size=args.transfer_side, seed=1, net=net),
+            lambda: transfer(CONTENT, STYLE, size=args.transfer_side, seed=1, backbone=net),
     }
 
 
@@ -300,8 +300,8 @@ def section_huge(args, report: Report) -> None:
 
         def run():
             if engine == "transfer":
-                return transfer(image, STYLE, size=side, seed=1, net=net, callback=lambda p: tiles.add(p.tile))
-            return dream(image, seed=1, net=net, callback=lambda p: tiles.add(p.tile))
+                return transfer(image, STYLE, size=side, seed=1, backbone=net, callback=lambda p: tiles.add(p.tile))
+            return dream(image, seed=1, backbone=net, callback=lambda p: tiles.add(p.tile))
 
         try:
             with peak_vram(args.device) as peak:

@@ -136,7 +136,7 @@ def main() -> None:
     watches, results = {}, {}
     for number, (label, settings) in enumerate(runs.items()):
         watch = Watch(lambda image: errors(judge, image, content, style), args.trace)
-        image = transfer(content, style, size=args.size, seed=0, net=net, callback=watch, **settings)
+        image = transfer(content, style, size=args.size, seed=0, backbone=net, callback=watch, **settings)
         seconds = watch.seconds
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
-from .backbone import DEFAULT_WEIGHTS, VGGFeatures, load_backbone
+from .backbone import VGGFeatures
 from .errors import InvalidArgumentError
 from .imaging import read_metadata
 from .presets import merge_settings
@@ -88,7 +88,7 @@ def resolve_run(
     try:
         config = config_type.from_dict(values)
     except InvalidArgumentError as error:
-        field = setting_named_by(error)
+        field = setting_named_by(str(error))
         from_preset = field in values and settings.get(field) is None and not (like_config and field in like_config)
         if preset is None or not from_preset:
             raise
@@ -97,20 +97,7 @@ def resolve_run(
     return Run(command, config, choose_seed(seed), size, None if preset is None else os.fspath(preset))
 
 
-def setting_named_by(error: InvalidArgumentError) -> str | None:
+def setting_named_by(message: str) -> str | None:
     """The setting a settings check's message is about: its first word (``"style_scale must be..."``), if a name."""
-    first = str(error).split(" ", 1)[0].rstrip(":")
+    first = message.split(" ", 1)[0].rstrip(":")
     return first if first.isidentifier() else None
-
-
-def backbone_settings(like: Mapping[str, Any] | None, weights: str | None, pooling: str | None) -> tuple[str, str]:
-    """Weights and pooling: explicit values, else a previous run's, else the defaults."""
-    previous = like or {}
-    return (weights or previous.get("weights") or DEFAULT_WEIGHTS, pooling or previous.get("pooling") or "max")
-
-
-def load_run_backbone(like: Mapping[str, Any] | None, weights: str | None, pooling: str | None, device: str,
-                      precision: str, weights_format: str | None = None) -> VGGFeatures:
-    """The backbone for a run: :func:`backbone_settings` resolved, then loaded."""
-    weights, pooling = backbone_settings(like, weights, pooling)
-    return load_backbone(weights, pooling=pooling, device=device, precision=precision, weights_format=weights_format)

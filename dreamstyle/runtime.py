@@ -60,7 +60,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise DeviceUnavailableError(
-                f"device {name!r} was requested but this machine has no usable CUDA GPU; use --device cpu or auto"
+                f"device {name!r} was requested but this machine has no usable CUDA GPU; use device='cpu' or device='auto'"
             )
         if resolved.index is not None and resolved.index >= torch.cuda.device_count():
             raise DeviceUnavailableError(
@@ -69,7 +69,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     elif resolved.type == "mps":
         if not _mps_available():
             raise DeviceUnavailableError(
-                f"device {name!r} was requested but Apple MPS is not available here; use --device cpu or auto"
+                f"device {name!r} was requested but Apple MPS is not available here; use device='cpu' or device='auto'"
             )
     elif resolved.type != "cpu":
         raise InvalidArgumentError(
@@ -111,7 +111,7 @@ def resolve_precision(precision: str, device: torch.device) -> str:
         )
     if name == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise DeviceUnavailableError(
-            "this CUDA GPU does not support bf16; use --precision fp16 or fp32"
+            "this CUDA GPU does not support bf16; use precision='fp16' or precision='fp32'"
         )
     return name
 

@@ -40,7 +40,7 @@ def main() -> None:
         row = [("original", original)]
         for preset in presets:
             print(f"{photo.name}: {preset}")
-            row.append((preset, dream(photo, preset=preset, size=args.size, seed=1, net=net)))
+            row.append((preset, dream(photo, preset=preset, size=args.size, seed=1, backbone=net)))
         rows.append(row)
     write_image(picture_from_pil(sheet(rows)), folder / "dream_presets.jpg", overwrite=True)
     print(f"wrote {folder / 'dream_presets.jpg'}")

@@ -41,7 +41,7 @@ def main() -> None:
         row = [(f"style: {style.stem}", picture_to_pil(read_image(style, args.size)))]
         for label, settings in variants:
             print(f"{style.name}: {label}", flush=True)
-            row.append((label, transfer(content, style, size=args.size, seed=1, net=net, **settings)))
+            row.append((label, transfer(content, style, size=args.size, seed=1, backbone=net, **settings)))
         rows.append(row)
     path = write_image(picture_from_pil(sheet(rows, thumb=200)), HERE / "gallery" / "transfer_presets.jpg",
                        overwrite=True)

@@ -176,7 +176,7 @@ def test_bad_local_files_give_clear_errors(tmp_path, contents, message):
 
 
 def test_local_file_needs_a_format_and_must_exist(tmp_path):
-    with pytest.raises(InvalidArgumentError, match="--weights-format caffe"):
+    with pytest.raises(InvalidArgumentError, match="weights_format='caffe'"):
         load_backbone(tmp_path / "x.pth", device="cpu")
     with pytest.raises(WeightsUnavailableError, match="does not exist"):
         load_backbone(tmp_path / "x.pth", weights_format="caffe", device="cpu")
@@ -196,7 +196,7 @@ def test_missing_torchvision_download_is_one_clear_error(tmp_path, monkeypatch):
     message = str(caught.value)
     assert "\n" not in message
     assert "one-time download of https://" in message and "vgg19-dcbb9e9d.pth" in message
-    assert "--weights FILE --weights-format torchvision" in message
+    assert "weights=FILE with weights_format='torchvision'" in message
     assert not list(tmp_path.rglob("*.pth"))
 
 

@@ -226,12 +226,12 @@ def test_unknown_layer_lists_valid_ones(vgg19, small):
 
 
 def test_api_accepts_path_pil_and_tensor_and_records_settings(vgg19, data_dir, small):
-    from_path = dream(data_dir / "chelsea.png", size=64, seed=2, net=vgg19, octaves=1, iterations=2)
-    from_tensor = dream(small, size=64, seed=2, net=vgg19, octaves=1, iterations=2)
+    from_path = dream(data_dir / "chelsea.png", size=64, seed=2, backbone=vgg19, octaves=1, iterations=2)
+    from_tensor = dream(small, size=64, seed=2, backbone=vgg19, octaves=1, iterations=2)
     assert from_path.size == from_tensor.size == (64, 43)
     info = from_path.info["dreamstyle"]
     assert info["seed"] == 2 and info["config"]["iterations"] == 2 and info["preset"] == "classic"
-    again = dream(data_dir / "chelsea.png", like=info, net=vgg19)
+    again = dream(data_dir / "chelsea.png", like=info, backbone=vgg19)
     assert np.array_equal(np.asarray(again), np.asarray(from_path))
 
 

@@ -167,7 +167,7 @@ def test_existing_output_is_kept_unless_overwrite(tmp_path):
     path = tmp_path / "out.png"
     write_image(Picture(torch.zeros(3, 4, 4)), path)
     before = path.read_bytes()
-    with pytest.raises(OutputExistsError, match="pass --force"):
+    with pytest.raises(OutputExistsError, match="pass overwrite=True"):
         write_image(Picture(torch.ones(3, 4, 4)), path)
     assert path.read_bytes() == before
     write_image(Picture(torch.ones(3, 4, 4)), path, overwrite=True)

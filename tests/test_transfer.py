@@ -123,12 +123,12 @@ def test_finer_start_adds_back_the_photo_detail_the_coarse_scale_lacks(content):
 def test_like_repeats_runs_made_before_newer_settings_existed(vgg19, data_dir):
     old_metadata = {"command": "transfer", "seed": 1, "size": 48, "preset": "classic",
                     "config": {"scales": 2, "start_size": 32, "iterations": 3}}  # no schedule settings yet
-    again = transfer(data_dir / "chelsea.png", data_dir / "mosaic.jpg", like=old_metadata, net=vgg19)
+    again = transfer(data_dir / "chelsea.png", data_dir / "mosaic.jpg", like=old_metadata, backbone=vgg19)
     config = again.info["dreamstyle"]["config"]
     assert (config["coarse_iterations_factor"], config["final_iterations_factor"], config["coarse_content_boost"],
             config["content_mix"], config["content_detail"], config["bounds"]) == (1.0, 1.0, 1.0, 0.0, 0.0, "clamp")
     fresh = transfer(data_dir / "chelsea.png", data_dir / "mosaic.jpg", size=48, scales=2, start_size=32,
-                     iterations=3, net=vgg19)
+                     iterations=3, backbone=vgg19)
     assert fresh.info["dreamstyle"]["config"]["content_detail"] == 1.0  # the classic preset's
     assert fresh.info["dreamstyle"]["config"]["bounds"] == "soft"
 
@@ -173,11 +173,11 @@ def test_config_errors(settings, message):
 
 def test_api_returns_pil_with_settings(vgg19, data_dir):
     image = transfer(data_dir / "chelsea.png", [data_dir / "mosaic.jpg", data_dir / "brick.png"], size=48, seed=3,
-                     net=vgg19, style_blend=[0.7, 0.3], iterations=3, scales=1)
+                     backbone=vgg19, style_blend=[0.7, 0.3], iterations=3, scales=1)
     assert image.size == (48, 32)
     info = image.info["dreamstyle"]
     assert info["config"]["style_blend"] == "0.7,0.3" and info["seed"] == 3 and info["styles"] == ["mosaic.jpg", "brick.png"]
-    again = transfer(data_dir / "chelsea.png", [data_dir / "mosaic.jpg", data_dir / "brick.png"], like=info, net=vgg19)
+    again = transfer(data_dir / "chelsea.png", [data_dir / "mosaic.jpg", data_dir / "brick.png"], like=info, backbone=vgg19)
     assert np.array_equal(np.asarray(again), np.asarray(image))
 
 

@@ -156,10 +156,10 @@ def test_shards_cover_the_clip_once():
 
 def test_python_api_takes_and_yields_frames(vgg19, data_dir):
     frames = [Image.fromarray(f) for f in pan_frames(3)]
-    dreamed = list(dream_frames(iter(frames), net=vgg19, seed=0, iterations=2, octaves=1, frame_iterations=1))
+    dreamed = list(dream_frames(iter(frames), backbone=vgg19, seed=0, iterations=2, octaves=1, frame_iterations=1))
     assert len(dreamed) == 3 and dreamed[0].size == (64, 48)
     assert dreamed[1].info["dreamstyle"]["temporal"]["mode"] == "flow"
-    styled = list(transfer_frames(frames, data_dir / "mosaic.jpg", net=vgg19, size=32, seed=0, scales=1,
+    styled = list(transfer_frames(frames, data_dir / "mosaic.jpg", backbone=vgg19, size=32, seed=0, scales=1,
                                   iterations=3, frame_iterations=2))
     assert [im.size for im in styled] == [(32, 24)] * 3
 

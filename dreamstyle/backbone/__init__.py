@@ -2,55 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
-import torch
-
-from ..runtime import Runtime, compute_dtype, tune_backend
 from .architecture import POOLINGS, VGG_CONFIGS, LayerSpec, layer_specs
+from .choice import DEFAULT_POOLING, BackboneChoice, backbone_of
 from .features import VGGFeatures
+from .loader import load_backbone
 from .preprocessing import CAFFE, TORCHVISION, Preprocessing
-from .weights import DEFAULT_WEIGHTS, WEIGHT_SETS, WeightSet, load_state_checked, load_weights
-from ..errors import InvalidArgumentError
+from .weights import DEFAULT_WEIGHTS, WEIGHT_SETS, WeightSet
 
 __all__ = [
-    "CAFFE", "DEFAULT_WEIGHTS", "LayerSpec", "POOLINGS", "Preprocessing", "TORCHVISION",
-    "VGGFeatures", "VGG_CONFIGS", "WEIGHT_SETS", "WeightSet", "layer_specs", "load_backbone",
+    "BackboneChoice", "CAFFE", "DEFAULT_POOLING", "DEFAULT_WEIGHTS", "LayerSpec", "POOLINGS", "Preprocessing",
+    "TORCHVISION", "VGGFeatures", "VGG_CONFIGS", "WEIGHT_SETS", "WeightSet", "backbone_of", "layer_specs",
+    "load_backbone",
 ]
-
-
-def load_backbone(
-    weights: str | os.PathLike = DEFAULT_WEIGHTS,
-    *,
-    pooling: str = "max",
-    device: str | torch.device = "auto",
-    precision: str = "auto",
-    weights_format: str | None = None,
-) -> VGGFeatures:
-    """Build a frozen :class:`VGGFeatures` with the given weights, ready on its device.
-
-    Args:
-        weights: ``"vgg19"`` (default, offline), ``"vgg19-torchvision"``,
-            ``"vgg16-torchvision"``, or the path of a ``features.N`` state dict.
-        pooling: ``"max"`` or ``"avg"``.
-        device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda[:N]"`` or ``"mps"``.
-        precision: ``"auto"``, ``"fp32"``, ``"bf16"`` or ``"fp16"``; see :mod:`dreamstyle.runtime`.
-        weights_format: ``"caffe"`` or ``"torchvision"``, for a local file only.
-
-    Example:
-        >>> net = load_backbone("vgg19")
-        >>> feats = net(torch.rand(1, 3, 64, 64), layers=["relu1_1", "relu4_2"])
-    """
-    if pooling not in POOLINGS:
-        raise InvalidArgumentError(f"unknown pooling {pooling!r}: use one of {', '.join(POOLINGS)}")
-    runtime = Runtime.resolve(device, precision)
-    loaded = load_weights(weights, weights_format)
-    net = VGGFeatures(loaded.arch, loaded.preprocessing, pooling, runtime.precision, loaded.label)
-    load_state_checked(net, loaded.state_dict, loaded.label)
-    net.requires_grad_(False).eval()
-    # Stored in the dtype the convolutions run in: autocast would cast all
-    # 20 M weights again on every forward (it caches only casts of weights
-    # that require grad), and keep the float32 copies beside them.
-    net.features.to(compute_dtype(runtime.precision))
-    tune_backend(runtime.device)
-    return net.to(runtime.device, memory_format=torch.channels_last)

@@ -164,8 +164,8 @@ def _download_to_cache(url: str, path: Path, arch: str) -> None:
         reason = str(getattr(error, "reason", error)).splitlines()[0]
         raise WeightsUnavailableError(
             f"{arch}-torchvision needs a one-time download of {url} ({reason}); "
-            f"download that file where there is internet and pass it with "
-            f"--weights FILE --weights-format torchvision, or use the offline default --weights vgg19"
+            f"download that file where there is internet and pass it as weights=FILE with "
+            f"weights_format='torchvision', or use the offline default weights='vgg19'"
         ) from None
 
 
@@ -268,7 +268,7 @@ def load_weights(weights: str | os.PathLike = DEFAULT_WEIGHTS, weights_format: s
     if name in WEIGHT_SETS:
         if weights_format is not None:
             raise InvalidArgumentError(
-                f"--weights-format applies to a local weights file, not to the named set {name!r}"
+                f"weights_format applies to a local weights file, not to the named set {name!r}"
             )
         weight_set = WEIGHT_SETS[name]
         return LoadedWeights(name, weight_set.arch, weight_set.preprocessing, weight_set.load())
@@ -279,8 +279,9 @@ def load_weights(weights: str | os.PathLike = DEFAULT_WEIGHTS, weights_format: s
         )
     if weights_format not in PREPROCESSINGS:
         raise InvalidArgumentError(
-            f"a local weights file needs --weights-format caffe (BGR 0-255, e.g. vgg19-d01eb7cb.pth) "
-            f"or torchvision (RGB with ImageNet mean/std, e.g. vgg19-dcbb9e9d.pth); got {weights_format!r}"
+            f"a local weights file needs weights_format='caffe' (BGR 0-255, e.g. vgg19-d01eb7cb.pth) "
+            f"or weights_format='torchvision' (RGB with ImageNet mean/std, e.g. vgg19-dcbb9e9d.pth); "
+            f"got {weights_format!r}"
         )
     arch, state = read_state_dict_file(path)
     return LoadedWeights(str(path.resolve()), arch, PREPROCESSINGS[weights_format], state)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from .activations import activations
 from .assemble import assemble
 from .app import cli
-from .dream import atlas, dream, presets
+from .atlas import atlas
+from .dream import dream
 from .info import layers, weights
+from .presets import presets
 from .transfer import transfer
 
 for command in (dream, transfer, assemble, atlas, presets, activations, layers, weights):

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from ..activations import activation_sheet
-from ..runs import load_run_backbone
+from ..backbone import BackboneChoice
 from ..imaging import check_output_path, picture_from_pil, write_image
+from .messages import Command
 from .options import backbone_options, force_option, quiet_option
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("image", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Where to write the sheet [default: IMAGE_LAYER.png beside the image].")
@@ -24,9 +25,8 @@ from .options import backbone_options, force_option, quiet_option
 @backbone_options
 @force_option
 @quiet_option
-def activations(image: Path, output: Path | None, layer: str, count: int, size: int, weights: str | None,
-                weights_format: str | None, pooling: str | None, device: str, precision: str, force: bool,
-                quiet: bool) -> None:
+def activations(image: Path, output: Path | None, layer: str, count: int, size: int, backbone: BackboneChoice,
+                force: bool, quiet: bool) -> None:
     """Show the strongest activation maps of one layer for IMAGE as a labelled sheet.
 
     Each tile is one channel (brighter = stronger response), labelled
@@ -34,10 +34,10 @@ def activations(image: Path, output: Path | None, layer: str, count: int, size: 
     """
     output = output or image.with_name(f"{image.stem}_{layer}.png")
     check_output_path(output, inputs=[image], overwrite=force)
-    net = load_run_backbone(None, weights, pooling, device, precision, weights_format)
+    net = backbone.load()
     sheet = activation_sheet(image, net, layer=layer, count=count, size=size)
     metadata = {"command": "activations", "layer": layer, "count": count, "size": size,
-                "weights": net.weights, "pooling": pooling}
+                "weights": net.weights, "pooling": backbone.pooling}
     write_image(picture_from_pil(sheet), output, metadata=metadata, inputs=[image], overwrite=force)
     if not quiet:
         click.echo(f"wrote {output}")

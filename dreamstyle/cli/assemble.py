@@ -9,11 +9,12 @@ import click
 from ..errors import InvalidArgumentError
 from ..imaging.write import check_new_file
 from ..video import GIF, VIDEO_FORMATS, collect_frames, parse_fps, write_clip
+from .messages import Command
 from .frames import DEFAULT_FPS
 from .options import force_option, quiet_option
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help=f"The video ({' '.join(VIDEO_FORMATS)}) or {GIF} to write.")

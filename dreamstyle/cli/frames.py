@@ -6,6 +6,7 @@ decides where files go, checks them before any work starts, and prints.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import shutil
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from ..backbone import BackboneChoice, VGGFeatures
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import read_image, read_metadata, write_image
 from ..imaging.write import FORMATS, check_new_file, check_writable
@@ -28,6 +30,7 @@ from ..video.sinks import FRAME_NAME
 from ..video.sources import FrameSource
 from ..video.stability import warping_error
 from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
+from .options import stack
 from .progress import ProgressBar
 
 DEFAULT_FPS = Fraction(24)
@@ -36,8 +39,9 @@ DEFAULT_FPS = Fraction(24)
 VOLATILE_KEYS = ("dreamstyle", "device", "precision", "input", "frame")
 
 
-def sequence_options(transfer: bool):
-    """The options of clips and batches, shared by ``dream`` and ``transfer``."""
+def clip_options(transfer: bool):
+    """The options of clips and batches, shared by ``dream`` and ``transfer``, given to the command as
+    one ``clip`` argument (a :class:`ClipOptions`)."""
     options = [
         click.option("--temporal", type=click.Choice(TEMPORAL_MODES), default=None,
                      help="Clips: how each frame builds on the last (flow warps it along the optical flow) "
@@ -58,12 +62,17 @@ def sequence_options(transfer: bool):
                                     help="Clips: weight of the loss keeping each frame close to the last, warped "
                                          "[default: 20]."))
 
-    def apply(function):
-        for option in reversed(options):
-            function = option(function)
-        return function
+    def given_as_one(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def with_clip(*args, temporal: str | None, blend: float | None, frame_iterations: int | None,
+                      shard: str | None, report: bool, keep_frames: bool, temporal_weight: float | None = None,
+                      **kwargs):
+            choice = TemporalChoice(temporal, blend, frame_iterations, temporal_weight)
+            return command(*args, clip=ClipOptions(choice, shard, report, keep_frames), **kwargs)
 
-    return apply
+        return stack(*options)(with_clip)
+
+    return given_as_one
 
 
 @dataclass(frozen=True)
@@ -86,28 +95,107 @@ class TemporalChoice:
 
 
 @dataclass(frozen=True)
+class ClipOptions:
+    """The options that apply to clips and batches only, as given.
+
+    Attributes:
+        temporal: how frames build on each other.
+        shard: ``"K/N"``, or None for the whole clip.
+        report: print the warping error afterwards.
+        keep_frames: keep a video's frames folder.
+    """
+
+    temporal: TemporalChoice
+    shard: str | None
+    report: bool
+    keep_frames: bool
+
+    def refuse_for_one_image(self, image: Path) -> None:
+        """Refuse these flags on one still image, where they would silently do nothing."""
+        given = [flag for flag, used in (("--temporal/--blend/--frame-iterations/--temporal-weight", self.temporal.given),
+                                         ("--shard", self.shard is not None), ("--report", self.report),
+                                         ("--keep-frames", self.keep_frames)) if used]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} apply to clips (a video, a GIF or a folder of frames), "
+                                   f"and {image} is one image")
+
+
+@dataclass(frozen=True)
 class ManyRun:
-    """What the command asked for, for many inputs.
+    """What a ``dream`` or ``transfer`` command given many inputs asked for.
 
     Attributes:
         command: ``"dream"`` or ``"transfer"``.
         tag: added to input names for default outputs (``dream``, or the style names).
-        temporal: the clip settings.
-        temporal_given: whether the user chose a temporal setting (an error for a batch).
-        shard: which part to render.
+        inputs: every file the command reads (never overwritten); the first names default outputs.
+        output: ``-o``, or None for the default.
+        preset, like, size, seed: where the settings start, as given.
+        settings: the engine settings given as options (None: not given).
+        temporal: the clip settings (the command's defaults with the given flags applied).
+        clip: the clip options as given.
         fps: the output frame rate, None for the source's.
+        backbone: the backbone asked for.
     """
 
     command: str
     tag: str
+    inputs: tuple[Path, ...]
+    output: Path | None
+    preset: str | None
+    like: Path | None
+    size: int | None
+    seed: int | None
+    settings: Mapping[str, Any]
     temporal: TemporalConfig
-    temporal_given: bool
-    shard: Shard
+    clip: ClipOptions
     fps: Fraction | None
-    report: bool
-    keep_frames: bool
+    backbone: BackboneChoice
     force: bool
     quiet: bool
+
+    @property
+    def shard(self) -> Shard:
+        return Shard.parse(self.clip.shard)
+
+
+@dataclass(frozen=True)
+class ManyEngine:
+    """What ``dream`` and ``transfer`` do differently with many inputs.
+
+    Attributes:
+        like: reads an earlier output's settings (``--like``).
+        resolve: the command's ``resolve_run(preset, like, size, seed, **settings)``.
+        check: refuses a run that cannot work, before the backbone is loaded.
+        renderer: (backbone, run, clip settings) -> (the frame renderer, what to add to the metadata).
+        describe, steps_of: how the engine's progress events count (see :class:`ProgressBar`).
+    """
+
+    like: Callable[[Path | None], Mapping[str, Any] | None]
+    resolve: Callable[..., Run]
+    check: Callable[[Run], None]
+    renderer: Callable[[VGGFeatures, Run, TemporalConfig], tuple[FrameRenderer, dict[str, Any]]]
+    describe: Callable
+    steps_of: Callable
+
+
+def render_many(many: ManyRun, source: FrameSource, engine: ManyEngine) -> None:
+    """A batch of photos or a clip, from the settings to the last file written."""
+    output = plan_output(source, many.output, many.inputs[0], many.tag)
+    seed = resume_seed(source, output, many.tag, many.seed, many.force)
+    previous = engine.like(many.like)
+    run = engine.resolve(many.preset, previous, many.size, seed, **many.settings)
+    engine.check(run)
+    check_many(many, source, output)
+    net = many.backbone.load(previous)
+    renderer, extra = engine.renderer(net, run, many.temporal)
+    metadata = run.metadata(net, **extra)
+    if not many.quiet:
+        click.echo(f"{many.command}: {source.info.name} -> {output or 'beside each input'}  preset {run.preset}  "
+                   f"seed {run.seed}  {net.device} {net.precision}", err=True)
+    if is_batch(source, output):
+        _run_batch(many, source, output, run, renderer, metadata, engine.describe, engine.steps_of)
+    else:
+        _run_clip(many, source, output, run, renderer, metadata, engine.describe, engine.steps_of)
 
 
 def settings_of(metadata: Mapping[str, Any]) -> dict:
@@ -115,12 +203,11 @@ def settings_of(metadata: Mapping[str, Any]) -> dict:
     return normalised({key: value for key, value in metadata.items() if key not in VOLATILE_KEYS})
 
 
-def plan_output(source: FrameSource, output: Path | None, inputs: list[str], tag: str) -> Path | None:
-    """Where a clip's result goes (None: a batch written beside its inputs)."""
+def plan_output(source: FrameSource, output: Path | None, first: Path, tag: str) -> Path | None:
+    """Where a clip's result goes (None: a batch written beside its inputs); ``first`` is the first input given."""
     if output is not None:
         return output
     info = source.info
-    first = Path(inputs[0])
     if info.kind == "video":
         suffix = first.suffix.lower() if first.suffix.lower() in VIDEO_FORMATS else ".mp4"
         return first.with_name(f"{first.stem}_{tag}{suffix}")
@@ -166,36 +253,16 @@ def _batch_outputs(source: FrameSource, output: Path | None, tag: str) -> dict[P
     return outputs
 
 
-def check_many(many: ManyRun, source: FrameSource, output: Path | None, inputs: list[Path]) -> None:
+def check_many(many: ManyRun, source: FrameSource, output: Path | None) -> None:
     """Refuse what cannot work before the backbone is loaded or any frame rendered."""
     if is_batch(source, output):
-        if many.temporal_given:
+        if many.clip.temporal.given:
             raise click.UsageError("--temporal, --blend and --frame-iterations apply to clips (a video, a GIF, or a "
                                    "folder of frames), not to separate photos")
         for target in _batch_outputs(source, output, many.tag).values():
             check_writable(target)
     else:
-        check_clip_output(output, many.shard, many.force, inputs)
-
-
-def refuse_clip_flags(choice: TemporalChoice, shard: str | None, report: bool, keep_frames: bool,
-                      image: Path) -> None:
-    """Refuse the clip-only flags on one still image, where they would silently do nothing."""
-    given = [flag for flag, used in (("--temporal/--blend/--frame-iterations/--temporal-weight", choice.given),
-                                     ("--shard", shard is not None), ("--report", report),
-                                     ("--keep-frames", keep_frames)) if used]
-    if given:
-        raise click.UsageError(f"{', '.join(given)} apply to clips (a video, a GIF or a folder of frames), "
-                               f"and {image} is one image")
-
-
-def run_many(many: ManyRun, source: FrameSource, output: Path | None, run: Run, renderer: FrameRenderer,
-             metadata: dict, describe: Callable, steps_of: Callable) -> None:
-    """Render a batch of photos or a clip (see the module docstring), after :func:`check_many`."""
-    if is_batch(source, output):
-        _run_batch(many, source, output, run, renderer, metadata, describe, steps_of)
-    else:
-        _run_clip(many, source, output, run, renderer, metadata, describe, steps_of)
+        check_clip_output(output, many.shard, many.force, list(many.inputs))
 
 
 def _engine_bar(many: ManyRun, label: str, describe: Callable, steps_of: Callable) -> ProgressBar:
@@ -292,14 +359,14 @@ def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, render
             engine_bar.close()
         if bar is not None:
             bar.close()
-    if many.report:
+    if many.clip.report:
         _report(source, folder, run.size, first, stop)
     if not is_frame_folder(output):
         frames, _ = collect_frames([folder])
         note = write_clip(frames, output, many.fps or source.info.fps or DEFAULT_FPS, source.info.audio)
         if note and not many.quiet:
             click.echo(f"note: {note}", err=True)
-        if not many.keep_frames:
+        if not many.clip.keep_frames:
             shutil.rmtree(folder)
     if not many.quiet:
         click.echo(f"wrote {output}", err=True)

@@ -6,12 +6,13 @@ import click
 
 from ..backbone import DEFAULT_WEIGHTS, VGG_CONFIGS, WEIGHT_SETS, layer_specs
 from ..runtime import Runtime
+from .messages import Command
 from .options import runtime_options
 
 MODEL_CHOICES = tuple(WEIGHT_SETS) + tuple(VGG_CONFIGS)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--model", type=click.Choice(MODEL_CHOICES), default=DEFAULT_WEIGHTS, show_default=True,
               help="Weight set (or bare architecture) whose layers to list.")
 def layers(model: str) -> None:
@@ -27,7 +28,7 @@ def layers(model: str) -> None:
         click.echo(f"{spec.name:<9}{spec.channels:>9}{spec.stride:>8}{spec.receptive_field:>14} px")
 
 
-@click.command()
+@click.command(cls=Command)
 @runtime_options
 def weights(device: str, precision: str) -> None:
     """List the weight sets, whether each is usable here, and where each comes from.

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ..backbone import DEFAULT_WEIGHTS, POOLINGS, WEIGHT_SETS
+from ..backbone import DEFAULT_WEIGHTS, POOLINGS, WEIGHT_SETS, BackboneChoice
 from ..backbone.preprocessing import PREPROCESSINGS
-from ..errors import DreamstyleError, InvalidArgumentError
-from ..runs import setting_named_by
+from ..errors import DreamstyleError
 from ..runtime import DEVICE_CHOICES, PRECISION_CHOICES, resolve_device, use_deterministic_algorithms
 
 
-def _stack(*decorators: Callable) -> Callable:
+def stack(*decorators: Callable) -> Callable:
+    """One decorator that applies ``decorators`` as if written one above the other, first on top."""
+
     def apply(function: Callable) -> Callable:
         for decorator in reversed(decorators):
             function = decorator(function)
@@ -44,7 +44,7 @@ def _deterministic(context: click.Context, parameter: click.Parameter, enabled: 
         use_deterministic_algorithms(True)
 
 
-runtime_options = _stack(
+runtime_options = stack(
     click.option("--device", default="auto", show_default=True, metavar="|".join(DEVICE_CHOICES),
                  envvar="DREAMSTYLE_DEVICE", show_envvar=True, callback=_device_from_environment,
                  help="Where to run: auto picks CUDA, then MPS, then the CPU (cuda:N for a given GPU)."),
@@ -56,8 +56,8 @@ runtime_options = _stack(
 )
 
 # --weights and --pooling default to None so that --like can fill them from an
-# earlier output; dreamstyle.runs.backbone_settings supplies the real defaults.
-backbone_options = _stack(
+# earlier output; BackboneChoice.filled_from supplies the real defaults.
+_backbone_flags = stack(
     click.option("--weights", default=None, metavar="NAME|FILE",
                  help=f"Weight set ({', '.join(WEIGHT_SETS)}) or a local .pth state dict [default: {DEFAULT_WEIGHTS}]."),
     click.option("--weights-format", type=click.Choice(sorted(PREPROCESSINGS)), default=None,
@@ -68,9 +68,21 @@ backbone_options = _stack(
 )
 
 
+def backbone_options(command: Callable) -> Callable:
+    """--weights, --weights-format, --pooling, --device and --precision, given to ``command`` as one
+    ``backbone`` argument (a :class:`BackboneChoice`)."""
+
+    @functools.wraps(command)
+    def with_backbone(*args, weights: str | None, weights_format: str | None, pooling: str | None, device: str,
+                      precision: str, **kwargs):
+        return command(*args, backbone=BackboneChoice(weights, pooling, device, precision, weights_format), **kwargs)
+
+    return _backbone_flags(with_backbone)
+
+
 def run_options(command: str):
     """Options every engine command has: settings sources, size and intermediate saves."""
-    return _stack(
+    return stack(
         click.option("--preset", default=None, metavar="NAME|FILE.toml",
                      help="Starting settings: a built-in preset (dreamstyle presets) or your TOML file "
                           "[default: classic]."),
@@ -87,38 +99,3 @@ seed_option = click.option("--seed", type=click.IntRange(min=0), default=None,
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 
 force_option = click.option("--force", "-f", is_flag=True, help="Overwrite an existing output file.")
-
-
-def resolve_from_options(resolve: Callable[..., Any], preset, like, size: int | None, seed: int | None,
-                         settings: Mapping[str, Any]) -> Any:
-    """``resolve(preset, like, size, seed, **settings)`` (a command's ``resolve_run``), its errors about a
-    setting given as an option naming the option (see :func:`_settings_named_as_options`)."""
-    with _settings_named_as_options({**settings, "size": size}):
-        return resolve(preset, like, size, seed, **settings)
-
-
-@contextlib.contextmanager
-def _settings_named_as_options(given: Mapping[str, Any]) -> Iterator[None]:
-    """Around resolving a run: an error about a setting given as an option names the option.
-
-    The settings checks name settings as presets and Python callers write
-    them (``style_scale must be positive``); on the command line the same
-    value was typed as ``--style-scale``, so that is what the line says.
-    ``given`` maps setting names to their option values (None: not given).
-    """
-    try:
-        yield
-    except InvalidArgumentError as error:
-        field = setting_named_by(error)
-        option = _option_for(field) if field is not None and given.get(field) is not None else None
-        if option is None:
-            raise
-        raise InvalidArgumentError(f"{option}{str(error)[len(field):]}") from None
-
-
-def _option_for(setting: str) -> str | None:
-    """The current command's long option that sets ``setting`` (``--style-scale``), or None."""
-    context = click.get_current_context(silent=True)
-    params = context.command.params if context is not None else []
-    options = [max(param.opts, key=len) for param in params if param.name == setting and param.opts]
-    return options[0] if options and options[0].startswith("--") else None

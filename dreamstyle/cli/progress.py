@@ -23,9 +23,14 @@ STATUS_INTERVAL = 0.5
 Status = Callable[[], str]
 
 
+def run_total(progress: DreamProgress | TransferProgress) -> int:
+    """Steps (a dream's) or iterations (a transfer's) in the whole run a progress event belongs to."""
+    return progress.run_total
+
+
 def describe_dream(progress: DreamProgress) -> tuple[int, Status]:
     """(steps done in the whole run, status text when asked) of a dream step."""
-    return progress.octave * progress.iterations + progress.iteration, functools.partial(dream_status, progress)
+    return progress.run_done, functools.partial(dream_status, progress)
 
 
 def dream_status(progress: DreamProgress) -> str:
@@ -34,16 +39,6 @@ def dream_status(progress: DreamProgress) -> str:
     tiled = f" tiled {progress.tile}" if progress.tile else ""
     return (f"octave {progress.octave + 1}/{progress.octaves} {width}x{height}{tiled} "
             f"objective {float(progress.objective):.4g}")
-
-
-def dream_steps(progress: DreamProgress) -> int:
-    """Steps in the whole dream a progress event belongs to."""
-    return progress.octaves * progress.iterations
-
-
-def transfer_steps(progress: TransferProgress) -> int:
-    """Iterations in the whole transfer a progress event belongs to."""
-    return progress.run_total
 
 
 def describe_transfer(progress: TransferProgress) -> tuple[int, Status]:

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 
+from ..backbone import BackboneChoice, VGGFeatures
 from ..imaging import check_output_path, read_image, write_image
-from ..runs import load_run_backbone
+from ..runs import Run
 from ..styletransfer import init_settings, scale_schedule, total_iterations, transfer_tensor
 from ..styletransfer.config import BOUNDS, COLOR_MODES, OPTIMIZERS
+from ..styletransfer.engine import check_layers, style_weights
 from ..styletransfer.run import like_transfer, resolve_run
 from ..video import open_source, parse_fps
-from ..video.job import Shard
-from ..video.temporal import TRANSFER_TEMPORAL, transfer_renderer
-from .frames import (ManyRun, TemporalChoice, check_many, plan_output, refuse_clip_flags, resume_seed, run_many,
-                     sequence_options)
-from .options import backbone_options, force_option, quiet_option, resolve_from_options, run_options, seed_option
-from .progress import IntermediateSaver, ProgressBar, describe_transfer, running, transfer_steps
+from ..video.temporal import TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, transfer_renderer
+from .frames import ClipOptions, ManyEngine, ManyRun, clip_options, render_many
+from .messages import Command
+from .options import backbone_options, force_option, quiet_option, run_options, seed_option
+from .progress import IntermediateSaver, ProgressBar, describe_transfer, run_total, running
 
 TRANSFER_EXAMPLES = """\b
 Examples:
@@ -36,7 +38,7 @@ def default_output(content: Path, styles: list[Path]) -> Path:
     return content.with_name(f"{content.stem}_{'+'.join(style.stem for style in styles)}.png")
 
 
-@click.command(epilog=TRANSFER_EXAMPLES)
+@click.command(cls=Command, epilog=TRANSFER_EXAMPLES)
 @click.argument("content")
 @click.argument("styles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
@@ -81,16 +83,14 @@ def default_output(content: Path, styles: list[Path]) -> Path:
                    "memory]; the style statistics stay global, so no seams.")
 @click.option("--fps", default=None, metavar="RATE",
               help="Frame rate of a video or GIF, e.g. 24 or 30000/1001 [default: the clip's own; 24 for image folders].")
-@sequence_options(transfer=True)
+@clip_options(transfer=True)
 @backbone_options
 @seed_option
 @force_option
 @quiet_option
 def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset: str | None, like: Path | None,
-             size: int | None, save_every: int | None, init: str | None, fps: str | None, temporal: str | None,
-             blend: float | None, frame_iterations: int | None, temporal_weight: float | None, shard: str | None,
-             report: bool, keep_frames: bool, weights: str | None, weights_format: str | None, pooling: str | None,
-             device: str, precision: str, seed: int | None, force: bool, quiet: bool, **settings) -> None:
+             size: int | None, save_every: int | None, init: str | None, fps: str | None, clip: ClipOptions,
+             backbone: BackboneChoice, seed: int | None, force: bool, quiet: bool, **settings) -> None:
     """Paint CONTENT in the style of STYLES (one or more images).
 
     CONTENT is an image, a glob of images ('shots/*.jpg'), a folder of frames,
@@ -105,25 +105,26 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     if source is not None:
         if save_every is not None or init_file:
             raise click.UsageError("--save-every and --init FILE apply to one image, not to a clip or a batch")
-        _transfer_many(source, content, styles, output, preset, like, size, frame_rate,
-                       TemporalChoice(temporal, blend, frame_iterations, temporal_weight), Shard.parse(shard),
-                       report, keep_frames, dict(weights=weights, pooling=pooling, device=device, precision=precision,
-                                                 weights_format=weights_format), seed, force, quiet, settings)
+        many = ManyRun("transfer", "+".join(style.stem for style in styles), (Path(content), *styles), output,
+                       preset, like, size, seed, settings, clip.temporal.config(TRANSFER_TEMPORAL), clip,
+                       frame_rate, backbone, force, quiet)
+        engine = ManyEngine(like_transfer, resolve_run, lambda run: style_weights(run.config, len(styles)),
+                            functools.partial(_transfer_renderer, styles), describe_transfer, run_total)
+        render_many(many, source, engine)
         return
     content = Path(content)
-    refuse_clip_flags(TemporalChoice(temporal, blend, frame_iterations, temporal_weight), shard, report, keep_frames,
-                      content)
+    clip.refuse_for_one_image(content)
     previous = like_transfer(like)
-    run = resolve_from_options(resolve_run, preset, previous, size, seed, settings)
+    run = resolve_run(preset, previous, size, seed, **settings)
     output = output or default_output(content, styles)
     inputs = [content, *styles] + ([Path(init_file)] if init_file else []) + ([like] if like else [])
     check_output_path(output, inputs, overwrite=force)
-    _check_blend(run, styles)
+    style_weights(run.config, len(styles))
     picture = read_image(content, run.size)
     style_batches = [read_image(style).batch() for style in styles]
     init_batch = read_image(init_file).batch() if init_file else None
-    net = load_run_backbone(previous, weights, pooling, device, precision, weights_format)
-    _check_layers(net, run)
+    net = backbone.load(previous)
+    check_layers(net, run.config)
     metadata = run.metadata(net, input=content.name, styles=[style.name for style in styles],
                             init_image=Path(init_file).name if init_file else None)
     if not quiet:
@@ -141,37 +142,10 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
         click.echo(f"wrote {output}", err=True)
 
 
-def _transfer_many(source, content: str, styles: list[Path], output, preset, like, size, frame_rate,
-                   choice: TemporalChoice, shard: Shard, report: bool, keep_frames: bool, backbone: dict, seed, force,
-                   quiet, settings) -> None:
-    """A batch of images, a folder of frames, a GIF or a video."""
-    tag = "+".join(style.stem for style in styles)
-    output = plan_output(source, output, [content], tag)
-    seed = resume_seed(source, output, tag, seed, force)
-    previous = like_transfer(like)
-    run = resolve_from_options(resolve_run, preset, previous, size, seed, settings)
-    _check_blend(run, styles)
-    temporal = choice.config(TRANSFER_TEMPORAL)
-    many = ManyRun("transfer", tag, temporal, choice.given, shard, frame_rate, report, keep_frames, force, quiet)
-    check_many(many, source, output, [Path(content), *styles])
+def _transfer_renderer(styles: list[Path], net: VGGFeatures, run: Run, temporal: TemporalConfig
+                       ) -> tuple[FrameRenderer, dict]:
+    """The frame renderer of a transfer over many inputs, and what it adds to their metadata."""
+    check_layers(net, run.config)
     style_batches = [read_image(style).batch() for style in styles]
-    weights_format = backbone.pop("weights_format")
-    net = load_run_backbone(previous, **backbone, weights_format=weights_format)
-    _check_layers(net, run)
-    metadata = run.metadata(net, styles=[style.name for style in styles])
-    if not quiet:
-        click.echo(f"transfer: {source.info.name} -> {output or 'beside each input'}  preset {run.preset}  "
-                   f"seed {run.seed}  {net.device} {net.precision}", err=True)
-    renderer = transfer_renderer(net, style_batches, run.config, temporal, seed=run.seed)
-    run_many(many, source, output, run, renderer, metadata, describe_transfer, transfer_steps)
-
-
-def _check_blend(run, styles: list[Path]) -> None:
-    blend = run.config.style_blend
-    if blend and len(blend) != len(styles):
-        raise click.UsageError(f"--style-blend has {len(blend)} weights for {len(styles)} style images")
-
-
-def _check_layers(net, run) -> None:
-    for name, _ in run.config.content_layers + run.config.style_layers:
-        net.spec(name)
+    return (transfer_renderer(net, style_batches, run.config, temporal, seed=run.seed),
+            {"styles": [style.name for style in styles]})

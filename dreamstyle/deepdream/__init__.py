@@ -15,38 +15,36 @@ from typing import Any
 import torch
 from PIL import Image
 
-from ..backbone import VGGFeatures, load_backbone
+from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.sheet import contact_sheet
 from ..runtime import choose_seed
 from .atlas import atlas_config, atlas_steps, channel_atlas, first_layer_filters
 from .config import DreamConfig, parse_channels
-from .engine import DreamProgress, ProgressCallback, dream_tensor, octave_sizes
-from ..runs import load_run_backbone
+from .engine import DreamProgress, ProgressCallback, dream_steps, dream_tensor, octave_sizes
 from .run import Run, like_dream, resolve_run
 from .zoom import ZoomConfig, zoom_frames, zoom_rotate
 
 __all__ = [
     "DreamConfig", "DreamProgress", "Run", "ZoomConfig", "atlas", "atlas_config", "atlas_steps", "dream",
-    "dream_tensor", "dream_zoom", "filters", "octave_sizes", "resolve_run", "zoom_rotate",
+    "dream_steps", "dream_tensor", "dream_zoom", "filters", "octave_sizes", "resolve_run", "zoom_rotate",
 ]
 
 
-def prepare_run(guide: ImageLike | None, like, net: VGGFeatures | None, backbone: Mapping[str, Any],
+def prepare_run(guide: ImageLike | None, like, backbone: VGGFeatures | BackboneChoice | None,
                 **run_settings: Any) -> tuple[Run, VGGFeatures, torch.Tensor | None]:
     """What every dream API shares: the resolved settings, the backbone and the guide batch.
 
     Args:
         guide: the guide image, if any.
         like: an earlier output (path or metadata) whose settings to reuse.
-        net: a backbone to reuse; otherwise one is loaded from ``backbone``
-            (weights, pooling, device, precision).
+        backbone: a loaded backbone to reuse, or the one to load (see :func:`backbone_of`).
         **run_settings: preset, size, seed and DreamConfig fields.
     """
     previous = like_dream(like)
     run = resolve_run(like=previous, **run_settings)
-    net = net or load_run_backbone(previous, **backbone)
+    net = backbone_of(backbone, previous)
     guide_batch = None if guide is None else as_picture(guide).batch()
     return run, net, guide_batch
 
@@ -59,11 +57,7 @@ def dream(
     size: int | None = None,
     seed: int | None = None,
     guide: ImageLike | None = None,
-    net: VGGFeatures | None = None,
-    weights: str | None = None,
-    pooling: str | None = None,
-    device: str = "auto",
-    precision: str = "auto",
+    backbone: VGGFeatures | BackboneChoice | None = None,
     callback: ProgressCallback | None = None,
     **settings: Any,
 ) -> Image.Image:
@@ -76,7 +70,10 @@ def dream(
         size: resize so the longer side is this many px (None keeps the size).
         seed: random seed; None picks one (stored in ``result.info["dreamstyle"]``).
         guide: optional guide image for guided dreaming.
-        net: a backbone to reuse; otherwise one is loaded from ``weights``/``pooling``/``device``/``precision``.
+        backbone: a loaded backbone to reuse (``load_backbone(...)``), or a
+            :class:`~dreamstyle.backbone.BackboneChoice` of weights, pooling,
+            device and precision to load; default: ``--like``'s weights and
+            pooling, else VGG19 with max pooling, on the fastest device.
         callback: called with a :class:`DreamProgress` after every step.
         **settings: any :class:`DreamConfig` field, overriding the preset
             (``layers="relu4_2:1,relu5_1:0.5"``, ``channels="relu4_2=12,47"``, ``octaves=5``...).
@@ -85,9 +82,7 @@ def dream(
         RGB (or RGBA if the input had alpha) image; ``info["dreamstyle"]`` holds
         the effective parameters.
     """
-    run, net, guide_batch = prepare_run(
-        guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
-        preset=preset, size=size, seed=seed, **settings)
+    run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
     picture = as_picture(image, run.size)
     out = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=callback)
     result = picture_to_pil(picture.with_rgb(out))
@@ -106,17 +101,11 @@ def dream_zoom(
     size: int | None = None,
     seed: int | None = None,
     guide: ImageLike | None = None,
-    net: VGGFeatures | None = None,
-    weights: str | None = None,
-    pooling: str | None = None,
-    device: str = "auto",
-    precision: str = "auto",
+    backbone: VGGFeatures | BackboneChoice | None = None,
     **settings: Any,
 ) -> Iterator[Image.Image]:
     """Yield ``frames`` Pillow frames of a zoom / rotate feedback dream (see :func:`dream` for the arguments)."""
-    run, net, guide_batch = prepare_run(
-        guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
-        preset=preset, size=size, seed=seed, **settings)
+    run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
     picture = as_picture(image, run.size)
     for frame in zoom_frames(net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate), seed=run.seed,
                              guide=guide_batch):
@@ -130,9 +119,7 @@ def atlas(
     size: int = 128,
     seed: int | None = None,
     start: ImageLike | None = None,
-    net: VGGFeatures | None = None,
-    device: str = "auto",
-    precision: str = "auto",
+    backbone: VGGFeatures | BackboneChoice | None = None,
     callback: ProgressCallback | None = None,
     **settings: Any,
 ) -> Image.Image:
@@ -144,9 +131,10 @@ def atlas(
         size: side of each tile in px.
         seed: makes the sheet reproducible.
         start: grow every tile from this image instead of noise.
+        backbone: a loaded backbone, or the one to load (as for :func:`dream`).
         **settings: DreamConfig fields overriding the atlas defaults (iterations, octaves, step...).
     """
-    net = net or load_backbone(device=device, precision=precision)
+    net = backbone_of(backbone, None)
     if isinstance(channels, str):
         channels = parse_channels(f"{layer}={channels}")[0][1]
     config = atlas_config(layer, **settings)
@@ -159,9 +147,10 @@ def atlas(
     return contact_sheet(tiles, [f"{layer}:{c}" for c in channels], tile_size=size)
 
 
-def filters(layer: str = "conv1_1", *, net: VGGFeatures | None = None, tile_size: int = 48) -> Image.Image:
-    """The first layer's kernels as a labelled sheet of colour patches."""
-    net = net or load_backbone(device="cpu", precision="fp32")
+def filters(layer: str = "conv1_1", *, backbone: VGGFeatures | BackboneChoice | None = None,
+            tile_size: int = 48) -> Image.Image:
+    """The first layer's kernels as a labelled sheet of colour patches (``backbone`` as for :func:`dream`)."""
+    net = backbone_of(backbone or BackboneChoice(device="cpu", precision="fp32"), None)
     kernels = first_layer_filters(net, layer)
     # Nearest-neighbour enlargement: a 3x3 kernel should look like 9 flat squares, not a blur.
     repeat = max(1, tile_size // kernels.shape[-1])

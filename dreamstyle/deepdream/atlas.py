@@ -12,7 +12,7 @@ from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
 from ..runtime import make_generator
 from .config import DreamConfig
-from .engine import ProgressCallback, dream_tensor, octave_sizes
+from .engine import ProgressCallback, dream_steps, dream_tensor
 from .objectives import ChannelPerImageObjective, check_channels
 
 # Growing a pattern from noise needs more steps than decorating a photo.
@@ -27,9 +27,7 @@ def atlas_config(layer: str, **settings) -> DreamConfig:
 
 def atlas_steps(net: VGGFeatures, config: DreamConfig, channels: int, size: int) -> int:
     """How many steps :func:`channel_atlas` will take (for progress bars)."""
-    layers = [name for name, _ in config.layers]
-    octaves = octave_sizes(size, size, config.octaves, config.octave_scale, net.min_input_size(layers))
-    return math.ceil(channels / BATCH) * len(octaves) * config.iterations
+    return math.ceil(channels / BATCH) * dream_steps(net, size, size, config)
 
 
 def smooth_noise(count: int, size: int, generator: torch.Generator) -> torch.Tensor:
@@ -87,7 +85,8 @@ def first_layer_filters(net: VGGFeatures, layer: str = "conv1_1") -> torch.Tenso
     """
     if net.spec(layer).index != 0:
         raise InvalidArgumentError(
-            f"only the first layer (conv1_1) has kernels over RGB colours; for {layer} use --layer {layer} instead"
+            f"only the first layer (conv1_1) has kernels over RGB colours; draw {layer}'s channels as an atlas "
+            f"(layer='{layer}') instead"
         )
     weight = net.features[0].weight.detach().float().cpu()
     if net.preprocessing.channel_order == "BGR":

@@ -35,6 +35,7 @@ class DreamProgress:
         image: (N, 3, H, W) the image so far, at this octave's size (the live
             tensor, updated in place by later steps: copy it to keep it).
         tile: tile side in use at this octave, 0 for none.
+        run_done / run_total: steps done in the whole dream (all octaves), and planned.
     """
 
     octave: int
@@ -45,6 +46,8 @@ class DreamProgress:
     objective: torch.Tensor
     image: torch.Tensor
     tile: int
+    run_done: int = 0
+    run_total: int = 0
 
 
 ProgressCallback = Callable[[DreamProgress], None]
@@ -67,6 +70,13 @@ def octave_sizes(height: int, width: int, octaves: int, scale: float, min_side: 
             f"a {width}x{height} px image is too small for these layers: they need at least {min_side}x{min_side} px"
         )
     return sizes
+
+
+def dream_steps(net: VGGFeatures, height: int, width: int, config: DreamConfig) -> int:
+    """Steps a dream of an (H, W) = (``height``, ``width``) image makes over all its octaves (what its progress counts to)."""
+    layers = [name for name, _ in config.layers]
+    return len(octave_sizes(height, width, config.octaves, config.octave_scale, net.min_input_size(layers))) \
+        * config.iterations
 
 
 def check_config(net: VGGFeatures, config: DreamConfig) -> None:
@@ -173,7 +183,8 @@ def dream_tensor(
             x, value = ascent_step(net, x, octave_objective, config, generator, tile, iteration / config.iterations)
             if callback is not None:
                 callback(DreamProgress(octave, len(sizes), iteration + 1, config.iterations, size,
-                                       value.mean(), x, tile))
+                                       value.mean(), x, tile, octave * config.iterations + iteration + 1,
+                                       len(sizes) * config.iterations))
         if octave + 1 < len(sizes):
             detail = x.sub(base)
     return x

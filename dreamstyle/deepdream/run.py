@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from ..runs import Run, backbone_settings, like_metadata
+from ..runs import Run, like_metadata
 from ..runs import resolve_run as _resolve_run
 from .config import DreamConfig
 
@@ -13,4 +13,4 @@ DEFAULT_PRESET = "classic"
 resolve_run = functools.partial(_resolve_run, "dream", DreamConfig, DEFAULT_PRESET)
 like_dream = functools.partial(like_metadata, command="dream")
 
-__all__ = ["DEFAULT_PRESET", "Run", "backbone_settings", "like_dream", "resolve_run"]
+__all__ = ["DEFAULT_PRESET", "Run", "like_dream", "resolve_run"]

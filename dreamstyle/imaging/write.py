@@ -78,7 +78,7 @@ def check_new_file(path: Path, overwrite: bool) -> None:
         ImageWriteError: the file could not be created (see :func:`check_writable`).
     """
     if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path} exists already; pass --force to overwrite it")
+        raise OutputExistsError(f"{path} exists already; pass overwrite=True to overwrite it")
     check_writable(path)
 
 

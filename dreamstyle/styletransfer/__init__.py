@@ -15,12 +15,11 @@ from typing import Any
 import torch
 from PIL import Image
 
-from ..backbone import VGGFeatures
+from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from .config import INITS, TransferConfig
-from .engine import Scale, TransferProgress, scale_schedule, scale_sizes, total_iterations, transfer_tensor
-from ..runs import load_run_backbone
+from .engine import ProgressCallback, Scale, TransferProgress, scale_schedule, scale_sizes, total_iterations, transfer_tensor
 from .run import Run, like_transfer, resolve_run
 
 __all__ = ["Scale", "TransferConfig", "TransferProgress", "init_settings", "prepare_run", "resolve_run",
@@ -34,16 +33,15 @@ def init_settings(init: str | os.PathLike | ImageLike | None) -> tuple[str | Non
     return "image", init
 
 
-def prepare_run(styles: ImageLike | Sequence[ImageLike], like, net: VGGFeatures | None,
-                backbone: Mapping[str, Any], init: str | os.PathLike | ImageLike | None = None, **run_settings: Any
+def prepare_run(styles: ImageLike | Sequence[ImageLike], like, backbone: VGGFeatures | BackboneChoice | None,
+                init: str | os.PathLike | ImageLike | None = None, **run_settings: Any
                 ) -> tuple[Run, VGGFeatures, list[torch.Tensor], torch.Tensor | None, list[str | None]]:
     """What every transfer API shares: settings, backbone, style batches, the init image and the style names.
 
     Args:
         styles: one style image or a list of them.
         like: an earlier output (path or metadata) whose settings to reuse.
-        net: a backbone to reuse; otherwise one is loaded from ``backbone``
-            (weights, pooling, device, precision).
+        backbone: a loaded backbone to reuse, or the one to load (see :func:`backbone_of`).
         init: "content", "noise", "style", or an image to start from.
         **run_settings: preset, size, seed and TransferConfig fields.
     """
@@ -53,7 +51,7 @@ def prepare_run(styles: ImageLike | Sequence[ImageLike], like, net: VGGFeatures 
         run_settings["init"] = kind
     previous = like_transfer(like)
     run = resolve_run(like=previous, **run_settings)
-    net = net or load_run_backbone(previous, **backbone)
+    net = backbone_of(backbone, previous)
     style_batches = [as_picture(style).batch() for style in style_list]
     init_batch = None if init_image is None else as_picture(init_image).batch()
     names = [Path(s).name if isinstance(s, (str, os.PathLike)) else None for s in style_list]
@@ -69,12 +67,8 @@ def transfer(
     size: int | None = None,
     seed: int | None = None,
     init: str | os.PathLike | ImageLike | None = None,
-    net: VGGFeatures | None = None,
-    weights: str | None = None,
-    pooling: str | None = None,
-    device: str = "auto",
-    precision: str = "auto",
-    callback=None,
+    backbone: VGGFeatures | BackboneChoice | None = None,
+    callback: ProgressCallback | None = None,
     **settings: Any,
 ) -> Image.Image:
     """Paint ``content`` in the style of ``styles`` and return a Pillow image.
@@ -87,14 +81,14 @@ def transfer(
         size: longest side of the output (default 512).
         seed: random seed; None picks one (stored in ``result.info["dreamstyle"]``).
         init: "content", "noise", "style", or an image (path, Pillow image...) to start from.
-        net: a backbone to reuse.
+        backbone: a loaded backbone to reuse, or a :class:`~dreamstyle.backbone.BackboneChoice`
+            to load (as for :func:`dreamstyle.dream`).
         callback: called with a :class:`TransferProgress` as the optimisation goes.
         **settings: any :class:`TransferConfig` field (``style_blend=[0.7, 0.3]``,
             ``preserve_colors="luminance"``, ``style_weight=20``...).
     """
-    run, net, style_batches, init_batch, names = prepare_run(
-        styles, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision), init,
-        preset=preset, size=size, seed=seed, **settings)
+    run, net, style_batches, init_batch, names = prepare_run(styles, like, backbone, init, preset=preset, size=size,
+                                                             seed=seed, **settings)
     picture = as_picture(content, run.size)
     out = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed, init_image=init_batch,
                           callback=callback)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from ..runs import Run, backbone_settings, like_metadata
+from ..runs import Run, like_metadata
 from ..runs import resolve_run as _resolve_run
 from .config import TransferConfig
 
@@ -24,4 +24,4 @@ def resolve_run(preset=None, like=None, size=None, seed=None, **settings) -> Run
     return run
 
 
-__all__ = ["DEFAULT_PRESET", "DEFAULT_SIZE", "Run", "backbone_settings", "like_transfer", "resolve_run"]
+__all__ = ["DEFAULT_PRESET", "DEFAULT_SIZE", "Run", "like_transfer", "resolve_run"]

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from PIL import Image
 
-from ..backbone import VGGFeatures
+from ..backbone import BackboneChoice, VGGFeatures
 from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.resize import fit_longest_side, resize
@@ -47,11 +47,7 @@ def dream_frames(
     size: int | None = None,
     seed: int | None = None,
     guide: ImageLike | None = None,
-    net: VGGFeatures | None = None,
-    weights: str | None = None,
-    pooling: str | None = None,
-    device: str = "auto",
-    precision: str = "auto",
+    backbone: VGGFeatures | BackboneChoice | None = None,
     **settings: Any,
 ) -> Iterator[Image.Image]:
     """Dream on a clip, frame by frame, each frame building on the last; yields Pillow frames.
@@ -67,9 +63,7 @@ def dream_frames(
     from ..deepdream import prepare_run
 
     config = _temporal(DREAM_TEMPORAL, temporal, blend, frame_iterations, None)
-    run, net, guide_batch = prepare_run(
-        guide, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
-        preset=preset, size=size, seed=seed, **settings)
+    run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
     renderer = dream_renderer(net, run.config, config, seed=run.seed, guide=guide_batch)
     yield from _render(frames, renderer, run.size, {**run.metadata(net), "temporal": config.to_dict()})
 
@@ -86,11 +80,7 @@ def transfer_frames(
     like: str | os.PathLike | Mapping[str, Any] | None = None,
     size: int | None = None,
     seed: int | None = None,
-    net: VGGFeatures | None = None,
-    weights: str | None = None,
-    pooling: str | None = None,
-    device: str = "auto",
-    precision: str = "auto",
+    backbone: VGGFeatures | BackboneChoice | None = None,
     **settings: Any,
 ) -> Iterator[Image.Image]:
     """Paint a clip in the style of ``styles``, frame by frame, each frame building on the last.
@@ -107,9 +97,8 @@ def transfer_frames(
     from ..styletransfer import prepare_run
 
     config = _temporal(TRANSFER_TEMPORAL, temporal, blend, frame_iterations, temporal_weight)
-    run, net, style_batches, _, names = prepare_run(
-        styles, like, net, dict(weights=weights, pooling=pooling, device=device, precision=precision),
-        preset=preset, size=size, seed=seed, **settings)
+    run, net, style_batches, _, names = prepare_run(styles, like, backbone, preset=preset, size=size, seed=seed,
+                                                    **settings)
     renderer = transfer_renderer(net, style_batches, run.config, config, seed=run.seed)
     yield from _render(frames, renderer, run.size, {**run.metadata(net, styles=names), "temporal": config.to_dict()})
 

@@ -59,7 +59,7 @@ class Shard:
             return cls()
         match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
         if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
-            raise InvalidArgumentError(f"--shard {text!r}: write K/N with 1 <= K <= N, e.g. 2/8")
+            raise InvalidArgumentError(f"shard {text!r}: write K/N with 1 <= K <= N, e.g. 2/8")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @property
@@ -96,7 +96,7 @@ def read_manifest(folder: Path) -> dict | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        raise InvalidArgumentError(f"{path} is damaged; remove it (or pass --force) to start over") from None
+        raise InvalidArgumentError(f"{path} is damaged; remove it (or pass overwrite=True) to start over") from None
 
 
 def frame_indices(folder: Path) -> set[int]:
@@ -145,9 +145,9 @@ class FrameJob:
                     f"from input {existing.get('source', {}).get('name')}"
                 raise InvalidArgumentError(
                     f"{self.folder} holds frames made {detail}; re-run with the same settings to continue, "
-                    f"pass --force to start over, or choose another output")
+                    f"pass overwrite=True to start over, or choose another output")
         elif frame_indices(self.folder):
-            raise OutputExistsError(f"{self.folder} already holds frames from something else; pass --force to "
+            raise OutputExistsError(f"{self.folder} already holds frames from something else; pass overwrite=True to "
                                     f"overwrite them, or choose another output")
         _write_json(self.folder / MANIFEST, self.manifest())
 

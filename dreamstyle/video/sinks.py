@@ -40,7 +40,7 @@ def check_sink_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]
         raise InvalidArgumentError(f"{path} is an input file; choose another output (inputs are never overwritten)")
     if is_frame_folder(path):
         if path.is_dir() and any(path.glob("[0-9]" * 6 + ".png")) and not overwrite:
-            raise OutputExistsError(f"{path} already holds frames; pass --force to overwrite them")
+            raise OutputExistsError(f"{path} already holds frames; pass overwrite=True to overwrite them")
         check_writable(path, folder=True)
         return path
     if path.suffix.lower() not in VIDEO_FORMATS and path.suffix.lower() != GIF:

@@ -54,7 +54,8 @@ from dreamstyle.deepdream import DreamConfig
 from dreamstyle.deepdream.engine import ascent_step
 from dreamstyle.deepdream.objectives import ActivationObjective
 from dreamstyle.imaging import as_picture, read_image, resize
-from dreamstyle.runtime import make_generator, use_deterministic_algorithms
+from dreamstyle.runtime import use_deterministic_algorithms
+from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig
 from dreamstyle.styletransfer.engine import compute_targets, evaluate
 

@@ -74,15 +74,15 @@ class Watch:
         self.traced_at = None
 
     def __call__(self, progress) -> None:
-        self.made[progress.scale] = progress.made
+        self.made[progress.scale] = progress.iterations_made
         last_scale = progress.scale == progress.scales - 1
-        due = self.traced_at is None or progress.made - self.traced_at >= self.every
+        due = self.traced_at is None or progress.iterations_made - self.traced_at >= self.every
         if self.every and last_scale and (due or progress.iteration == progress.iterations):
             seconds = self.seconds
             started = time.perf_counter()
             self.trace.append((seconds, *self.judge_errors(progress.image.detach().clamp(0.0, 1.0).float())))
             self.judging += time.perf_counter() - started
-            self.traced_at = progress.made
+            self.traced_at = progress.iterations_made
 
     @property
     def seconds(self) -> float:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .activations import activation_sheet
-from .backbone import VGGFeatures, load_backbone
+from .backbone import BackboneChoice, VGGFeatures, load_backbone
 from .deepdream import dream, dream_zoom
 from .styletransfer import transfer
 from .version import __version__
 
-__all__ = ["VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone", "transfer"]
+__all__ = ["BackboneChoice", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone", "transfer"]

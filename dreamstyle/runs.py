@@ -12,7 +12,7 @@ from .backbone import VGGFeatures
 from .errors import InvalidArgumentError
 from .imaging import read_metadata
 from .presets import merge_settings
-from .runtime import choose_seed
+from .seeds import choose_seed
 from .version import __version__
 
 
@@ -77,7 +77,7 @@ def resolve_run(
         preset = default_preset
     keys = [f.name for f in fields(config_type)]
     # Settings newer than ``like``'s metadata take the values its run had.
-    like_config = like and {**getattr(config_type, "BEFORE_ADDED", {}), **like.get("config", {})}
+    like_config = like and {**getattr(config_type, "VALUES_IN_OLDER_RUNS", {}), **like.get("config", {})}
     values = merge_settings(command, keys, preset, like_config, settings)
     if like is not None:
         seed = like.get("seed") if seed is None else seed

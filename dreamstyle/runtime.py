@@ -1,11 +1,10 @@
-"""Device and numeric-precision policy, shared by every engine.
+"""Device policy, shared by every engine: where tensors live, which dtype the convolutions run in, how much memory is free.
 
-One place decides where tensors live and which dtype the convolutions run in,
-so the DeepDream and style-transfer engines behave the same way on the same
-machine. Mixed precision is autocast only: the image being optimised, losses,
-Gram matrices and optimiser state stay float32 (callers get float32 features
-back from the backbone), so a faster precision never changes what is computed,
-only how exactly the convolutions are rounded. fp16 (CUDA, MPS) also needs
+One place decides these, so the DeepDream and style-transfer engines behave
+the same way on the same machine. Mixed precision is autocast only: the image
+being optimised, losses, Gram matrices and optimiser state stay float32
+(callers get float32 features back from the backbone), so a faster precision
+never changes what is computed, only how exactly the convolutions are rounded. fp16 (CUDA, MPS) also needs
 loss scaling, which the backbone applies inside itself (see
 :class:`dreamstyle.backbone.features.LossScale`); bf16 has fp32's
 exponent range and needs none.
@@ -16,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -133,18 +131,6 @@ class Runtime:
         resolved = resolve_device(device)
         return cls(resolved, resolve_precision(precision, resolved))
 
-    @property
-    def autocast_dtype(self) -> torch.dtype | None:
-        """The dtype convolutions run in under autocast, or None for plain fp32."""
-        return autocast_dtype(self.precision)
-
-    def autocast(self) -> contextlib.AbstractContextManager:
-        """A context in which the network's convolutions run at this precision."""
-        return autocast(self.device, self.precision)
-
-    def describe(self) -> str:
-        return f"{self.device} {self.precision}"
-
 
 # Set (to "1") where a seed must repeat its picture bit for bit across
 # processes on CUDA too; see use_deterministic_algorithms. An environment
@@ -224,28 +210,6 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
-
-
-
-def choose_seed(seed: int | None) -> int:
-    """``seed`` itself, or a fresh random one to print and store so the run can be repeated."""
-    if seed is None:
-        return secrets.randbelow(2**32)
-    if seed < 0:
-        raise InvalidArgumentError(f"seed must be zero or positive, got {seed}")
-    return int(seed)
-
-
-def make_generator(seed: int) -> torch.Generator:
-    """A private CPU random generator seeded with ``seed``.
-
-    Engines draw from it instead of torch's global generator, so a run never
-    depends on (or disturbs) anything else; drawing on the CPU and moving the
-    result to the device gives the same numbers on every device.
-    """
-    generator = torch.Generator(device="cpu")
-    generator.manual_seed(seed)
-    return generator
 
 
 def available_memory(device: torch.device) -> int:

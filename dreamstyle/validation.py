@@ -34,6 +34,16 @@ def check_scalar_types(settings: Any) -> None:
             raise InvalidArgumentError(f"{field.name} must be {described}, got {value!r}")
 
 
+# The stride of the deepest layer (pool5): a smaller tile would not hold one whole position of it.
+MIN_REQUESTED_TILE = 32
+
+
+def tile_check(tile: int | None) -> tuple[bool, str]:
+    """The check of a ``tile`` setting, for :func:`require`: None (automatic), 0 (never) or at least 32 px."""
+    return (tile is None or tile == 0 or tile >= MIN_REQUESTED_TILE,
+            f"tile must be 0 (never), or at least {MIN_REQUESTED_TILE} px, got {tile}")
+
+
 def require(checks: Iterable[tuple[bool, str]]) -> None:
     """Raise the message of the first check that failed, as an :class:`InvalidArgumentError`."""
     for ok, message in checks:

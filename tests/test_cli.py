@@ -15,6 +15,7 @@ import torch
 from PIL import Image
 
 from dreamstyle import __version__
+from dreamstyle.errors import OutputExistsError
 from dreamstyle.runtime import DETERMINISTIC_ENV, resolve_device, use_deterministic_algorithms
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.imaging.resize import resize
@@ -84,7 +85,8 @@ def test_activations_end_to_end(tmp_path, data_dir):
         (["activations", "{image}", "--count", "999"], ["--count must be between 1 and"]),
         (["activations", "{image}", "-o", "{image}"], ["is an input file"]),
         (["activations", "{image}", "-o", "{tmp}/out.bmp2"], ["unsupported output extension"]),
-        pytest.param(["activations", "{image}", "--device", "cuda"], ["cuda"], marks=pytest.mark.cpu_only),
+        pytest.param(["activations", "{image}", "--device", "cuda"], ["cuda", "use --device cpu or --device auto"],
+                     marks=pytest.mark.cpu_only),
         (["activations", "{image}", "--weights", "{tmp}/none.pth", "--weights-format", "caffe"], ["does not exist"]),
         (["activations", "{image}", "--weights", "{tmp}/none.pth"], ["--weights-format caffe"]),
         (["activations", "{image}", "--precision", "fp8"], ["--precision"]),
@@ -181,8 +183,8 @@ def test_transfer_status_says_when_a_scale_converged_early():
     from dreamstyle.styletransfer import TransferProgress
 
     zero, image = torch.zeros(()), torch.zeros(1, 3, 4, 6)
-    running = TransferProgress(2, 3, 40, 150, (4, 6), zero, zero, zero, zero, image, made=40)
-    ended = replace(running, iteration=150, made=47)
+    running = TransferProgress(2, 3, 40, 150, (4, 6), zero, zero, zero, zero, image, iterations_made=40)
+    ended = replace(running, iteration=150, iterations_made=47)
     assert not running.converged and "converged" not in transfer_status(running)
     assert ended.converged and transfer_status(ended).endswith("(converged after 47 iterations)")
 
@@ -234,3 +236,20 @@ def test_deterministic_option_turns_off_cudnn_autotuning(tmp_path, data_dir, mon
             assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
     finally:
         use_deterministic_algorithms(False)
+
+
+def test_library_errors_name_the_option_on_the_command_line_and_the_parameter_in_python(tmp_path, data_dir):
+    from dreamstyle.imaging import check_output_path
+
+    existing = tmp_path / "out.png"
+    existing.write_bytes((data_dir / "chelsea.png").read_bytes())
+    with pytest.raises(OutputExistsError, match="pass overwrite=True"):
+        check_output_path(existing)
+    result = run("activations", str(data_dir / "chelsea.png"), "--size", "32", "-o", str(existing))
+    assert_one_error_line(result, "pass --force")
+    # A setting named first is the option's only when typed as one: a preset's bad value names the preset.
+    preset = tmp_path / "zero.toml"
+    preset.write_text("octaves = 0\n")
+    assert_one_error_line(run("dream", str(data_dir / "chelsea.png"), "--preset", str(preset)),
+                          f"--preset {preset}: octaves must be at least 1")
+    assert_one_error_line(run("dream", str(data_dir / "chelsea.png"), "--octaves", "0"), "--octaves must be at least 1")

@@ -12,7 +12,8 @@ from dreamstyle import load_backbone
 from dreamstyle.backbone.tiling import choose_tile
 from dreamstyle.deepdream import DreamConfig, dream_tensor
 from dreamstyle.imaging import read_image
-from dreamstyle.runtime import available_memory, make_generator, resolve_precision, use_deterministic_algorithms
+from dreamstyle.runtime import available_memory, resolve_precision, use_deterministic_algorithms
+from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.styletransfer.engine import compute_targets, initial_image, losses
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from dreamstyle.deepdream import DreamConfig, ZoomConfig, dream, dream_tensor, octave_sizes, zoom_rotate
+from dreamstyle.deepdream import DreamConfig, ZoomConfig, dream, dream_steps, dream_tensor, octave_sizes, zoom_rotate
 from dreamstyle.deepdream.atlas import channel_atlas, first_layer_filters
 from dreamstyle.deepdream.objectives import ActivationObjective, GuideObjective
 from dreamstyle.deepdream.smoothing import gaussian_cascade, laplacian_normalize
@@ -241,3 +241,13 @@ def test_classic_preset_is_the_default_config():
     assert resolve_run(seed=0).config == DreamConfig()
     assert resolve_run(preset="deep", seed=0).config.octaves == 5
     assert resolve_run(preset="deep", seed=0, octaves=2).config.octaves == 2
+
+
+def test_dream_steps_count_every_progress_event_and_the_events_count_the_run(vgg19, small):
+    config = DreamConfig(octaves=3, iterations=2, jitter=0)
+    events = []
+    dream_tensor(vgg19, small, config, seed=0, callback=events.append)
+    total = dream_steps(vgg19, small.shape[-2], small.shape[-1], config)
+    assert total == len(events) == events[-1].run_done
+    assert [event.run_done for event in events] == list(range(1, total + 1))
+    assert {event.run_total for event in events} == {total}

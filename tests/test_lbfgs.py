@@ -98,3 +98,20 @@ def test_stuck_lbfgs_restarts_once_then_ends_the_scale():
     assert len(evaluations) < 3 * (engine.LBFGS_CHUNK + 3)  # two chunks, not twenty
     assert len(reported) == 1 and reported[0][0] == 200  # progress ends at the scale's end
     assert 1 <= reported[0][1] <= 2  # and says how many iterations L-BFGS really made
+
+
+def test_a_call_that_never_went_down_restarts_once_then_ends_the_scale():
+    assert engine.after_chunk(went_down=True, just_restarted=True) is engine.AfterChunk.GO_ON
+    assert engine.after_chunk(went_down=False, just_restarted=False) is engine.AfterChunk.RESTART
+    assert engine.after_chunk(went_down=False, just_restarted=True) is engine.AfterChunk.END_SCALE
+
+
+def test_an_evaluation_is_reused_only_at_exactly_its_point():
+    reused = engine.ReusedEvaluation()
+    x = torch.rand(1, 3, 4, 4)
+    assert reused.at(x) is None
+    evaluation = (engine.Losses(*torch.zeros(4)), torch.ones(()), torch.zeros_like(x))
+    reused.keep(x, evaluation)
+    x_then = x.clone()
+    x.add_(1.0)  # the optimiser moves x in place: the kept point must not move with it
+    assert reused.at(x) is None and reused.at(x_then) is evaluation

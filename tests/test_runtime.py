@@ -11,7 +11,8 @@ from dreamstyle import load_backbone
 from dreamstyle.deepdream import DreamConfig, dream_tensor
 from dreamstyle.errors import DeviceUnavailableError, InvalidArgumentError
 from dreamstyle.imaging import read_image
-from dreamstyle.runtime import Runtime, choose_seed, cpu_has_fast_bf16, make_generator, resolve_device, resolve_precision
+from dreamstyle.runtime import autocast_dtype, cpu_has_fast_bf16, resolve_device, resolve_precision
+from dreamstyle.seeds import choose_seed, make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.styletransfer.engine import compute_targets, losses
 from dreamstyle.styletransfer.losses import content_loss, style_loss
@@ -60,10 +61,10 @@ def test_cuda_precision_follows_bf16_support(monkeypatch):
         resolve_precision("bf16", cuda)
 
 
-def test_runtime_autocast_dtypes():
-    assert Runtime(CPU, "fp32").autocast_dtype is None
-    assert Runtime(CPU, "bf16").autocast_dtype is torch.bfloat16
-    assert Runtime(torch.device("cuda"), "fp16").autocast_dtype is torch.float16
+def test_each_precision_names_its_autocast_dtype():
+    assert autocast_dtype("fp32") is None
+    assert autocast_dtype("bf16") is torch.bfloat16
+    assert autocast_dtype("fp16") is torch.float16
 
 
 def test_fp16_gradients_are_scaled_so_normalised_losses_do_not_underflow(vgg19, photo):

@@ -13,7 +13,7 @@ from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_image
 from dreamstyle.styletransfer import Scale, TransferConfig, scale_schedule, scale_sizes, transfer_tensor
 from dreamstyle.styletransfer.colour import rgb_to_ycbcr
-from dreamstyle.runtime import make_generator
+from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import engine
 from dreamstyle.styletransfer.engine import compute_targets, initial_image, losses
 from dreamstyle.styletransfer.losses import gram_matrix

@@ -9,7 +9,7 @@ from dreamstyle.backbone.features import positions_by_channels
 from dreamstyle.imaging import read_image
 from dreamstyle.styletransfer import TransferConfig
 from dreamstyle.styletransfer.colour import match_colors
-from dreamstyle.runtime import make_generator
+from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer.engine import compute_targets, losses
 from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, range_penalty
 

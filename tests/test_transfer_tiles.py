@@ -11,7 +11,7 @@ from dreamstyle import load_backbone
 from dreamstyle.backbone.tiling import choose_tile
 from dreamstyle.imaging import read_image
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
-from dreamstyle.runtime import make_generator
+from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer.engine import compute_targets, evaluate
 from dreamstyle.styletransfer.losses import gram_matrix
 from dreamstyle.styletransfer.tiles import TileGrid, tiled_grams

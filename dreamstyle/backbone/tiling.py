@@ -49,24 +49,28 @@ WORKING_COPIES = 4
 MIN_TILE = 128
 
 
+# (top, bottom, left, right) in pixels: a rectangle of an image or a crop.
+Box = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class Window:
     """One tile: ``outer`` is what the network sees, ``inner`` whose activations the tile counts.
 
-    Both are (top, bottom, left, right) in image pixels.
+    Both are boxes (:data:`Box`) in image pixels.
     """
 
     @property
-    def inner_in_crop(self) -> tuple[int, int, int, int]:
+    def inner_in_crop(self) -> Box:
         """``inner`` relative to the crop ``outer``."""
         top, _, left, _ = self.outer
         return (self.inner[0] - top, self.inner[1] - top, self.inner[2] - left, self.inner[3] - left)
 
-    inner: tuple[int, int, int, int]
-    outer: tuple[int, int, int, int]
+    inner: Box
+    outer: Box
 
 
-def in_window(activation: torch.Tensor, stride: int, window: tuple[int, int, int, int] | None) -> torch.Tensor:
+def in_window(activation: torch.Tensor, stride: int, window: Box | None) -> torch.Tensor:
     """The activations (N, C, h, w) centred in ``window`` = (top, bottom, left, right) crop px, multiples of ``stride``."""
     if window is None:
         return activation
@@ -74,8 +78,7 @@ def in_window(activation: torch.Tensor, stride: int, window: tuple[int, int, int
     return activation[..., top:bottom, left:right]
 
 
-def rows_in_window(activation: torch.Tensor, stride: int, window: tuple[int, int, int, int] | None
-                   ) -> torch.Tensor:
+def rows_in_window(activation: torch.Tensor, stride: int, window: Box | None) -> torch.Tensor:
     """The activations (N, C, h, w) centred in ``window`` as (N, P, C) rows, one per position (see :func:`in_window`).
 
     A copy when the window cuts the width, else a view.

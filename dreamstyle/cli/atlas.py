@@ -57,7 +57,7 @@ def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Pa
         chosen = parse_channels(f"{layer}={channels}")[0][1]
         check_channels(net, ((layer, chosen),))
         total = atlas_steps(net, atlas_config(layer, **settings), len(chosen), size)
-        bar = ProgressBar(quiet, total, f"atlas {layer}", _describe_atlas_step())
+        bar = ProgressBar(quiet, total, f"atlas {layer}", _atlas_done_and_status())
         chosen_seed = seed if seed is not None else 0
         try:
             sheet = atlas_sheet(layer, chosen, size=size, seed=chosen_seed, start=start_picture, backbone=net,
@@ -71,13 +71,13 @@ def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Pa
         click.echo(f"wrote {output}", err=True)
 
 
-def _describe_atlas_step():
+def _atlas_done_and_status():
     """Atlas steps come in batches of channels, each a full dream: count them one by one."""
     steps = 0
 
-    def describe(progress: DreamProgress) -> tuple[int, Status]:
+    def done_and_status(progress: DreamProgress) -> tuple[int, Status]:
         nonlocal steps
         steps += 1
         return steps, functools.partial(dream_status, progress)
 
-    return describe
+    return done_and_status

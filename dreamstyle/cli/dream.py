@@ -20,7 +20,7 @@ from ..video.temporal import DREAM_TEMPORAL, FrameRenderer, TemporalConfig, drea
 from .frames import DEFAULT_FPS, ClipOptions, ManyEngine, ManyRun, clip_options, render_many
 from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
-from .progress import IntermediateSaver, ProgressBar, describe_dream, run_total, running
+from .progress import IntermediateSaver, ProgressBar, dream_done_and_status, running
 
 DREAM_EXAMPLES = """\b
 Examples:
@@ -90,7 +90,7 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
                        preset, like, size, seed, settings, clip.temporal.config(DREAM_TEMPORAL), clip, frame_rate,
                        backbone, force, quiet)
         engine = ManyEngine(like_dream, resolve_run, lambda run: None, functools.partial(_dream_renderer, guide),
-                            describe_dream, run_total)
+                            dream_done_and_status)
         render_many(many, source, engine)
         return
     image = Path(inputs[0])
@@ -120,7 +120,7 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
     else:
         save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
         total = dream_steps(net, picture.height, picture.width, run.config)
-        bar = ProgressBar(quiet, total, "dream", describe_dream, save_intermediate)
+        bar = ProgressBar(quiet, total, "dream", dream_done_and_status, save_intermediate)
         with running(bar, save_intermediate, overwrite=force):
             result = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=bar)
         write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)

@@ -1,13 +1,14 @@
 """Many images and whole clips for ``dream`` and ``transfer``: batches, sequences, shards, resume, reports.
 
-The engines and the frame loop live in :mod:`dreamstyle.video`; this module
-decides where files go, checks them before any work starts, and prints.
+The engines, a clip's frame loop (:class:`dreamstyle.video.job.FrameJob`) and
+its warping error live in :mod:`dreamstyle.video`. This module decides where
+files go, checks them before any work starts, renders a batch of separate
+photos one by one, and prints.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,17 +22,14 @@ from tqdm import tqdm
 from ..backbone import BackboneChoice, VGGFeatures
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import read_image, read_metadata, write_image
-from ..imaging.write import FORMATS, check_new_file, check_writable
+from ..imaging.write import FORMATS, check_new_file, check_not_an_input, check_writable
 from ..runs import Run
 from ..video import GIF, VIDEO_FORMATS, is_frame_folder
-from ..video.job import (FrameJob, Shard, collect_frames, frame_size, normalised, prepared_frames, read_manifest,
-                         write_clip)
-from ..video.sinks import FRAME_NAME
+from ..video.job import (FrameJob, Shard, collect_frames, as_json_values, read_manifest, write_clip)
 from ..video.sources import FrameSource
-from ..video.stability import warping_error
 from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
 from .options import stack
-from .progress import ProgressBar
+from .progress import ProgressBar, run_total
 
 DEFAULT_FPS = Fraction(24)
 # Settings that may differ between a run and the one it continues (they change
@@ -167,15 +165,14 @@ class ManyEngine:
         resolve: the command's ``resolve_run(preset, like, size, seed, **settings)``.
         check: refuses a run that cannot work, before the backbone is loaded.
         renderer: (backbone, run, clip settings) -> (the frame renderer, what to add to the metadata).
-        describe, steps_of: how the engine's progress events count (see :class:`ProgressBar`).
+        done_and_status: how far an engine progress event is, and its status (see :class:`ProgressBar`).
     """
 
     like: Callable[[Path | None], Mapping[str, Any] | None]
     resolve: Callable[..., Run]
     check: Callable[[Run], None]
     renderer: Callable[[VGGFeatures, Run, TemporalConfig], tuple[FrameRenderer, dict[str, Any]]]
-    describe: Callable
-    steps_of: Callable
+    done_and_status: Callable
 
 
 def render_many(many: ManyRun, source: FrameSource, engine: ManyEngine) -> None:
@@ -193,14 +190,14 @@ def render_many(many: ManyRun, source: FrameSource, engine: ManyEngine) -> None:
         click.echo(f"{many.command}: {source.info.name} -> {output or 'beside each input'}  preset {run.preset}  "
                    f"seed {run.seed}  {net.device} {net.precision}", err=True)
     if is_batch(source, output):
-        _run_batch(many, source, output, run, renderer, metadata, engine.describe, engine.steps_of)
+        _run_batch(many, source, output, run, renderer, metadata, engine.done_and_status)
     else:
-        _run_clip(many, source, output, run, renderer, metadata, engine.describe, engine.steps_of)
+        _run_clip(many, source, output, run, renderer, metadata, engine.done_and_status)
 
 
 def settings_of(metadata: Mapping[str, Any]) -> dict:
     """The part of an output's metadata that decides its pixels (compared to continue a run)."""
-    return normalised({key: value for key, value in metadata.items() if key not in VOLATILE_KEYS})
+    return as_json_values({key: value for key, value in metadata.items() if key not in VOLATILE_KEYS})
 
 
 def plan_output(source: FrameSource, output: Path | None, first: Path, tag: str) -> Path | None:
@@ -265,18 +262,17 @@ def check_many(many: ManyRun, source: FrameSource, output: Path | None) -> None:
         check_clip_output(output, many.shard, many.force, list(many.inputs))
 
 
-def _engine_bar(many: ManyRun, label: str, describe: Callable, steps_of: Callable) -> ProgressBar:
-    return ProgressBar(many.quiet, None, label, describe, position=1, leave=False, total_of=steps_of)
+def _engine_bar(many: ManyRun, label: str, done_and_status: Callable) -> ProgressBar:
+    return ProgressBar(many.quiet, None, label, done_and_status, position=1, leave=False, total_of=run_total)
 
 
 def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run, renderer: FrameRenderer,
-               metadata: dict, describe: Callable, steps_of: Callable) -> None:
+               metadata: dict, done_and_status: Callable) -> None:
     first, stop = many.shard.span(source.info.count)
     outputs = list(_batch_outputs(source, output, many.tag).items())[first:stop]
     todo = []
     for path, target in outputs:
-        if target.resolve() in {p.resolve() for p, _ in outputs}:
-            raise InvalidArgumentError(f"{target} is an input file; choose another output (inputs are never overwritten)")
+        check_not_an_input(target, [p for p, _ in outputs])
         if target.is_file() and not many.force:
             if settings_of(read_metadata(target)) != settings_of({**metadata, "input": path.name}):
                 raise OutputExistsError(f"{target} exists already (made with other settings); pass --force to "
@@ -291,7 +287,7 @@ def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run
     try:
         for path, target in todo:
             picture = read_image(path, run.size)
-            engine_bar = _engine_bar(many, path.name, describe, steps_of)
+            engine_bar = _engine_bar(many, path.name, done_and_status)
             try:
                 result = renderer(picture.batch(), None, engine_bar)
             finally:
@@ -307,8 +303,7 @@ def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run
 
 def check_clip_output(output: Path, shard: Shard, force: bool, inputs: list[Path]) -> None:
     """Refuse a clip output that cannot work before any frame is rendered."""
-    if any(output.resolve() == Path(p).resolve() for p in inputs):
-        raise InvalidArgumentError(f"{output} is an input file; choose another output (inputs are never overwritten)")
+    check_not_an_input(output, inputs)
     if is_frame_folder(output):
         check_writable(output, folder=True)
         return
@@ -327,7 +322,7 @@ def check_clip_output(output: Path, shard: Shard, force: bool, inputs: list[Path
 
 
 def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, renderer: FrameRenderer,
-              metadata: dict, describe: Callable, steps_of: Callable) -> None:
+              metadata: dict, done_and_status: Callable) -> None:
     folder = work_folder(output)
     settings = settings_of({**metadata, "temporal": many.temporal.to_dict()})
     job = FrameJob(folder, settings, source.info)
@@ -344,7 +339,7 @@ def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, render
 
     def callback_for(index: int) -> ProgressBar:
         label = f"frame {index}" if index >= first else f"warm-up {index}"
-        engine_bars.append(_engine_bar(many, label, describe, steps_of))
+        engine_bars.append(_engine_bar(many, label, done_and_status))
         return engine_bars[-1]
 
     def on_frame(index: int, written: bool) -> None:
@@ -360,7 +355,7 @@ def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, render
         if bar is not None:
             bar.close()
     if many.clip.report:
-        _report(source, folder, run.size, first, stop)
+        click.echo(job.stability(source, run.size, many.shard).describe(), err=True)
     if not is_frame_folder(output):
         frames, _ = collect_frames([folder])
         note = write_clip(frames, output, many.fps or source.info.fps or DEFAULT_FPS, source.info.audio)
@@ -370,11 +365,3 @@ def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, render
             shutil.rmtree(folder)
     if not many.quiet:
         click.echo(f"wrote {output}", err=True)
-
-
-def _report(source: FrameSource, folder: Path, size: int | None, first: int, stop: int) -> None:
-    hw = frame_size(source.info, size)
-    inputs = (frame for _, frame in itertools.islice(prepared_frames(source, first, hw), stop - first))
-    outputs = (read_image(folder / FRAME_NAME.format(index)).batch() for index in range(first, stop))
-    click.echo(warping_error(inputs, outputs).describe(), err=True)
-

@@ -28,7 +28,7 @@ def run_total(progress: DreamProgress | TransferProgress) -> int:
     return progress.run_total
 
 
-def describe_dream(progress: DreamProgress) -> tuple[int, Status]:
+def dream_done_and_status(progress: DreamProgress) -> tuple[int, Status]:
     """(steps done in the whole run, status text when asked) of a dream step."""
     return progress.run_done, functools.partial(dream_status, progress)
 
@@ -41,7 +41,7 @@ def dream_status(progress: DreamProgress) -> str:
             f"objective {float(progress.objective):.4g}")
 
 
-def describe_transfer(progress: TransferProgress) -> tuple[int, Status]:
+def transfer_done_and_status(progress: TransferProgress) -> tuple[int, Status]:
     """(iterations done in the whole run, status text when asked) of a transfer report."""
     return progress.run_done, functools.partial(transfer_status, progress)
 
@@ -53,7 +53,7 @@ def transfer_status(progress: TransferProgress) -> str:
     return (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "
             f"style {float(progress.style):.3g} tv {float(progress.tv):.3g}"
             + (f" temporal {temporal:.3g}" if temporal else "")
-            + (f" (converged after {progress.made} iterations)" if progress.converged else ""))
+            + (f" (converged after {progress.iterations_made} iterations)" if progress.converged else ""))
 
 
 class ProgressBar:
@@ -63,7 +63,7 @@ class ProgressBar:
         quiet: print nothing.
         total: steps in the whole run.
         description: the bar's label.
-        describe: maps an event to (steps done so far, a function making the
+        done_and_status: maps an event to (steps done so far, a function making the
             status text); the status is made at most every STATUS_INTERVAL seconds.
         on_step: also called with every event (for --save-every).
         position, leave: tqdm's, for a bar nested under another (video frames).
@@ -71,18 +71,18 @@ class ProgressBar:
     """
 
     def __init__(self, quiet: bool, total: int | None, description: str,
-                 describe: Callable[[Any], tuple[int, Status]],
+                 done_and_status: Callable[[Any], tuple[int, Status]],
                  on_step: Callable[[Any, int], None] | None = None, position: int = 0, leave: bool = True,
                  total_of: Callable[[Any], int] | None = None):
         self.bar = None if quiet else tqdm(total=total, desc=description, unit="step", dynamic_ncols=True, delay=0.2,
                                            position=position, leave=leave)
-        self.describe = describe
+        self.done_and_status = done_and_status
         self.on_step = on_step
         self.total_of = total_of
         self.status_time = -float("inf")
 
     def __call__(self, progress: Any) -> None:
-        done, status = self.describe(progress)
+        done, status = self.done_and_status(progress)
         if self.bar is not None:
             if self.total_of is not None and self.bar.total is None:
                 self.bar.total = self.total_of(progress)

@@ -19,7 +19,7 @@ from ..video.temporal import TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, t
 from .frames import ClipOptions, ManyEngine, ManyRun, clip_options, render_many
 from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
-from .progress import IntermediateSaver, ProgressBar, describe_transfer, run_total, running
+from .progress import IntermediateSaver, ProgressBar, transfer_done_and_status, running
 
 TRANSFER_EXAMPLES = """\b
 Examples:
@@ -109,7 +109,7 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
                        preset, like, size, seed, settings, clip.temporal.config(TRANSFER_TEMPORAL), clip,
                        frame_rate, backbone, force, quiet)
         engine = ManyEngine(like_transfer, resolve_run, lambda run: style_weights(run.config, len(styles)),
-                            functools.partial(_transfer_renderer, styles), describe_transfer, run_total)
+                            functools.partial(_transfer_renderer, styles), transfer_done_and_status)
         render_many(many, source, engine)
         return
     content = Path(content)
@@ -133,7 +133,7 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
 
     save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
     total = total_iterations(scale_schedule(picture.height, picture.width, run.config))
-    bar = ProgressBar(quiet, total, "transfer", describe_transfer, save_intermediate)
+    bar = ProgressBar(quiet, total, "transfer", transfer_done_and_status, save_intermediate)
     with running(bar, save_intermediate, overwrite=force):
         result = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed,
                                  init_image=init_batch, callback=bar)

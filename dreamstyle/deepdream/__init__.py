@@ -19,7 +19,7 @@ from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.sheet import contact_sheet
-from ..runtime import choose_seed
+from ..seeds import choose_seed
 from .atlas import atlas_config, atlas_steps, channel_atlas, first_layer_filters
 from .config import DreamConfig, parse_channels
 from .engine import DreamProgress, ProgressCallback, dream_steps, dream_tensor, octave_sizes

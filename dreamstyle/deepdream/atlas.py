@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
-from ..runtime import make_generator
+from ..seeds import make_generator
 from .config import DreamConfig
 from .engine import ProgressCallback, dream_steps, dream_tensor
 from .objectives import ChannelPerImageObjective, check_channels

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..errors import InvalidArgumentError
-from ..validation import check_scalar_types, require
+from ..validation import check_scalar_types, require, tile_check
 
 SMOOTHINGS = ("none", "gaussian", "laplacian")
 
@@ -91,7 +91,7 @@ class DreamConfig:
             (self.step > 0, f"step must be positive, got {self.step}"),
             (self.jitter >= 0, f"jitter must not be negative, got {self.jitter}"),
             (self.smoothing in SMOOTHINGS, f"smoothing must be one of {', '.join(SMOOTHINGS)}, got {self.smoothing!r}"),
-            (self.tile is None or self.tile == 0 or self.tile >= 32, f"tile must be 0 (never), or at least 32 px, got {self.tile}"),
+            tile_check(self.tile),
         ])
         named = {name for name, _ in self.layers}
         for layer, _ in self.channels:

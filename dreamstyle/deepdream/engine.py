@@ -11,7 +11,8 @@ import torch
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
 from ..imaging.resize import fit_longest_side, resize
-from ..runtime import make_generator, shapes_change_every_call
+from ..runtime import shapes_change_every_call
+from ..seeds import make_generator
 from .config import DreamConfig
 from .objectives import ActivationObjective, GuideObjective, Objective
 from .smoothing import smooth_gradient

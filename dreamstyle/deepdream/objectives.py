@@ -3,7 +3,7 @@
 Each objective maps the backbone's activations to one value per image,
 (N,) float32. Values are normalised by the activation count of the *whole*
 image (``full_size``), not of the crop that was run, and a tile counts only
-the activations inside its ``window``, so tiles' values and gradients add up to
+the activations inside its ``inner`` box, so tiles' values and gradients add up to
 the untiled image's (see :mod:`dreamstyle.backbone.tiling`).
 """
 
@@ -16,22 +16,21 @@ import torch
 
 from ..backbone import VGGFeatures
 from ..backbone.features import positions_by_channels
-from ..backbone.tiling import in_window, rows_in_window
+from ..backbone.tiling import Box, in_window, rows_in_window
 from ..errors import InvalidArgumentError
 from .config import ChannelSelection, LayerWeights
 
 
-Window = tuple[int, int, int, int]
-
 
 class Objective(Protocol):
-    """Maps {layer: (N, C, h, w) activation}, the full image size (H, W) and an
-    optional window (top, bottom, left, right) in crop px to (N,) values to maximise."""
+    """Maps {layer: (N, C, h, w) activation}, the full image size (H, W) and the
+    optional box ``inner`` = (top, bottom, left, right) in crop px whose activations count
+    (None: all) to (N,) values to maximise."""
 
     layers: tuple[str, ...]
 
     def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
-                 window: Window | None = None) -> torch.Tensor: ...
+                 inner: Box | None = None) -> torch.Tensor: ...
 
 
 def _activation_count(net: VGGFeatures, layer: str, full_size: tuple[int, int], channels: int) -> float:
@@ -67,10 +66,10 @@ class ActivationObjective:
         self.layers = tuple(self.weights)
 
     def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
-                 window: Window | None = None) -> torch.Tensor:
+                 inner: Box | None = None) -> torch.Tensor:
         total = 0.0
         for layer, weight in self.weights.items():
-            activation = in_window(feats[layer], self.net.spec(layer).stride, window)
+            activation = in_window(feats[layer], self.net.spec(layer).stride, inner)
             if layer in self.channels:
                 activation = activation.index_select(1, self.channels[layer].to(activation.device))
             count = _activation_count(self.net, layer, full_size, activation.shape[1])
@@ -95,8 +94,8 @@ class ChannelPerImageObjective:
         self.channels = torch.tensor(list(channels))
 
     def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
-                 window: Window | None = None) -> torch.Tensor:
-        activation = in_window(feats[self.layer], self.net.spec(self.layer).stride, window)
+                 inner: Box | None = None) -> torch.Tensor:
+        activation = in_window(feats[self.layer], self.net.spec(self.layer).stride, inner)
         index = self.channels.to(activation.device).view(-1, 1, 1, 1).expand(-1, 1, *activation.shape[-2:])
         chosen = activation.gather(1, index)
         return chosen.pow(2).sum(dim=(1, 2, 3)) / _activation_count(self.net, self.layer, full_size, 1)
@@ -129,10 +128,10 @@ class GuideObjective:
         return cls(net, layers, {name: positions_by_channels(f)[0] for name, f in feats.items()})
 
     def __call__(self, feats: Mapping[str, torch.Tensor], full_size: tuple[int, int],
-                 window: Window | None = None) -> torch.Tensor:
+                 inner: Box | None = None) -> torch.Tensor:
         total = 0.0
         for layer, weight in self.weights.items():
-            rows = rows_in_window(feats[layer], self.net.spec(layer).stride, window)  # (N, P, C)
+            rows = rows_in_window(feats[layer], self.net.spec(layer).stride, inner)  # (N, P, C)
             guide = self.guide[layer]  # (M, C)
             with torch.no_grad():
                 best = (rows @ guide.T).argmax(dim=2)  # (N, P)

@@ -92,13 +92,19 @@ def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLik
     """
     path = Path(path)
     output_format(path)
-    for source in inputs:
-        if _same_file(path, Path(source)) or path.resolve() == Path(source).resolve():
-            raise InvalidArgumentError(f"{path} is an input file; choose another output (inputs are never overwritten)")
+    check_not_an_input(path, inputs)
     if path.is_dir():
         raise InvalidArgumentError(f"{path} is a folder; give an image file name such as {path / 'out.png'}")
     check_new_file(path, overwrite)
     return path
+
+
+def check_not_an_input(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> None:
+    """Raise InvalidArgumentError when ``path`` is one of ``inputs`` (the same file, by any name): inputs are never overwritten."""
+    path = Path(path)
+    for source in inputs:
+        if _same_file(path, Path(source)) or path.resolve() == Path(source).resolve():
+            raise InvalidArgumentError(f"{path} is an input file; choose another output (inputs are never overwritten)")
 
 
 def create_temporary_beside(path: Path) -> tuple[int, Path]:

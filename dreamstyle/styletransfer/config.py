@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..errors import InvalidArgumentError
-from ..validation import check_scalar_types, require
+from ..validation import check_scalar_types, require, tile_check
 
 COLOR_MODES = ("none", "luminance", "match")
 INITS = ("content", "noise", "style", "image")
@@ -107,16 +107,15 @@ class TransferConfig:
     # Settings added after the first release, each with the value under which it
     # changes nothing: what runs made before it existed did. ``--like`` fills
     # these in for older metadata, so an old output repeats as it was made.
-    BEFORE_ADDED: ClassVar[Mapping[str, Any]] = {
+    VALUES_IN_OLDER_RUNS: ClassVar[Mapping[str, Any]] = {
         "final_iterations_factor": 1.0, "coarse_iterations_factor": 1.0, "coarse_content_boost": 1.0,
         "content_mix": 0.0, "content_detail": 0.0, "bounds": "clamp",
     }
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "content_layers", parse_layer_weights(self.content_layers, "content_layers"))
-        set_(self, "style_layers", parse_layer_weights(self.style_layers, "style_layers"))
-        set_(self, "style_blend", parse_blend(self.style_blend))
+        object.__setattr__(self, "content_layers", parse_layer_weights(self.content_layers, "content_layers"))
+        object.__setattr__(self, "style_layers", parse_layer_weights(self.style_layers, "style_layers"))
+        object.__setattr__(self, "style_blend", parse_blend(self.style_blend))
         check_scalar_types(self)
         require([
             (self.content_weight >= 0, f"content_weight must not be negative, got {self.content_weight}"),
@@ -138,8 +137,7 @@ class TransferConfig:
             (self.coarse_content_boost > 0, f"coarse_content_boost must be positive, got {self.coarse_content_boost}"),
             (0 <= self.content_detail <= 1, f"content_detail must be in [0, 1], got {self.content_detail}"),
             (0 <= self.content_mix <= 1, f"content_mix must be in [0, 1], got {self.content_mix}"),
-            (self.tile is None or self.tile == 0 or self.tile >= 32,
-             f"tile must be 0 (never), or at least 32 px, got {self.tile}"),
+            tile_check(self.tile),
         ])
 
     @property

@@ -12,7 +12,8 @@ import torch
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
 from ..imaging.resize import fit_longest_side, resize
-from ..runtime import available_memory, make_generator, memory_ceiling
+from ..runtime import available_memory, memory_ceiling
+from ..seeds import make_generator
 from .colour import luminance, match_colors, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss
@@ -54,7 +55,7 @@ class TransferProgress:
         image: (1, 3, H, W) the current image (the live tensor).
         tile: tile side in use at this scale, 0 for none.
         run_done / run_total: iterations done in the whole run (all scales), and planned.
-        made: iterations the optimiser really made at this scale. Equal to
+        iterations_made: iterations the optimiser really made at this scale. Equal to
             ``iteration``, except on the last report of a scale that ended
             early because L-BFGS could go no lower (:attr:`converged`), where
             ``iteration`` jumps to ``iterations`` so progress bars complete.
@@ -73,12 +74,12 @@ class TransferProgress:
     tile: int = 0
     run_done: int = 0
     run_total: int = 0
-    made: int = 0
+    iterations_made: int = 0
 
     @property
     def converged(self) -> bool:
         """Whether this scale ended before its planned iterations, L-BFGS unable to go lower."""
-        return self.made < self.iteration
+        return self.iterations_made < self.iteration
 
 
 ProgressCallback = Callable[[TransferProgress], None]
@@ -95,10 +96,10 @@ def scale_sizes(height: int, width: int, scales: int, start_size: int) -> list[t
 
 @dataclass(frozen=True)
 class Scale:
-    """One step of the coarse-to-fine schedule.
+    """One scale of the coarse-to-fine schedule.
 
     Attributes:
-        size: (H, W) of the image at this step.
+        size: (H, W) of the image at this scale.
         iterations: optimiser iterations here.
         content_weight: the content loss's weight here.
     """
@@ -109,25 +110,25 @@ class Scale:
 
 
 def scale_schedule(height: int, width: int, config: TransferConfig) -> list[Scale]:
-    """The steps of a run at output size (H, W) = (``height``, ``width``).
+    """The scales of a run at output size (H, W) = (``height``, ``width``).
 
-    Sizes come from :func:`scale_sizes`. Of several steps, the coarser run
+    Sizes come from :func:`scale_sizes`. Of several scales, the coarser run
     ``config.coarse_iterations`` and the last ``config.final_iterations``; a
-    single step runs ``config.iterations``. The content weight is
-    ``coarse_content_boost`` times larger at the first step, falling
+    single scale runs ``config.iterations``. The content weight is
+    ``coarse_content_boost`` times larger at the first scale, falling
     geometrically to ``content_weight`` at the last.
     """
     sizes = scale_sizes(height, width, config.scales, config.start_size)
     last = len(sizes) - 1
     iterations = [config.coarse_iterations] * last + [config.final_iterations] if last else [config.iterations]
-    return [Scale(size, iterations[step],
-                  config.content_weight * config.coarse_content_boost ** ((last - step) / last if last else 0.0))
-            for step, size in enumerate(sizes)]
+    return [Scale(size, iterations[index],
+                  config.content_weight * config.coarse_content_boost ** ((last - index) / last if last else 0.0))
+            for index, size in enumerate(sizes)]
 
 
 def total_iterations(schedule: Sequence[Scale]) -> int:
     """Optimiser iterations a run makes over all the steps of ``schedule`` (what its progress counts to)."""
-    return sum(step.iterations for step in schedule)
+    return sum(scale.iterations for scale in schedule)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ class Losses(NamedTuple):
 
 
 # What an optimiser calls: the losses at the current image and the gradient of their sum.
-Objective = Callable[[], tuple[Losses, torch.Tensor]]
+Evaluator = Callable[[], tuple[Losses, torch.Tensor]]
 # Told (iterations to show as done at this scale, the losses there, iterations really made) as an optimiser goes.
 Report = Callable[[int, Losses, int], None]
 
@@ -277,22 +278,22 @@ def finer_start(x: torch.Tensor, content: torch.Tensor, coarse: tuple[int, int],
     return x.clamp(0.0, 1.0)
 
 
-def _optimise(x: torch.Tensor, objective: Objective, config: TransferConfig, report: Report) -> torch.Tensor:
+def _optimise(x: torch.Tensor, evaluator: Evaluator, config: TransferConfig, report: Report) -> torch.Tensor:
     """Run ``config.iterations`` optimiser iterations on ``x`` (a leaf tensor); the result is in [0, 1].
 
-    ``objective()`` returns the losses at ``x`` and the gradient of their sum.
+    ``evaluator()`` returns the losses at ``x`` and the gradient of their sum.
     Pixels are kept in range as ``config.bounds`` says.
     """
     x.requires_grad_(True)
-    return (_adam if config.optimizer == "adam" else _lbfgs)(x, objective, config, report)
+    return (_adam if config.optimizer == "adam" else _lbfgs)(x, evaluator, config, report)
 
 
-def _adam(x: torch.Tensor, objective: Objective, config: TransferConfig, report: Report) -> torch.Tensor:
+def _adam(x: torch.Tensor, evaluator: Evaluator, config: TransferConfig, report: Report) -> torch.Tensor:
     """:func:`_optimise` with Adam, clamping after every step; returns the average of its iterates."""
     optimiser = torch.optim.Adam([x], lr=config.learning_rate)
     average = x.detach().clone()
     for iteration in range(config.iterations):
-        parts, x.grad = objective()
+        parts, x.grad = evaluator()
         optimiser.step()
         with torch.no_grad():
             x.clamp_(0.0, 1.0)
@@ -376,7 +377,7 @@ def after_chunk(went_down: bool, just_restarted: bool) -> AfterChunk:
     return AfterChunk.END_SCALE if just_restarted else AfterChunk.RESTART
 
 
-def _lbfgs(x: torch.Tensor, objective: Objective, config: TransferConfig, report: Report) -> torch.Tensor:
+def _lbfgs(x: torch.Tensor, evaluator: Evaluator, config: TransferConfig, report: Report) -> torch.Tensor:
     """:func:`_optimise` with L-BFGS, LBFGS_CHUNK iterations per call, reporting after each call."""
     optimiser = _new_lbfgs(x)
     soft_bounds = config.bounds == "soft"
@@ -389,7 +390,7 @@ def _lbfgs(x: torch.Tensor, objective: Objective, config: TransferConfig, report
         evaluation = reused.at(x)
         if evaluation is not None:
             return evaluation
-        parts, gradient = objective()
+        parts, gradient = evaluator()
         total = sum(parts)
         if soft_bounds:
             penalty, penalty_gradient = range_penalty(x, RANGE_PENALTY_WEIGHT)
@@ -527,9 +528,10 @@ def _progress_report(callback: ProgressCallback | None, schedule: Sequence[Scale
     """The optimiser's :data:`Report` at scale ``index``, told to ``callback`` as TransferProgress of image ``x``."""
     scale, total = schedule[index], total_iterations(schedule)
 
-    def report(iteration: int, parts: Losses, made: int) -> None:
+    def report(iteration: int, parts: Losses, iterations_made: int) -> None:
         if callback is not None:
             callback(TransferProgress(index, len(schedule), iteration, scale.iterations, scale.size,
-                                      *(p.detach() for p in parts), x, tile, done_before + iteration, total, made))
+                                      *(p.detach() for p in parts), x, tile, done_before + iteration, total,
+                                      iterations_made))
 
     return report

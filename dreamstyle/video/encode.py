@@ -32,6 +32,7 @@ VIDEO_FORMATS = {
 
 
 def ffmpeg_executable() -> str:
+    """The path of the ffmpeg that imageio-ffmpeg ships (imported here, so only work with video files needs it)."""
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
@@ -64,10 +65,6 @@ class VideoEncoder:
                    "-map", "0:v:0", "-c:v", codec, *quality, "-pix_fmt", "yuv420p", str(path)]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         self.frames = 0
-
-    @property
-    def padded(self) -> bool:
-        return even_size(*self.size) != self.size
 
     def write(self, frame: torch.Tensor | np.ndarray) -> None:
         """Add one frame: a (3, H, W) / (1, 3, H, W) tensor in [0, 1], or an (H, W, 3) uint8 array."""

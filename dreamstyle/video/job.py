@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from ..imaging.write import create_temporary_beside
 from .encode import VIDEO_FORMATS, encode_video
 from .sinks import FRAME_NAME, GIF, save_gif
 from .sources import FrameSource, SourceInfo
+from .stability import Stability, warping_error
 from .temporal import FrameCallback, FrameRenderer, Previous, render_sequence
 
 MANIFEST = "dreamstyle-frames.json"
@@ -83,7 +85,7 @@ def prepared_frames(source: FrameSource, start: int, hw: tuple[int, int]) -> Ite
         yield index, resize(picture.batch(), hw)
 
 
-def normalised(values: Mapping[str, Any]) -> dict:
+def as_json_values(values: Mapping[str, Any]) -> dict:
     """``values`` as they read back from JSON (tuples as lists, other objects as text), for comparing settings."""
     return json.loads(json.dumps(dict(values), sort_keys=True, default=str))
 
@@ -121,11 +123,19 @@ class FrameJob:
     source: SourceInfo
 
     def manifest(self) -> dict:
-        return normalised({"settings": self.settings, "source": self.source.describe(),
-                            "audio": None if self.source.audio is None else str(self.source.audio.resolve())})
+        return as_json_values({"settings": self.settings, "source": self.source.describe(),
+                               "audio": None if self.source.audio is None else str(self.source.audio.resolve())})
 
     def frame_path(self, index: int) -> Path:
         return self.folder / FRAME_NAME.format(index)
+
+    def stability(self, source: FrameSource, size: int | None, shard: "Shard") -> Stability:
+        """E_warp of the frames of ``shard`` in the folder, and of the same frames of ``source`` as rendered."""
+        first, stop = shard.span(source.info.count)
+        hw = frame_size(source.info, size)
+        inputs = (frame for _, frame in itertools.islice(prepared_frames(source, first, hw), stop - first))
+        outputs = (read_image(self.frame_path(index)).batch() for index in range(first, stop))
+        return warping_error(inputs, outputs)
 
     def prepare(self, overwrite: bool) -> None:
         """Start the folder, or check that its earlier frames were made with these settings.
@@ -277,13 +287,7 @@ def write_clip(frame_paths: Sequence[Path], output: Path, fps: Fraction, audio: 
     with Image.open(frame_paths[0]) as first:
         width, height = first.size
     if output.suffix.lower() == GIF:
-        descriptor, temporary = create_temporary_beside(output)
-        os.close(descriptor)
-        try:
-            save_gif((Image.fromarray(pixels) for pixels in _uint8_frames(frame_paths)), temporary, fps)
-            os.replace(temporary, output)
-        finally:
-            temporary.unlink(missing_ok=True)
+        save_gif((Image.fromarray(pixels) for pixels in _uint8_frames(frame_paths)), output, fps)
         return ""
     if output.suffix.lower() not in VIDEO_FORMATS:
         raise InvalidArgumentError(f"{output}: use {', '.join(VIDEO_FORMATS)} or {GIF}")

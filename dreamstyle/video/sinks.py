@@ -19,7 +19,7 @@ from PIL import Image
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, write_image
 from ..imaging.picture import to_uint8
-from ..imaging.write import check_new_file, check_writable, create_temporary_beside
+from ..imaging.write import check_new_file, check_not_an_input, check_writable, create_temporary_beside
 from .encode import VIDEO_FORMATS, VideoEncoder
 from .sources import parse_fps
 
@@ -35,9 +35,7 @@ def is_frame_folder(path: Path) -> bool:
 def check_sink_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
     """Validate an animation output before any work is done."""
     path = Path(path)
-    resolved_inputs = {Path(p).resolve() for p in inputs}
-    if path.resolve() in resolved_inputs:
-        raise InvalidArgumentError(f"{path} is an input file; choose another output (inputs are never overwritten)")
+    check_not_an_input(path, inputs)
     if is_frame_folder(path):
         if path.is_dir() and any(path.glob("[0-9]" * 6 + ".png")) and not overwrite:
             raise OutputExistsError(f"{path} already holds frames; pass overwrite=True to overwrite them")
@@ -95,24 +93,16 @@ class FolderSink(FrameSink):
         self.frames_written += 1
 
 
-class _TemporaryFileSink(FrameSink):
-    def __init__(self, path: Path):
+class VideoSink(FrameSink):
+    """A video through imageio-ffmpeg's bundled ffmpeg (H.264, or VP9 for .webm), visually lossless.
+
+    Encoded under a temporary name beside the output, renamed into place when finished.
+    """
+
+    def __init__(self, path: Path, fps: Fraction):
         self.path = path
         descriptor, self.temporary = create_temporary_beside(path)
         os.close(descriptor)
-
-    def _publish(self) -> None:
-        os.replace(self.temporary, self.path)
-
-    def discard(self) -> None:
-        self.temporary.unlink(missing_ok=True)
-
-
-class VideoSink(_TemporaryFileSink):
-    """A video through imageio-ffmpeg's bundled ffmpeg (H.264, or VP9 for .webm), visually lossless."""
-
-    def __init__(self, path: Path, fps: Fraction):
-        super().__init__(path)
         self.fps = fps
         self._encoder: VideoEncoder | None = None
 
@@ -125,19 +115,19 @@ class VideoSink(_TemporaryFileSink):
 
     def finish(self) -> None:
         self._encoder.close()
-        self._publish()
+        os.replace(self.temporary, self.path)
 
     def discard(self) -> None:
         if self._encoder is not None:
             self._encoder.kill()
-        super().discard()
+        self.temporary.unlink(missing_ok=True)
 
 
-class GifSink(_TemporaryFileSink):
+class GifSink(FrameSink):
     """An endlessly looping GIF (frames are kept until the end: GIF needs a shared palette pass)."""
 
     def __init__(self, path: Path, fps: float):
-        super().__init__(path)
+        self.path = path
         self.fps = fps
         self.frames: list[Image.Image] = []
 
@@ -146,15 +136,25 @@ class GifSink(_TemporaryFileSink):
         self.frames_written += 1
 
     def finish(self) -> None:
-        save_gif(self.frames, self.temporary, self.fps)
-        self._publish()
+        save_gif(self.frames, self.path, self.fps)
 
 
 def save_gif(frames: Iterable[Image.Image], path: Path, fps: Fraction) -> None:
-    """An endlessly looping GIF of ``frames`` (streamed: Pillow takes the later frames from an iterator)."""
+    """An endlessly looping GIF of ``frames`` at ``path``, written atomically.
+
+    Streamed (Pillow takes the later frames from an iterator) into a
+    temporary file beside ``path``, renamed into place when complete.
+    """
     frames = iter(frames)
     first = next(frames)
-    first.save(path, format="GIF", save_all=True, append_images=frames, duration=round(1000 / float(fps)), loop=0)
+    descriptor, temporary = create_temporary_beside(path)
+    os.close(descriptor)
+    try:
+        first.save(temporary, format="GIF", save_all=True, append_images=frames, duration=round(1000 / float(fps)),
+                   loop=0)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def open_sink(path: str | os.PathLike, fps: float | Fraction = 24, metadata: dict | None = None) -> FrameSink:

@@ -23,6 +23,7 @@ from PIL import Image, ImageSequence
 from ..errors import ImageReadError, InvalidArgumentError
 from ..imaging import Picture, picture_from_pil, read_image
 from ..imaging.read import open_image
+from .encode import ffmpeg_executable
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
@@ -116,12 +117,6 @@ class GifSource(FrameSource):
                     yield index, picture_from_pil(frame.convert("RGBA"))
 
 
-def _ffmpeg() -> str:
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
 def exact_frame_rate(path: Path) -> Fraction | None:
     """The video stream's frame rate as an exact fraction (30000/1001, not 29.97).
 
@@ -129,7 +124,7 @@ def exact_frame_rate(path: Path) -> Fraction | None:
     decoded to that format and the header read; imageio-ffmpeg's own reader
     only reports a rounded float.
     """
-    command = [_ffmpeg(), "-v", "error", "-i", str(path), "-map", "0:v:0", "-frames:v", "1",
+    command = [ffmpeg_executable(), "-v", "error", "-i", str(path), "-map", "0:v:0", "-frames:v", "1",
                "-f", "yuv4mpegpipe", "-"]
     result = subprocess.run(command, capture_output=True, check=False)
     match = re.search(rb" F(\d+):(\d+) ", result.stdout[:200])

@@ -165,7 +165,7 @@ class VGGFeatures(nn.Module):
         found: dict[str, torch.Tensor] = {}
         with autocast(x.device, self.precision):
             # oneDNN and cuDNN run 3x3 convolutions fastest on NHWC tensors
-            # (measured: a bf16 step at 1024 px takes 3.4 s instead of 4.8 s).
+            # (benchmarks/RESULTS.md, "Where the constants come from").
             h = self.normalize(x).contiguous(memory_format=torch.channels_last)
             # fp16 loss scaling inside the network: gradients cross the fp16
             # layers multiplied by a LossScale and are divided by it again, in

@@ -29,9 +29,8 @@ from .features import VGGFeatures, positions_by_channels
 MAX_MARGIN = 128
 
 # Peak memory of a forward and backward pass, relative to one copy of the
-# activations up to the deepest layer. Measured on 640 x 640 steps (VmHWM):
-# 0.9-1.0 KiB/px in bf16 and 1.5 KiB/px in fp32 to relu4_2, 1.0 KiB/px in bf16
-# to relu2_2; 1.3 covers the shallow case and overestimates the deep ones.
+# activations up to the deepest layer: enough for shallow layers, an
+# overestimate for deep ones (benchmarks/RESULTS.md, "Where the constants come from").
 BACKWARD_FACTOR = 1.3
 # Share of the memory left beside the image's own working set that one tile
 # may use, and a ceiling on the CPU. There, bigger tiles barely speed up a
@@ -43,8 +42,7 @@ MEMORY_FRACTION = 0.4
 MAX_TILE_BYTES = 2**30
 # A huge image's own full-size float32 copies, which exist whatever the tile:
 # the image, the dreamed image, its rolled copy and the gradient (the Laplacian
-# smoothing works in the gradient's memory). Measured: an 8192 x 8192 dream
-# (3.2 GB in these copies, 1 GiB tiles) peaked at 5.53 GiB RSS.
+# smoothing works in the gradient's memory).
 WORKING_COPIES = 4
 MIN_TILE = 128
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 
 import click
+import torch
 
 from ..backbone import BackboneChoice, VGGFeatures
 from ..deepdream import ZoomConfig, dream_steps, dream_tensor
@@ -116,7 +119,8 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
                    f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
 
     if zoom_config is not None:
-        _zoom(net, picture, run, zoom_config, guide_batch, output, frame_rate or DEFAULT_FPS, metadata, quiet)
+        frames = dream_zoom_frames(net, picture.batch(), run.config, zoom_config, seed=run.seed, guide=guide_batch)
+        _write_zoom(frames, zoom_config, output, frame_rate or DEFAULT_FPS, metadata, quiet)
     else:
         save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
         total = dream_steps(net, picture.height, picture.width, run.config)
@@ -137,11 +141,11 @@ def _dream_renderer(guide: Path | None, net: VGGFeatures, run: Run, temporal: Te
             {"guide": guide.name if guide else None})
 
 
-def _zoom(net, picture, run, zoom_config: ZoomConfig, guide_batch, output: Path, fps, metadata: dict,
-          quiet: bool) -> None:
+def _write_zoom(frames: Iterator[torch.Tensor], zoom_config: ZoomConfig, output: Path, fps: Fraction, metadata: dict,
+                quiet: bool) -> None:
+    """Write a zoom's frames to ``output`` (a video, GIF or folder) as they come."""
     frames_bar = None if quiet else click.progressbar(length=zoom_config.frames, label="frames", file=None)
     with open_sink(output, fps, metadata={**metadata, "zoom": zoom_config.zoom, "rotate": zoom_config.rotate}) as sink:
-        frames = dream_zoom_frames(net, picture.batch(), run.config, zoom_config, seed=run.seed, guide=guide_batch)
         for frame in frames:
             sink.write(frame)
             if frames_bar is not None:

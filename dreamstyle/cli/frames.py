@@ -62,11 +62,11 @@ def clip_options(transfer: bool):
 
     def given_as_one(command: Callable) -> Callable:
         @functools.wraps(command)
-        def with_clip(*args, temporal: str | None, blend: float | None, frame_iterations: int | None,
-                      shard: str | None, report: bool, keep_frames: bool, temporal_weight: float | None = None,
-                      **kwargs):
-            choice = TemporalChoice(temporal, blend, frame_iterations, temporal_weight)
-            return command(*args, clip=ClipOptions(choice, shard, report, keep_frames), **kwargs)
+        def with_clip(*args, **given):
+            choice = TemporalChoice(*(given.pop(name, None)
+                                      for name in ("temporal", "blend", "frame_iterations", "temporal_weight")))
+            clip = ClipOptions(choice, *(given.pop(name) for name in ("shard", "report", "keep_frames")))
+            return command(*args, clip=clip, **given)
 
         return stack(*options)(with_clip)
 

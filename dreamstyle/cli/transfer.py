@@ -60,7 +60,7 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--learning-rate", type=float, default=None, help="Adam's step in [0, 1] pixel units.")
 @click.option("--bounds", type=click.Choice(BOUNDS), default=None,
               help="How L-BFGS keeps pixels in [0, 1]: soft (a penalty outside the range; converges further) or "
-                   "clamp (every 10 iterations, as before 'soft' existed) [default: soft].")
+                   "clamp (clip into range every 10 iterations) [default: soft].")
 @click.option("--scales", type=int, default=None, help="Number of sizes, coarse to fine.")
 @click.option("--start-size", type=int, default=None, help="Longest side of the first scale.")
 @click.option("--iterations", type=int, default=None,

@@ -54,7 +54,7 @@ class TransferConfig:
             objective, and one clamp at the end of each scale. ``"clamp"``:
             a clamp after every ``LBFGS_CHUNK`` iterations, which moves the
             image behind L-BFGS's back and spoils its curvature history
-            (what runs did before ``soft`` existed). Adam always clamps.
+            (kept so that older outputs repeat with ``like``). Adam always clamps.
         scales: number of sizes, coarse to fine, ending at the output size.
         start_size: longest side of the first scale.
         iterations: optimiser iterations of a single scale; with several,

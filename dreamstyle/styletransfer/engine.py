@@ -26,7 +26,7 @@ LBFGS_CHUNK = 10
 # knowing, so its next curvature pair is wrong and its line searches run out of
 # evaluations; the penalty keeps L-BFGS's model true. Below this weight the
 # excursions still cost style error; above it they are too small to matter
-# (benchmarks/RESULTS.md, "Soft bounds").
+# (benchmarks/RESULTS.md, "Where the constants come from").
 RANGE_PENALTY_WEIGHT = 1e3
 LBFGS_HISTORY = 50
 # L-BFGS's history may use this share of free memory, and on the CPU at most
@@ -377,34 +377,44 @@ def after_chunk(went_down: bool, just_restarted: bool) -> AfterChunk:
     return AfterChunk.END_SCALE if just_restarted else AfterChunk.RESTART
 
 
+class LbfgsClosure:
+    """The closure L-BFGS calls: the objective at ``x`` (with the range penalty under soft bounds), set as x's gradient.
+
+    It hands back a :class:`ReusedEvaluation` where it can, and records each
+    call's values in :attr:`trace` (start a new one per call).
+    """
+
+    def __init__(self, x: torch.Tensor, evaluator: Evaluator, soft_bounds: bool) -> None:
+        self.x, self.evaluator, self.soft_bounds = x, evaluator, soft_bounds
+        self.reused = ReusedEvaluation()
+        self.keep_evaluations = False  # off in a scale's last call, which no call follows
+        self.trace = ChunkTrace()
+
+    def evaluate(self) -> tuple[Losses, torch.Tensor, torch.Tensor]:
+        """The losses, the objective L-BFGS minimises, and its gradient, at ``x``."""
+        evaluation = self.reused.at(self.x)
+        if evaluation is not None:
+            return evaluation
+        parts, gradient = self.evaluator()
+        total = sum(parts)
+        if self.soft_bounds:
+            penalty, penalty_gradient = range_penalty(self.x, RANGE_PENALTY_WEIGHT)
+            total, gradient = total + penalty, gradient.add_(penalty_gradient)
+        if self.keep_evaluations:
+            self.reused.keep(self.x, (parts, total, gradient))
+        return parts, total, gradient
+
+    def __call__(self) -> torch.Tensor:
+        parts, total, gradient = self.evaluate()
+        self.x.grad = gradient  # L-BFGS only reads it
+        self.trace.record(float(total), parts)  # no extra sync: L-BFGS reads every value on the host
+        return total
+
+
 def _lbfgs(x: torch.Tensor, evaluator: Evaluator, config: TransferConfig, report: Report) -> torch.Tensor:
     """:func:`_optimise` with L-BFGS, LBFGS_CHUNK iterations per call, reporting after each call."""
     optimiser = _new_lbfgs(x)
-    soft_bounds = config.bounds == "soft"
-    reused = ReusedEvaluation()
-    keep_evaluations = False  # not in a scale's last call, which no call follows
-    trace = ChunkTrace()
-
-    def penalised() -> tuple[Losses, torch.Tensor, torch.Tensor]:
-        """The losses, the objective L-BFGS minimises (with the range penalty under soft bounds), its gradient."""
-        evaluation = reused.at(x)
-        if evaluation is not None:
-            return evaluation
-        parts, gradient = evaluator()
-        total = sum(parts)
-        if soft_bounds:
-            penalty, penalty_gradient = range_penalty(x, RANGE_PENALTY_WEIGHT)
-            total, gradient = total + penalty, gradient.add_(penalty_gradient)
-        if keep_evaluations:
-            reused.keep(x, (parts, total, gradient))
-        return parts, total, gradient
-
-    def closure() -> torch.Tensor:
-        parts, total, gradient = penalised()
-        x.grad = gradient  # L-BFGS only reads it
-        trace.record(float(total), parts)  # no extra sync: L-BFGS reads every value on the host
-        return total
-
+    closure = LbfgsClosure(x, evaluator, soft_bounds=config.bounds == "soft")
     done = 0
     just_restarted = False
     while done < config.iterations:
@@ -413,9 +423,9 @@ def _lbfgs(x: torch.Tensor, evaluator: Evaluator, config: TransferConfig, report
         # chunk would keep the full chunk's budget, and a chunk of one
         # iteration would get a single evaluation for its line search.
         optimiser.param_groups[0].update(max_iter=chunk, max_eval=chunk + max(2, chunk // 4))
-        keep_evaluations = done + chunk < config.iterations
+        closure.keep_evaluations = done + chunk < config.iterations
+        closure.trace = ChunkTrace()
         last_good = x.detach().clone()
-        trace = ChunkTrace()
         before = optimiser.state[x].get("n_iter", 0)
         optimiser.step(closure)
         # A call whose line searches used up its evaluations stops early:
@@ -427,17 +437,17 @@ def _lbfgs(x: torch.Tensor, evaluator: Evaluator, config: TransferConfig, report
                 # small style scale): keep the last good image and end this scale.
                 x.copy_(last_good)
                 break
-            if not soft_bounds:
+            if not closure.soft_bounds:
                 x.clamp_(0.0, 1.0)
-        move = after_chunk(trace.went_down, just_restarted)
+        move = after_chunk(closure.trace.went_down, just_restarted)
         if move is AfterChunk.END_SCALE:
-            report(config.iterations, trace.lowest_losses, done)  # progress jumps to the scale's end
+            report(config.iterations, closure.trace.lowest_losses, done)  # progress jumps to the scale's end
             break
         if move is AfterChunk.RESTART:
             optimiser, just_restarted = _new_lbfgs(x), True
             continue
         just_restarted = False
-        report(done, trace.lowest_losses, done)
+        report(done, closure.trace.lowest_losses, done)
     return x.detach().clamp(0.0, 1.0)
 
 

@@ -39,8 +39,6 @@ class SymmetricGram(torch.autograd.Function):
     Autograd would differentiate ``R^T @ R`` through each operand separately
     (two products) and add the two feature-sized results. The Gram matrix is
     symmetric, so the gradient is ``R (dG + dG^T) / P``: one product, no add.
-    Measured at 512 px in bf16: with autograd's two products, the Gram
-    matrices' forward and backward were 40 % of a transfer evaluation.
 
     The Gram matrix is always computed in float32. Its gradient is computed
     in the rows' dtype: bf16 rows (activations straight from bf16

@@ -71,10 +71,8 @@ class TemporalConfig:
 
 
 # Dream: carrying 0.8 of the detail and adding one step per octave settles at
-# about the detail of a still (mean |detail| 0.083 vs 0.091, 10 frames of a
-# 160 px pan, classic preset) with the lowest warping error measured
-# (E_warp 0.0005; none 0.011, blend 0.022; 0.6 x 3 steps 0.0016, 0.9 x 2
-# steps 0.0015 with 1.5x the detail).
+# about the detail of a still with the lowest warping error of the mixes tried
+# (benchmarks/RESULTS.md, "Where the constants come from").
 DREAM_TEMPORAL = TemporalConfig(mode="flow", blend=0.8, frame_iterations=1)
 TRANSFER_TEMPORAL = TemporalConfig(mode="flow", blend=1.0, frame_iterations=40, temporal_weight=20.0)
 

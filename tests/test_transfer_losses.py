@@ -8,10 +8,11 @@ import torch
 from dreamstyle.backbone.features import positions_by_channels
 from dreamstyle.imaging import read_image
 from dreamstyle.styletransfer import TransferConfig
-from dreamstyle.styletransfer.colour import match_colors
+from dreamstyle.errors import InvalidArgumentError
+from dreamstyle.styletransfer.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer.engine import compute_targets, losses
-from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, range_penalty
+from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, range_penalty, tv_loss
 
 
 def test_loss_normalisation_does_not_depend_on_size(vgg19, data_dir):
@@ -64,3 +65,13 @@ def test_colour_match_matches_mean_and_covariance(mosaic, content, brick):
     assert (mean_m - mean_c).abs().max() < 0.02 and (cov_m - cov_c).abs().max() < 0.01
     grey = match_colors(brick, content)  # singular covariance must not crash
     assert torch.isfinite(grey).all()
+
+
+def test_colour_and_pixel_functions_name_the_argument_that_is_not_an_rgb_batch(content):
+    expected = r"^x must be an \(N, 3, H, W\) floating-point RGB batch, got \(3, 43, 64\)"
+    with pytest.raises(InvalidArgumentError, match=expected):
+        rgb_to_ycbcr(content[0])
+    with pytest.raises(InvalidArgumentError, match=r"^target must be .* got \(1, 1, "):
+        match_colors(content, content[:, :1])
+    with pytest.raises(InvalidArgumentError, match="^x must be"):
+        tv_loss(content.to(torch.uint8))

@@ -17,6 +17,7 @@ import torch
 
 from ..backbone.features import positions_by_channels
 from ..backbone.selection import LayerWeights, weight_sum
+from ..validation import check_rgb_batch
 
 TV_REFERENCE_SIDE = 512
 EPS = 1e-8
@@ -99,12 +100,25 @@ def temporal_loss(x: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> 
     The squared RGB distance is averaged over all pixels (not just the trusted
     ones), so a frame with much occlusion is pulled less, and the weight
     means the same at any size.
+
+    Returns:
+        0-d tensor, >= 0.
     """
+    check_rgb_batch(x, "x")
+    check_rgb_batch(target, "target")
     return (mask * (x - target).pow(2)).sum(dim=1).mean()
 
 
 def tv_loss(x: torch.Tensor) -> torch.Tensor:
-    """Mean squared difference of neighbouring pixels of (N, 3, H, W), scaled to a 512 px image."""
+    """Total variation: the mean squared difference of neighbouring pixels, scaled to a 512 px image.
+
+    Args:
+        x: (N, 3, H, W) RGB.
+
+    Returns:
+        0-d tensor, >= 0.
+    """
+    check_rgb_batch(x, "x")
     scale = (max(x.shape[-2:]) / TV_REFERENCE_SIDE) ** 2
     dy = (x[..., 1:, :] - x[..., :-1, :]).pow(2).mean()
     dx = (x[..., :, 1:] - x[..., :, :-1]).pow(2).mean()
@@ -115,7 +129,8 @@ def range_penalty(x: torch.Tensor, weight: float) -> tuple[torch.Tensor, torch.T
     """``weight`` times the mean squared distance of ``x`` outside [0, 1], and its gradient.
 
     Args:
-        x: (N, 3, H, W) the image being optimised; values inside [0, 1] cost nothing.
+        x: the image being optimised, (N, 3, H, W) or any shape: the penalty is per value, and values
+            inside [0, 1] cost nothing.
         weight: the penalty's weight.
 
     Returns:

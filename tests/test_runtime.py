@@ -67,6 +67,13 @@ def test_each_precision_names_its_autocast_dtype():
     assert autocast_dtype("fp16") is torch.float16
 
 
+def assert_fp16_gradient_matches(full: torch.Tensor, half: torch.Tensor) -> None:
+    """fp16's gradient is finite, points the same way as fp32's and has its length (within 5 %)."""
+    assert torch.isfinite(half).all()
+    assert torch.nn.functional.cosine_similarity(full, half, dim=0) > 0.99
+    assert (half.norm() / full.norm() - 1).abs() < 0.05
+
+
 def test_fp16_gradients_are_scaled_so_normalised_losses_do_not_underflow(vgg19, photo):
     """A relative content loss's gradient per activation is ~1e-7, below fp16's range: unscaled it is all zeros.
 
@@ -82,10 +89,7 @@ def test_fp16_gradients_are_scaled_so_normalised_losses_do_not_underflow(vgg19, 
         feature = net(start, ["relu4_2"])["relu4_2"]
         loss = (feature - target).pow(2).sum() / target.pow(2).sum()
         gradients.append(torch.autograd.grad(loss, start)[0].flatten())
-    full, half = gradients
-    assert torch.isfinite(half).all()
-    assert torch.nn.functional.cosine_similarity(full, half, dim=0) > 0.99
-    assert (half.norm() / full.norm() - 1).abs() < 0.05
+    assert_fp16_gradient_matches(*gradients)
 
 
 def test_fp16_gradients_of_a_dream_objective_stay_finite(vgg19, photo):
@@ -98,10 +102,7 @@ def test_fp16_gradients_of_a_dream_objective_stay_finite(vgg19, photo):
         start = photo.clone().requires_grad_(True)
         objective = net(start, ["relu4_2"])["relu4_2"].pow(2).mean()
         gradients.append(torch.autograd.grad(objective, start)[0].flatten())
-    full, half = gradients
-    assert torch.isfinite(half).all()
-    assert torch.nn.functional.cosine_similarity(full, half, dim=0) > 0.99
-    assert (half.norm() / full.norm() - 1).abs() < 0.05
+    assert_fp16_gradient_matches(*gradients)
 
 
 def test_bf16_features_are_float32_and_close_to_fp32(vgg19, photo):

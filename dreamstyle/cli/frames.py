@@ -25,7 +25,7 @@ from ..imaging import read_image, read_metadata, write_image
 from ..imaging.write import FORMATS, check_new_file, check_not_an_input, check_writable
 from ..runs import Run
 from ..video import GIF, VIDEO_FORMATS, is_frame_folder
-from ..video.job import (FrameJob, Shard, collect_frames, as_json_values, read_manifest, write_clip)
+from ..video.job import FrameJob, Shard, as_json_values, collect_frames, read_manifest, write_clip
 from ..video.sources import FrameSource
 from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
 from .options import stack
@@ -65,7 +65,9 @@ def clip_options(transfer: bool):
         def with_clip(*args, **given):
             choice = TemporalChoice(*(given.pop(name, None)
                                       for name in ("temporal", "blend", "frame_iterations", "temporal_weight")))
-            clip = ClipOptions(choice, *(given.pop(name) for name in ("shard", "report", "keep_frames")))
+            shard = given.pop("shard")
+            clip = ClipOptions(choice, None if shard is None else Shard.parse(shard), given.pop("report"),
+                               given.pop("keep_frames"))
             return command(*args, clip=clip, **given)
 
         return stack(*options)(with_clip)
@@ -98,13 +100,13 @@ class ClipOptions:
 
     Attributes:
         temporal: how frames build on each other.
-        shard: ``"K/N"``, or None for the whole clip.
+        shard: the part to render, or None when not given (the whole clip).
         report: print the warping error afterwards.
         keep_frames: keep a video's frames folder.
     """
 
     temporal: TemporalChoice
-    shard: str | None
+    shard: Shard | None
     report: bool
     keep_frames: bool
 
@@ -153,7 +155,7 @@ class ManyRun:
 
     @property
     def shard(self) -> Shard:
-        return Shard.parse(self.clip.shard)
+        return self.clip.shard or Shard()
 
 
 @dataclass(frozen=True)

@@ -253,3 +253,10 @@ def test_library_errors_name_the_option_on_the_command_line_and_the_parameter_in
     assert_one_error_line(run("dream", str(data_dir / "chelsea.png"), "--preset", str(preset)),
                           f"--preset {preset}: octaves must be at least 1")
     assert_one_error_line(run("dream", str(data_dir / "chelsea.png"), "--octaves", "0"), "--octaves must be at least 1")
+
+
+@pytest.mark.cpu_only
+def test_a_missing_gpu_in_the_environment_variable_suggests_the_option(monkeypatch):
+    monkeypatch.setenv("DREAMSTYLE_DEVICE", "cuda")
+    assert_one_error_line(run("weights"), "DREAMSTYLE_DEVICE=cuda: device 'cuda' was requested",
+                          "use --device cpu or --device auto")

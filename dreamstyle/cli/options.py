@@ -13,6 +13,7 @@ from ..backbone import DEFAULT_WEIGHTS, POOLINGS, WEIGHT_SETS, BackboneChoice
 from ..backbone.preprocessing import PREPROCESSINGS
 from ..errors import DreamstyleError
 from ..runtime import DEVICE_CHOICES, PRECISION_CHOICES, resolve_device, use_deterministic_algorithms
+from .messages import in_options
 
 
 def stack(*decorators: Callable) -> Callable:
@@ -35,7 +36,7 @@ def _device_from_environment(context: click.Context, parameter: click.Parameter,
         try:
             resolve_device(device)
         except DreamstyleError as error:
-            raise type(error)(f"DREAMSTYLE_DEVICE={device}: {error}") from None
+            raise type(error)(f"DREAMSTYLE_DEVICE={device}: {in_options(str(error), context)}") from None
     return device
 
 

@@ -64,8 +64,8 @@ def test_lbfgs_never_evaluates_the_same_image_twice(vgg19, content, mosaic, monk
 
 
 def test_reported_losses_are_those_of_the_image_kept(vgg19, content, mosaic):
-    # 30 iterations end on a one-iteration chunk whose line-search trial L-BFGS rejects:
-    # progress used to show that trial's losses (content 0.67) instead of the output's (0.48).
+    # 30 iterations end on a one-iteration chunk whose line-search trial L-BFGS rejects: the
+    # last evaluation is that trial's (content 0.67), and progress must show the output's (0.48).
     config = TransferConfig(init="noise", scales=1, iterations=30)
     out, trace = loss_trace(vgg19, content, [mosaic], config)
     targets = compute_targets(vgg19, content, [mosaic], config, (1.0,), tuple(content.shape[-2:]))

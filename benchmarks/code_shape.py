@@ -1,4 +1,4 @@
-"""The shape of the package's code, as a newcomer meets it: longest functions, widest signatures, flags named below the CLI.
+"""The shape of the package's code: longest functions, widest signatures, flags named below the CLI.
 
     python benchmarks/code_shape.py [--top 10] [--params 8]
 

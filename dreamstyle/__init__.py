@@ -8,4 +8,6 @@ from .deepdream import dream, dream_zoom
 from .styletransfer import transfer
 from .version import __version__
 
-__all__ = ["BackboneChoice", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone", "transfer"]
+__all__ = [
+    "BackboneChoice", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone", "transfer",
+]

@@ -1,4 +1,4 @@
-"""Device policy, shared by every engine: where tensors live, which dtype the convolutions run in, how much memory is free.
+"""Device policy, shared by every engine: where tensors live, the convolutions' dtype, free memory.
 
 One place decides these, so the DeepDream and style-transfer engines behave
 the same way on the same machine. Mixed precision is autocast only: the image
@@ -58,7 +58,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise DeviceUnavailableError(
-                f"device {name!r} was requested but this machine has no usable CUDA GPU; use device='cpu' or device='auto'"
+                f"device {name!r} was requested but this machine has no usable CUDA GPU; "
+                f"use device='cpu' or device='auto'"
             )
         if resolved.index is not None and resolved.index >= torch.cuda.device_count():
             raise DeviceUnavailableError(

@@ -1,4 +1,4 @@
-"""Style transfer in tiles: the same objective, gradient and picture as the whole image, with global style statistics."""
+"""Style transfer in tiles: the whole image's objective, gradient and picture, with global style statistics."""
 
 from __future__ import annotations
 

@@ -112,9 +112,9 @@ class ClipOptions:
 
     def refuse_for_one_image(self, image: Path) -> None:
         """Refuse these flags on one still image, where they would silently do nothing."""
-        given = [flag for flag, used in (("--temporal/--blend/--frame-iterations/--temporal-weight", self.temporal.given),
-                                         ("--shard", self.shard is not None), ("--report", self.report),
-                                         ("--keep-frames", self.keep_frames)) if used]
+        flags = (("--temporal/--blend/--frame-iterations/--temporal-weight", self.temporal.given),
+                 ("--shard", self.shard is not None), ("--report", self.report), ("--keep-frames", self.keep_frames))
+        given = [flag for flag, used in flags if used]
         if given:
             raise click.UsageError(f"{', '.join(given)} apply to clips (a video, a GIF or a folder of frames), "
                                    f"and {image} is one image")

@@ -74,7 +74,7 @@ def octave_sizes(height: int, width: int, octaves: int, scale: float, min_side: 
 
 
 def dream_steps(net: VGGFeatures, height: int, width: int, config: DreamConfig) -> int:
-    """Steps a dream of an (H, W) = (``height``, ``width``) image makes over all its octaves (what its progress counts to)."""
+    """Steps a dream of an (H, W) image makes over all its octaves: what its progress counts to."""
     layers = [name for name, _ in config.layers]
     return len(octave_sizes(height, width, config.octaves, config.octave_scale, net.min_input_size(layers))) \
         * config.iterations

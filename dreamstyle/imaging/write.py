@@ -100,7 +100,7 @@ def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLik
 
 
 def check_not_an_input(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> None:
-    """Raise InvalidArgumentError when ``path`` is one of ``inputs`` (the same file, by any name): inputs are never overwritten."""
+    """Raise InvalidArgumentError when ``path`` is one of ``inputs`` (by any name): inputs are never overwritten."""
     path = Path(path)
     for source in inputs:
         if _same_file(path, Path(source)) or path.resolve() == Path(source).resolve():

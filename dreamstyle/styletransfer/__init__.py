@@ -19,7 +19,8 @@ from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from .config import INITS, TransferConfig
-from .engine import ProgressCallback, Scale, TransferProgress, scale_schedule, scale_sizes, total_iterations, transfer_tensor
+from .engine import (ProgressCallback, Scale, TransferProgress, scale_schedule, scale_sizes, total_iterations,
+                     transfer_tensor)
 from .run import Run, like_transfer, resolve_run
 
 __all__ = ["Scale", "TransferConfig", "TransferProgress", "init_settings", "prepare_run", "resolve_run",

@@ -169,7 +169,7 @@ def gram_gradients(net: VGGFeatures, grams: dict[str, torch.Tensor], targets: di
 
 
 class TileLoss:
-    """The loss of one tile: its centred content loss plus the Gram surrogate (the objective :func:`tiled_gradient` differentiates).
+    """One tile's loss, which :func:`tiled_gradient` differentiates: its centred content loss plus the Gram surrogate.
 
     Each call also keeps its content loss (weighted, detached) in
     :attr:`content_parts`, whose sum is the whole image's content loss.

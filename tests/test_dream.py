@@ -189,6 +189,21 @@ def test_zoom_rotate_and_frames(vgg19, small):
     assert not torch.equal(frames[1], frames[2])
 
 
+def test_a_zoom_holds_the_colours_of_its_first_frame_unless_told_to_burn(vgg19, small):
+    def channel_spread(frame: torch.Tensor) -> torch.Tensor:
+        return frame.flatten(2).std(dim=2)[0]
+
+    burning = DreamConfig(octaves=1, iterations=4, step=0.05)
+    spreads = {}
+    for hold in (1.0, 0.0):
+        frames = list(zoom_frames(vgg19, small, burning, ZoomConfig(6, 1.1, 0.0, colour_hold=hold), seed=0))
+        spreads[hold] = (channel_spread(frames[0]), channel_spread(frames[-1]))
+    first, last = spreads[1.0]
+    assert torch.allclose(last, first, rtol=0.05), (first, last)
+    first, last = spreads[0.0]
+    assert (last / first).max() > 1.1, (first, last)  # left alone, contrast builds up frame after frame
+
+
 def test_atlas_and_filters(vgg19):
     tiles = channel_atlas(vgg19, "relu3_1", [0, 5], seed=1, size=48,
                           config=DreamConfig(octaves=2, iterations=3, jitter=4))

@@ -19,6 +19,7 @@ from dreamstyle.video import (Motion, Shard, TemporalConfig, dream_frames, dream
                               optical_flow, render_sequence, transfer_frames, warp, warping_error)
 from dreamstyle.video.sources import exact_frame_rate
 from dreamstyle.video.job import FrameJob
+from dreamstyle.video.temporal import detail_strength, hold_strength
 
 from .helpers import DATA, assert_one_error_line, make_clip, pan_frames, run, video_facts
 
@@ -123,6 +124,24 @@ def test_flow_is_steadier_than_independent_frames(vgg19, engine, data_dir):
         errors[mode] = warping_error([f for _, f in frames], outputs)
     assert errors["flow"].output < 0.8 * errors["none"].output, errors
     assert errors["flow"].input == pytest.approx(errors["none"].input)
+
+
+def test_a_dreamed_clip_keeps_the_strength_of_its_first_frame_to_the_last(vgg19):
+    frames = clip_frames(10)
+    renderer = dream_renderer(vgg19, DreamConfig(iterations=6, octaves=2), TemporalConfig("flow", blend=0.8,
+                                                                                         frame_iterations=1), seed=1)
+    strengths = [float(detail_strength(out, frame)) for _, frame, out in render_sequence(frames, renderer)]
+    assert max(strengths) < 1.05 * min(strengths), strengths  # a few steps per frame alone fade to about 3/4
+
+
+def test_held_strength_is_reached_after_clipping_to_range():
+    generator = torch.Generator().manual_seed(0)
+    frame = torch.rand(1, 3, 16, 16, generator=generator)
+    dreamed = (frame + 0.3 * torch.randn(1, 3, 16, 16, generator=generator)).clamp(0, 1)
+    for wanted in (0.05, 0.2):
+        held = hold_strength(dreamed, frame, wanted)
+        assert held.min() >= 0 and held.max() <= 1
+        assert float(detail_strength(held, frame)) == pytest.approx(wanted, rel=0.01)
 
 
 def test_resume_after_interruption_gives_the_same_frames(vgg19, clips, tmp_path):

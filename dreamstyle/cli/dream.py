@@ -23,7 +23,7 @@ from ..video.temporal import DREAM_TEMPORAL, FrameRenderer, TemporalConfig, drea
 from .frames import DEFAULT_FPS, ClipOptions, ManyEngine, ManyRun, clip_options, render_many
 from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
-from .progress import IntermediateSaver, ProgressBar, dream_done_and_status, running
+from .progress import FrameBars, IntermediateSaver, ProgressBar, dream_done_and_status, running
 
 DREAM_EXAMPLES = """\b
 Examples:
@@ -65,6 +65,9 @@ def _default_output(image: Path) -> Path:
 @click.option("--zoom-frames", type=int, default=None, help="Make a zoom animation of this many frames.")
 @click.option("--zoom", type=float, default=1.04, show_default=True, help="Zoom factor per frame.")
 @click.option("--rotate", type=float, default=0.0, show_default=True, help="Degrees of rotation per frame.")
+@click.option("--colour-hold", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+              help="Zooms: pull each frame's colours and contrast this far back to the first frame's "
+                   "(0 lets a long zoom burn out to saturated colour).")
 @click.option("--fps", default=None, metavar="RATE",
               help="Frame rate of a video or GIF, e.g. 24 or 30000/1001 [default: the clip's own; 24 for zooms "
                    "and image folders].")
@@ -74,8 +77,8 @@ def _default_output(image: Path) -> Path:
 @force_option
 @quiet_option
 def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like: Path | None, size: int | None,
-          guide: Path | None, zoom_frames: int | None, zoom: float, rotate: float, fps: str | None,
-          save_every: int | None, clip: ClipOptions, backbone: BackboneChoice, seed: int | None, force: bool,
+          guide: Path | None, zoom_frames: int | None, zoom: float, rotate: float, colour_hold: float,
+          fps: str | None, save_every: int | None, clip: ClipOptions, backbone: BackboneChoice, seed: int | None, force: bool,
           quiet: bool, **settings) -> None:
     """DeepDream INPUT: amplify what VGG19's layers see in it.
 
@@ -100,7 +103,7 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
     clip.refuse_for_one_image(image)
     previous = like_dream(like)
     run = resolve_run(preset, previous, size, seed, **settings)
-    zoom_config = ZoomConfig(zoom_frames, zoom, rotate) if zoom_frames is not None else None
+    zoom_config = ZoomConfig(zoom_frames, zoom, rotate, colour_hold) if zoom_frames is not None else None
     output = output or _default_output(image)
     inputs = [image] + ([guide] if guide else []) + ([like] if like else [])
     if zoom_config is None:
@@ -119,8 +122,13 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
                    f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
 
     if zoom_config is not None:
-        frames = dream_zoom_frames(net, picture.batch(), run.config, zoom_config, seed=run.seed, guide=guide_batch)
-        _write_zoom(frames, zoom_config, output, frame_rate or DEFAULT_FPS, metadata, quiet)
+        bars = FrameBars(quiet, zoom_config.frames, dream_done_and_status)
+        try:
+            frames = dream_zoom_frames(net, picture.batch(), run.config, zoom_config, seed=run.seed, guide=guide_batch,
+                                       callback=lambda index: bars.engine_bar(f"frame {index}"))
+            _write_zoom(frames, zoom_config, output, frame_rate or DEFAULT_FPS, metadata, bars)
+        finally:
+            bars.close()
     else:
         save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
         total = dream_steps(net, picture.height, picture.width, run.config)
@@ -142,13 +150,10 @@ def _dream_renderer(guide: Path | None, net: VGGFeatures, run: Run, temporal: Te
 
 
 def _write_zoom(frames: Iterator[torch.Tensor], zoom_config: ZoomConfig, output: Path, fps: Fraction, metadata: dict,
-                quiet: bool) -> None:
+                bars: FrameBars) -> None:
     """Write a zoom's frames to ``output`` (a video, GIF or folder) as they come."""
-    frames_bar = None if quiet else click.progressbar(length=zoom_config.frames, label="frames", file=None)
-    with open_sink(output, fps, metadata={**metadata, "zoom": zoom_config.zoom, "rotate": zoom_config.rotate}) as sink:
+    with open_sink(output, fps, metadata={**metadata, "zoom": zoom_config.zoom, "rotate": zoom_config.rotate,
+                                            "colour_hold": zoom_config.colour_hold}) as sink:
         for frame in frames:
             sink.write(frame)
-            if frames_bar is not None:
-                frames_bar.update(1)
-    if frames_bar is not None:
-        frames_bar.render_finish()
+            bars.picture_done()

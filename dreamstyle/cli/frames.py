@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from tqdm import tqdm
 
 from ..backbone import BackboneChoice, VGGFeatures
 from ..errors import InvalidArgumentError, OutputExistsError
@@ -29,7 +28,7 @@ from ..video.job import FrameJob, Shard, as_json_values, collect_frames, read_ma
 from ..video.sources import FrameSource
 from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
 from .options import stack
-from .progress import ProgressBar, run_total
+from .progress import FrameBars
 
 DEFAULT_FPS = Fraction(24)
 # Settings that may differ between a run and the one it continues (they change
@@ -264,10 +263,6 @@ def check_many(many: ManyRun, source: FrameSource, output: Path | None) -> None:
         check_clip_output(output, many.shard, many.force, list(many.inputs))
 
 
-def _engine_bar(many: ManyRun, label: str, done_and_status: Callable) -> ProgressBar:
-    return ProgressBar(many.quiet, None, label, done_and_status, position=1, leave=False, total_of=run_total)
-
-
 def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run, renderer: FrameRenderer,
                metadata: dict, done_and_status: Callable) -> None:
     first, stop = many.shard.span(source.info.count)
@@ -285,22 +280,16 @@ def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run
         click.echo(f"{len(outputs)} images, {len(outputs) - len(todo)} already done", err=True)
     if not todo:
         return
-    bar = None if many.quiet else tqdm(total=len(todo), desc="images", unit="image", position=0, dynamic_ncols=True)
+    bars = FrameBars(many.quiet, len(todo), done_and_status, unit="image")
     try:
         for path, target in todo:
             picture = read_image(path, run.size)
-            engine_bar = _engine_bar(many, path.name, done_and_status)
-            try:
-                result = renderer(picture.batch(), None, engine_bar)
-            finally:
-                engine_bar.close()
+            result = renderer(picture.batch(), None, bars.engine_bar(path.name))
             write_image(picture.with_rgb(result), target, metadata={**metadata, "input": path.name},
                         inputs=[path], overwrite=True)
-            if bar is not None:
-                bar.update(1)
+            bars.picture_done()
     finally:
-        if bar is not None:
-            bar.close()
+        bars.close()
 
 
 def check_clip_output(output: Path, shard: Shard, force: bool, inputs: list[Path]) -> None:
@@ -335,27 +324,13 @@ def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, render
         part = "" if many.shard.whole else f" (part {many.shard.index}/{many.shard.count}: frames {first}-{stop - 1})"
         click.echo(f"{source.info.count} frames{part}, {done} already done; frames go to {folder}/"
                    f" (run the same command again to continue after an interruption)", err=True)
-    bar = None if many.quiet else tqdm(total=stop - first, initial=done, desc="frames", unit="frame", position=0,
-                                       dynamic_ncols=True)
-    engine_bars: list[ProgressBar] = []
-
-    def callback_for(index: int) -> ProgressBar:
-        label = f"frame {index}" if index >= first else f"warm-up {index}"
-        engine_bars.append(_engine_bar(many, label, done_and_status))
-        return engine_bars[-1]
-
-    def on_frame(index: int, written: bool) -> None:
-        engine_bars.pop().close()
-        if bar is not None and written:
-            bar.update(1)
-
+    bars = FrameBars(many.quiet, stop - first, done_and_status, initial=done)
     try:
-        job.render(source, renderer, run.size, many.shard, metadata, callback_for, on_frame)
+        job.render(source, renderer, run.size, many.shard, metadata,
+                   lambda index: bars.engine_bar(f"frame {index}" if index >= first else f"warm-up {index}"),
+                   lambda index, written: bars.picture_done(written))
     finally:
-        for engine_bar in engine_bars:
-            engine_bar.close()
-        if bar is not None:
-            bar.close()
+        bars.close()
     if many.clip.report:
         click.echo(job.stability(source, run.size, many.shard).describe(), err=True)
     if not is_frame_folder(output):

@@ -99,6 +99,49 @@ class ProgressBar:
             self.bar.close()
 
 
+class FrameBars:
+    """Progress of many pictures: a bar counting them, over one engine bar for the picture in progress.
+
+    tqdm on stderr, like every bar of the command line, and nothing with ``quiet``.
+
+    Args:
+        quiet: print nothing.
+        total, initial: pictures to make, and how many of them were made already.
+        done_and_status: the engine's progress events, as for :class:`ProgressBar`.
+        unit: what is counted (``"frame"``, ``"image"``).
+    """
+
+    def __init__(self, quiet: bool, total: int, done_and_status: Callable[[Any], tuple[int, Status]],
+                 unit: str = "frame", initial: int = 0):
+        self.quiet, self.done_and_status = quiet, done_and_status
+        self.pictures = None if quiet else tqdm(total=total, initial=initial, desc=f"{unit}s", unit=unit, position=0,
+                                                dynamic_ncols=True)
+        self.engine: ProgressBar | None = None
+
+    def engine_bar(self, label: str) -> ProgressBar:
+        """A fresh engine bar for the next picture (the last one's is closed)."""
+        self._close_engine()
+        self.engine = ProgressBar(self.quiet, None, label, self.done_and_status, position=1, leave=False,
+                                  total_of=run_total)
+        return self.engine
+
+    def picture_done(self, counted: bool = True) -> None:
+        """The picture in progress is finished; ``counted`` says whether it is one of the ``total``."""
+        self._close_engine()
+        if self.pictures is not None and counted:
+            self.pictures.update(1)
+
+    def close(self) -> None:
+        self._close_engine()
+        if self.pictures is not None:
+            self.pictures.close()
+
+    def _close_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+
+
 class IntermediateSaver:
     """The engine's current image, written beside or as the output: for --save-every N, and on Ctrl-C.
 

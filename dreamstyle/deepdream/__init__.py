@@ -96,6 +96,7 @@ def dream_zoom(
     *,
     zoom: float = 1.04,
     rotate: float = 0.0,
+    colour_hold: float = 1.0,
     preset: str | os.PathLike | None = None,
     like: str | os.PathLike | Mapping[str, Any] | None = None,
     size: int | None = None,
@@ -104,10 +105,15 @@ def dream_zoom(
     backbone: VGGFeatures | BackboneChoice | None = None,
     **settings: Any,
 ) -> Iterator[Image.Image]:
-    """Yield ``frames`` Pillow frames of a zoom / rotate feedback dream (see :func:`dream` for the arguments)."""
+    """Yield ``frames`` Pillow frames of a zoom / rotate feedback dream.
+
+    ``zoom``, ``rotate`` and ``colour_hold`` are :class:`ZoomConfig`'s; the
+    other arguments are :func:`dream`'s.
+    """
     run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
     picture = as_picture(image, run.size)
-    for frame in zoom_frames(net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate), seed=run.seed,
+    for frame in zoom_frames(net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate, colour_hold),
+                             seed=run.seed,
                              guide=guide_batch):
         yield picture_to_pil(picture.with_rgb(frame), keep_alpha=False)
 

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
+from ..imaging.colour import match_colors
 from .config import DreamConfig
 from .engine import ProgressCallback, dream_tensor
 
@@ -23,17 +24,24 @@ class ZoomConfig:
         frames: number of frames.
         zoom: scale factor from one frame to the next (> 1 zooms in, < 1 out).
         rotate: degrees of counter-clockwise rotation per frame.
+        colour_hold: how far each frame's colours are pulled back to the first
+            dreamed frame's (mean and covariance of its RGB), in [0, 1]. Every
+            frame dreams on the last one, so without it colour and contrast
+            build up frame after frame until a long zoom burns out; 0 lets them.
     """
 
     frames: int
     zoom: float = 1.04
     rotate: float = 0.0
+    colour_hold: float = 1.0
 
     def __post_init__(self) -> None:
         if self.frames < 1:
             raise InvalidArgumentError(f"zoom frames must be at least 1, got {self.frames}")
         if self.zoom <= 0:
             raise InvalidArgumentError(f"zoom must be positive, got {self.zoom}")
+        if not 0 <= self.colour_hold <= 1:
+            raise InvalidArgumentError(f"colour_hold must be between 0 and 1, got {self.colour_hold}")
 
 
 def zoom_rotate(x: torch.Tensor, zoom: float, degrees: float) -> torch.Tensor:
@@ -68,11 +76,17 @@ def zoom_frames(
 
     Frame k uses seed ``seed + k``, so the animation is reproducible and the
     jitter differs from frame to frame. ``callback(k)`` may return a progress
-    callback for frame k.
+    callback for frame k. Frames after the first keep its colours as
+    ``zoom.colour_hold`` says.
     """
     frame = image
+    first = None
     for index in range(zoom.frames):
         frame = dream_tensor(net, frame, config, seed=seed + index, guide=guide,
                              callback=callback(index) if callback else None)
+        if first is None:
+            first = frame
+        elif zoom.colour_hold:
+            frame = torch.lerp(frame, match_colors(frame, first), zoom.colour_hold)
         yield frame
         frame = zoom_rotate(frame, zoom.zoom, zoom.rotate)

@@ -1,6 +1,8 @@
 """Colour handling (Gatys et al. 2016, "Preserving Color in Neural Artistic Style Transfer").
 
 Pure functions over RGB batches shaped (N, 3, H, W) with values in [0, 1].
+Recolouring the style to the photo ("match") is
+:func:`dreamstyle.imaging.colour.match_colors`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from ..validation import check_rgb_batch
 
 # ITU-R BT.601 luma and chroma, the YCbCr that JPEG uses.
 _RGB_TO_YCBCR = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
-COVARIANCE_EPS = 1e-5
 
 
 def rgb_to_ycbcr(x: torch.Tensor) -> torch.Tensor:
@@ -87,39 +88,3 @@ def with_chroma_of(luma_image: torch.Tensor, colour_source: torch.Tensor) -> tor
     y = rgb_to_ycbcr(luma_image)[:, :1]
     chroma = rgb_to_ycbcr(colour_source)[:, 1:]
     return ycbcr_to_rgb(torch.cat([y, chroma], dim=1))
-
-
-def _matrix_power(covariance: torch.Tensor, power: float) -> torch.Tensor:
-    values, vectors = torch.linalg.eigh(covariance)
-    return vectors @ torch.diag(values.clamp(min=COVARIANCE_EPS) ** power) @ vectors.T
-
-
-def match_colors(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Recolour ``source`` so its pixel mean and covariance equal ``target``'s.
-
-    Symmetric matrix square roots (the "Cholesky-free" variant) keep the
-    transform free of rotations; the eigenvalue floor makes grey images,
-    whose covariance is singular, safe.
-
-    Args:
-        source: (N, 3, h, w) RGB in [0, 1], recoloured.
-        target: (M, 3, H, W) RGB in [0, 1] whose statistics (over all its pixels) are taken.
-
-    Returns:
-        (N, 3, h, w) float32 RGB in [0, 1].
-    """
-    check_rgb_batch(source, "source")
-    check_rgb_batch(target, "target")
-
-    def stats(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        pixels = x.float().permute(1, 0, 2, 3).flatten(1)  # (3, P)
-        mean = pixels.mean(dim=1, keepdim=True)
-        centred = pixels - mean
-        return mean, centred @ centred.T / max(1, pixels.shape[1] - 1)
-
-    mean_s, cov_s = stats(source)
-    mean_t, cov_t = stats(target)
-    transform = _matrix_power(cov_t, 0.5) @ _matrix_power(cov_s, -0.5)
-    pixels = source.float().permute(1, 0, 2, 3).flatten(1)
-    matched = transform @ (pixels - mean_s) + mean_t
-    return matched.view(3, source.shape[0], *source.shape[-2:]).permute(1, 0, 2, 3).clamp(0.0, 1.0)

@@ -11,10 +11,11 @@ import torch
 
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
+from ..imaging.colour import match_colors
 from ..imaging.resize import fit_longest_side, resize
 from ..runtime import available_memory, memory_ceiling
 from ..seeds import make_generator
-from .colour import luminance, match_colors, match_luminance, with_chroma_of
+from .colour import luminance, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss
 from .tiles import TiledContent, TileGrid, tiled_grams, tiled_objective

@@ -5,9 +5,10 @@ from __future__ import annotations
 from .activations import activation_sheet
 from .backbone import BackboneChoice, VGGFeatures, load_backbone
 from .deepdream import dream, dream_zoom
+from .imaging import save
 from .styletransfer import transfer
 from .version import __version__
 
 __all__ = [
-    "BackboneChoice", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone", "transfer",
+    "BackboneChoice", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone", "save", "transfer",
 ]

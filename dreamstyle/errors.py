@@ -9,6 +9,11 @@ each one also derives from.
 from __future__ import annotations
 
 
+def count_of(number: int, thing: str) -> str:
+    """``"1 style image"``, ``"3 style images"``: a count in words a message can use."""
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 class DreamstyleError(Exception):
     """Base class of every error whose message is meant for the user."""
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from .backbone import VGGFeatures
 from .errors import InvalidArgumentError
-from .imaging import read_metadata
+from .imaging import Picture, read_metadata
 from .presets import merge_settings
 from .seeds import choose_seed
 from .version import __version__
@@ -30,8 +30,11 @@ class Run:
         command: ``"dream"`` or ``"transfer"``.
         config: the engine's config.
         seed: the seed used (chosen at random when none was given).
-        size: longest side of the output, or None to keep the input's.
+        size: longest side of the output as asked for (it may enlarge the
+            input), or None to keep the input's size up to ``size_cap``.
         preset: the preset the settings started from.
+        size_cap: without ``size``, inputs larger than this are made this
+            size; None keeps every input's size. Never enlarges.
     """
 
     command: str
@@ -39,6 +42,20 @@ class Run:
     seed: int
     size: int | None
     preset: str | None
+    size_cap: int | None = None
+
+    def side_for(self, height: int, width: int) -> int | None:
+        """The output's longest side for an (H, W) input, or None to keep its size."""
+        if self.size is not None:
+            return self.size
+        if self.size_cap is not None and max(height, width) > self.size_cap:
+            return self.size_cap
+        return None
+
+    def fit(self, picture: Picture) -> Picture:
+        """``picture`` at the size this run makes (see :meth:`side_for`)."""
+        side = self.side_for(picture.height, picture.width)
+        return picture if side is None else picture.resized_longest_side(side)
 
     def metadata(self, net: VGGFeatures, **extra: Any) -> dict[str, Any]:
         """The parameters stored in the output file, enough for ``--like`` to repeat the run."""

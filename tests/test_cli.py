@@ -173,7 +173,7 @@ def test_sigterm_keeps_the_picture_so_far_like_ctrl_c(tmp_path, data_dir):
     finally:
         process.kill()
     assert process.returncode == 128 + signal.SIGTERM, errors
-    assert "Terminated; finished outputs were kept." in errors and "Traceback" not in errors
+    assert f"Terminated; kept the picture so far in {output}." in errors and "Traceback" not in errors
     assert read_metadata(output)["interrupted_at_step"] >= 1
     assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
 
@@ -260,3 +260,15 @@ def test_a_missing_gpu_in_the_environment_variable_suggests_the_option(monkeypat
     monkeypatch.setenv("DREAMSTYLE_DEVICE", "cuda")
     assert_one_error_line(run("weights"), "DREAMSTYLE_DEVICE=cuda: device 'cuda' was requested",
                           "use --device cpu or --device auto")
+
+
+def test_an_interruption_says_what_was_kept_and_the_command_that_continues():
+    from dreamstyle.cli.app import interruption_report
+    from dreamstyle.cli.frames import CONTINUES
+
+    assert interruption_report(KeyboardInterrupt(), ["dream", "x.png"]) == "nothing was finished, so nothing was kept."
+    interrupt = KeyboardInterrupt()
+    interrupt.add_note(f"kept 3 finished frames in my out/; {CONTINUES}")
+    assert interruption_report(interrupt, ["dream", "clip.mp4", "-o", "my out/"]) == (
+        "kept 3 finished frames in my out/; the same command continues from there.\n"
+        "  dreamstyle dream clip.mp4 -o 'my out/'")

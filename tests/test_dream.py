@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -16,8 +17,9 @@ from dreamstyle.deepdream.objectives import ActivationObjective, GuideObjective
 from dreamstyle.deepdream.smoothing import gaussian_cascade, laplacian_normalize
 from dreamstyle.backbone.tiling import choose_tile, tile_margin, tiled_gradient
 from dreamstyle.deepdream.zoom import zoom_frames
-from dreamstyle.errors import InvalidArgumentError
-from dreamstyle.imaging import read_image
+from dreamstyle import save
+from dreamstyle.errors import InvalidArgumentError, OutputExistsError
+from dreamstyle.imaging import read_image, read_metadata
 
 FAST = DreamConfig(octaves=2, iterations=3)
 
@@ -248,6 +250,17 @@ def test_api_accepts_path_pil_and_tensor_and_records_settings(vgg19, data_dir, s
     assert info["seed"] == 2 and info["config"]["iterations"] == 2 and info["preset"] == "classic"
     again = dream(data_dir / "chelsea.png", like=info, backbone=vgg19)
     assert np.array_equal(np.asarray(again), np.asarray(from_path))
+
+
+def test_a_saved_api_picture_keeps_its_settings_for_like(vgg19, small, tmp_path):
+    image = dream(small[0], size=48, seed=2, backbone=vgg19, octaves=1, iterations=2)
+    for name in ("dreamed.png", "dreamed.jpg", "dreamed.webp", "dreamed.tif"):
+        path = save(image, tmp_path / name)
+        assert read_metadata(path) == json.loads(json.dumps(image.info["dreamstyle"]))
+    again = dream(small[0], like=tmp_path / "dreamed.png", backbone=vgg19)
+    assert np.array_equal(np.asarray(again), np.asarray(image))
+    with pytest.raises(OutputExistsError):
+        save(image, tmp_path / "dreamed.png")
 
 
 def test_classic_preset_is_the_default_config():

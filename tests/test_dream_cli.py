@@ -65,6 +65,26 @@ def test_existing_output_is_kept_unless_force(photo, tmp_path):
     assert output.read_bytes() != b"precious"
 
 
+def test_a_mistaken_setting_is_reported_before_an_existing_output(photo, tmp_path):
+    output = tmp_path / "out.png"
+    output.write_bytes(b"precious")
+    assert_one_error_line(run("dream", str(photo), *QUICK, "-o", str(output), "--layers", "relu4_22"),
+                          "unknown layer 'relu4_22'")
+
+
+def test_an_input_is_enlarged_only_when_size_asks_and_that_is_said(photo, tmp_path):
+    from dreamstyle.styletransfer.run import resolve_run
+
+    assert resolve_run().side_for(85, 128) is None  # transfer keeps a small photo's size
+    assert resolve_run().side_for(600, 900) == 512  # and makes a large one 512 px
+    small = tmp_path / "small.png"
+    Image.open(photo).resize((96, 64)).save(small)
+    result = run("dream", str(small), *QUICK, "--size", "120", "-o", str(tmp_path / "big.png"))
+    assert result.exit_code == 0, result.output
+    assert "note: --size 120 enlarges small.png (96x64)" in result.stderr
+    assert Image.open(tmp_path / "big.png").size == (120, 80)
+
+
 def test_presets_and_flags_override_them(photo, tmp_path):
     listing = run("presets").output
     for name in ("classic", "deep", "soft", "texture", "intense", "lines"):

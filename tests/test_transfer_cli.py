@@ -100,7 +100,7 @@ def test_cli_save_every_and_init_file(files, tmp_path):
     [
         (["--style-layers", "relu9_1"], ["unknown layer 'relu9_1'"]),
         (["--content-layers", "conv4_7"], ["unknown layer 'conv4_7'"]),
-        (["--style-blend", "0.5,0.3,0.2"], ["--style-blend has 3 weights for 1 style images"]),
+        (["--style-blend", "0.5,0.3,0.2"], ["--style-blend has 3 weights for 1 style image"]),
         (["--style-weight", "-2"], ["--style-weight must not be negative, got -2.0"]),
         (["--tv-weight", "-1"], ["--tv-weight must not be negative"]),
         (["--content-mix", "1.5"], ["--content-mix must be in [0, 1]"]),

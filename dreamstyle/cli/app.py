@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 import signal
 import sys
 import threading
@@ -13,6 +14,7 @@ import torch
 
 from ..version import __version__
 from ..errors import DreamstyleError
+from .frames import CONTINUES
 
 EXAMPLES = """\b
 Examples:
@@ -53,8 +55,10 @@ class DreamstyleGroup(click.Group):
             _fail(out_of_memory_message(error), 1)
         except (click.Abort, KeyboardInterrupt) as error:
             # click turns an interrupt into Abort, keeping the interrupt as its cause.
-            terminated = isinstance(error, Terminated) or isinstance(error.__cause__, Terminated)
-            click.echo(f"\n{'Terminated' if terminated else 'Interrupted'}; finished outputs were kept.", err=True)
+            interrupt = error if isinstance(error, KeyboardInterrupt) else error.__cause__
+            terminated = isinstance(interrupt, Terminated)
+            click.echo(f"\n{'Terminated' if terminated else 'Interrupted'}; "
+                       f"{interruption_report(interrupt, args if args is not None else sys.argv[1:])}", err=True)
             sys.exit(128 + signal.SIGTERM if terminated else 130)
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -79,6 +83,17 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def interruption_report(interrupt: BaseException | None, args: list[str]) -> str:
+    """What an interrupted command kept (the notes its steps added to the interrupt), and how to go on."""
+    notes = list(getattr(interrupt, "__notes__", []))
+    if not notes:
+        return "nothing was finished, so nothing was kept."
+    report = "; ".join(notes) + "."
+    if any(CONTINUES in note for note in notes):
+        report += f"\n  dreamstyle {shlex.join(args)}"
+    return report
 
 
 def out_of_memory_message(error: BaseException) -> str:

@@ -16,6 +16,7 @@ from ..deepdream.config import SMOOTHINGS
 from ..deepdream.engine import check_config
 from ..deepdream.run import like_dream, resolve_run
 from ..deepdream.zoom import zoom_frames as dream_zoom_frames
+from ..errors import count_of
 from ..imaging import check_output_path, read_image, write_image
 from ..runs import Run
 from ..video import GIF, VIDEO_FORMATS, check_sink_path, is_frame_folder, open_sink, open_source, parse_fps
@@ -23,6 +24,7 @@ from ..video.temporal import DREAM_TEMPORAL, FrameRenderer, TemporalConfig, drea
 from .frames import DEFAULT_FPS, ClipOptions, ManyEngine, ManyRun, clip_options, render_many
 from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
+from .pictures import read_input
 from .progress import FrameBars, IntermediateSaver, ProgressBar, dream_done_and_status, running
 
 DREAM_EXAMPLES = """\b
@@ -48,7 +50,7 @@ def _default_output(image: Path) -> Path:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output image (.png .jpg .webp .tif); for a clip or --zoom-frames a video (.mp4 .mov .mkv .webm), "
                    ".gif or folder; for several images a folder [default: beside the input, INPUT_dream.EXT].")
-@run_options("dream")
+@run_options("dream", default_size="the input's")
 @click.option("--layers", default=None, metavar="LAYER[:W],...", help="Layers to amplify, with weights.")
 @click.option("--channels", default=None, metavar="LAYER=C,C-C;...",
               help="Only these channels of a layer, e.g. relu4_2=12,47 (see dreamstyle atlas).")
@@ -106,16 +108,18 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
     zoom_config = ZoomConfig(zoom_frames, zoom, rotate, colour_hold) if zoom_frames is not None else None
     output = output or _default_output(image)
     inputs = [image] + ([guide] if guide else []) + ([like] if like else [])
-    if zoom_config is None:
-        if is_frame_folder(output) or output.suffix.lower() in (*VIDEO_FORMATS, GIF):
-            raise click.UsageError(f"{output} is an animation output; add --zoom-frames N to make one")
-        check_output_path(output, inputs, overwrite=force)
-    else:
-        check_sink_path(output, inputs, overwrite=force)
-    picture = read_image(image, run.size)
+    if zoom_config is None and (is_frame_folder(output) or output.suffix.lower() in (*VIDEO_FORMATS, GIF)):
+        raise click.UsageError(f"{output} is an animation output; add --zoom-frames N to make one")
+    picture = read_input(image, run, quiet)
     guide_batch = read_image(guide).batch() if guide else None
     net = backbone.load(previous)
     check_config(net, run.config)
+    # The output is checked once every setting is known to work, so a run with a
+    # mistake in it says so before it says the output exists.
+    if zoom_config is None:
+        check_output_path(output, inputs, overwrite=force)
+    else:
+        check_sink_path(output, inputs, overwrite=force)
     metadata = run.metadata(net, input=image.name, guide=guide.name if guide else None)
     if not quiet:
         click.echo(f"dream: {image} -> {output}  preset {run.preset}  seed {run.seed}  "
@@ -154,6 +158,11 @@ def _write_zoom(frames: Iterator[torch.Tensor], zoom_config: ZoomConfig, output:
     """Write a zoom's frames to ``output`` (a video, GIF or folder) as they come."""
     with open_sink(output, fps, metadata={**metadata, "zoom": zoom_config.zoom, "rotate": zoom_config.rotate,
                                             "colour_hold": zoom_config.colour_hold}) as sink:
-        for frame in frames:
-            sink.write(frame)
-            bars.picture_done()
+        try:
+            for frame in frames:
+                sink.write(frame)
+                bars.picture_done()
+        except KeyboardInterrupt as interrupt:
+            if sink.frames_written:
+                interrupt.add_note(f"kept the {count_of(sink.frames_written, 'frame')} made so far in {output}")
+            raise

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from ..backbone import BackboneChoice, VGGFeatures
-from ..errors import InvalidArgumentError, OutputExistsError
+from ..errors import InvalidArgumentError, OutputExistsError, count_of
 from ..imaging import read_image, read_metadata, write_image
 from ..imaging.write import FORMATS, check_new_file, check_not_an_input, check_writable
 from ..runs import Run
@@ -31,6 +31,8 @@ from .options import stack
 from .progress import FrameBars
 
 DEFAULT_FPS = Fraction(24)
+# How an interruption note says that running the command again picks up where it stopped.
+CONTINUES = "the same command continues from there"
 # Settings that may differ between a run and the one it continues (they change
 # how a frame is computed, not what it should be) or that name one file.
 VOLATILE_KEYS = ("dreamstyle", "device", "precision", "input", "frame")
@@ -277,17 +279,22 @@ def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run
             continue  # finished by an earlier run of the same command
         todo.append((path, target))
     if not many.quiet:
-        click.echo(f"{len(outputs)} images, {len(outputs) - len(todo)} already done", err=True)
+        click.echo(f"{count_of(len(outputs), 'image')}, {len(outputs) - len(todo)} already done", err=True)
     if not todo:
         return
     bars = FrameBars(many.quiet, len(todo), done_and_status, unit="image")
+    finished = len(outputs) - len(todo)
     try:
         for path, target in todo:
-            picture = read_image(path, run.size)
+            picture = run.fit(read_image(path))
             result = renderer(picture.batch(), None, bars.engine_bar(path.name))
             write_image(picture.with_rgb(result), target, metadata={**metadata, "input": path.name},
                         inputs=[path], overwrite=True)
+            finished += 1
             bars.picture_done()
+    except KeyboardInterrupt as interrupt:
+        interrupt.add_note(f"kept {count_of(finished, 'finished image')}; {CONTINUES}")
+        raise
     finally:
         bars.close()
 
@@ -324,15 +331,21 @@ def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, render
         part = "" if many.shard.whole else f" (part {many.shard.index}/{many.shard.count}: frames {first}-{stop - 1})"
         click.echo(f"{source.info.count} frames{part}, {done} already done; frames go to {folder}/"
                    f" (run the same command again to continue after an interruption)", err=True)
+    width, height = source.info.size
+    side = run.side_for(height, width)
     bars = FrameBars(many.quiet, stop - first, done_and_status, initial=done)
     try:
-        job.render(source, renderer, run.size, many.shard, metadata,
+        job.render(source, renderer, side, many.shard, metadata,
                    lambda index: bars.engine_bar(f"frame {index}" if index >= first else f"warm-up {index}"),
                    lambda index, written: bars.picture_done(written))
+    except KeyboardInterrupt as interrupt:
+        finished = sum(1 for index in range(first, stop) if job.frame_path(index).is_file())
+        interrupt.add_note(f"kept {count_of(finished, 'finished frame')} in {folder}/; {CONTINUES}")
+        raise
     finally:
         bars.close()
     if many.clip.report:
-        click.echo(job.stability(source, run.size, many.shard).describe(), err=True)
+        click.echo(job.stability(source, side, many.shard).describe(), err=True)
     if not is_frame_folder(output):
         frames, _ = collect_frames([folder])
         note = write_clip(frames, output, many.fps or source.info.fps or DEFAULT_FPS, source.info.audio)

@@ -81,15 +81,20 @@ def backbone_options(command: Callable) -> Callable:
     return _backbone_flags(with_backbone)
 
 
-def run_options(command: str):
-    """Options every engine command has: settings sources, size and intermediate saves."""
+def run_options(command: str, default_size: str):
+    """Options every engine command has: settings sources, size and intermediate saves.
+
+    ``default_size`` says in the help what size the output has without ``--size``.
+    """
     return stack(
         click.option("--preset", default=None, metavar="NAME|FILE.toml",
                      help="Starting settings: a built-in preset (dreamstyle presets) or your TOML file "
                           "[default: classic]."),
         click.option("--like", type=click.Path(path_type=Path), default=None,
                      help=f"Reuse every setting (and the seed) stored in an earlier dreamstyle {command} output."),
-        click.option("--size", type=int, default=None, help="Longest side of the output in px."),
+        click.option("--size", type=int, default=None,
+                     help=f"Longest side of the output in px (larger than the input enlarges it) "
+                          f"[default: {default_size}]."),
         click.option("--save-every", type=click.IntRange(min=1), default=None,
                      help="Also write the image every N steps (OUTPUT_stepNNNN.png)."),
     )

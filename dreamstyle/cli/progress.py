@@ -187,11 +187,12 @@ def running(bar: ProgressBar, saver: IntermediateSaver, overwrite: bool) -> Iter
     """Around one image's engine run: closes ``bar``; on Ctrl-C or SIGTERM, keeps the picture so far as the output."""
     try:
         yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         bar.close()
         step = saver.save_interrupted(overwrite)
         if step is not None:
             click.echo(f"Stopped after {step} steps; the picture so far is in {saver.output}", err=True)
+            interrupt.add_note(f"kept the picture so far in {saver.output}")
         raise
     finally:
         bar.close()

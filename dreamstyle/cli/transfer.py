@@ -13,12 +13,13 @@ from ..runs import Run
 from ..styletransfer import init_settings, scale_schedule, total_iterations, transfer_tensor
 from ..styletransfer.config import BOUNDS, COLOR_MODES, OPTIMIZERS
 from ..styletransfer.engine import check_layers, style_weights
-from ..styletransfer.run import like_transfer, resolve_run
+from ..styletransfer.run import DEFAULT_SIZE, like_transfer, resolve_run
 from ..video import open_source, parse_fps
 from ..video.temporal import TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, transfer_renderer
 from .frames import ClipOptions, ManyEngine, ManyRun, clip_options, render_many
 from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
+from .pictures import read_input
 from .progress import IntermediateSaver, ProgressBar, transfer_done_and_status, running
 
 TRANSFER_EXAMPLES = """\b
@@ -42,8 +43,9 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.argument("content")
 @click.argument("styles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Output image (.png .jpg .webp .tif) [default: CONTENT_STYLE.png].")
-@run_options("transfer")
+              help="Output image (.png .jpg .webp .tif); for a clip a video (.mp4 .mov .mkv .webm), .gif or folder; "
+                   "for several images a folder [default: beside the content, CONTENT_STYLE.png, or a clip's own kind].")
+@run_options("transfer", default_size=f"the input's, at most {DEFAULT_SIZE}")
 @click.option("--content-weight", type=float, default=None, help="Weight of the content loss.")
 @click.option("--style-weight", type=float, default=None, help="Weight of the style loss.")
 @click.option("--tv-weight", type=float, default=None, help="Weight of the total-variation (smoothness) loss.")
@@ -118,13 +120,13 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     run = resolve_run(preset, previous, size, seed, **settings)
     output = output or default_output(content, styles)
     inputs = [content, *styles] + ([Path(init_file)] if init_file else []) + ([like] if like else [])
-    check_output_path(output, inputs, overwrite=force)
     style_weights(run.config, len(styles))
-    picture = read_image(content, run.size)
+    picture = read_input(content, run, quiet)
     style_batches = [read_image(style).batch() for style in styles]
     init_batch = read_image(init_file).batch() if init_file else None
     net = backbone.load(previous)
     check_layers(net, run.config)
+    check_output_path(output, inputs, overwrite=force)  # after the settings, as for dream
     metadata = run.metadata(net, input=content.name, styles=[style.name for style in styles],
                             init_image=Path(init_file).name if init_file else None)
     if not quiet:

@@ -83,7 +83,7 @@ def dream(
         the effective parameters.
     """
     run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
-    picture = as_picture(image, run.size)
+    picture = run.fit(as_picture(image))
     out = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=callback)
     result = picture_to_pil(picture.with_rgb(out))
     result.info["dreamstyle"] = run.metadata(net)
@@ -111,7 +111,7 @@ def dream_zoom(
     other arguments are :func:`dream`'s.
     """
     run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
-    picture = as_picture(image, run.size)
+    picture = run.fit(as_picture(image))
     for frame in zoom_frames(net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate, colour_hold),
                              seed=run.seed,
                              guide=guide_batch):

@@ -13,7 +13,7 @@ from PIL import Image, PngImagePlugin
 
 from ..version import __version__
 from ..errors import ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
-from .picture import Picture, picture_to_pil, srgb_icc_bytes
+from .picture import Picture, picture_from_pil, picture_to_pil, srgb_icc_bytes
 from .read import open_image
 
 # Output file extension -> Pillow format.
@@ -192,3 +192,21 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     except json.JSONDecodeError:
         raise ImageReadError(f"{path}: its dreamstyle metadata is damaged (not JSON)") from None
     return value if isinstance(value, dict) else {}
+
+
+def save(image: Image.Image, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Save a picture the Python API returned, with the settings it holds, so ``like=`` and ``--like`` can repeat it.
+
+    ``image.save()`` (Pillow's) drops them. The format follows the extension
+    (.png .jpg .webp .tif), written atomically like every dreamstyle output.
+
+    Args:
+        image: a Pillow image from :func:`dreamstyle.dream`, :func:`dreamstyle.transfer` or the
+            clip functions; its ``info["dreamstyle"]`` is stored (nothing, for any other image).
+        path: where to write it.
+        overwrite: replace an existing file.
+
+    Returns:
+        the path written.
+    """
+    return write_image(picture_from_pil(image), path, metadata=image.info.get("dreamstyle"), overwrite=overwrite)

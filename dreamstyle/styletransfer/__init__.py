@@ -90,7 +90,7 @@ def transfer(
     """
     run, net, style_batches, init_batch, names = prepare_run(styles, like, backbone, init, preset=preset, size=size,
                                                              seed=seed, **settings)
-    picture = as_picture(content, run.size)
+    picture = run.fit(as_picture(content))
     out = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed, init_image=init_batch,
                           callback=callback)
     result = picture_to_pil(picture.with_rgb(out))

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import torch
 
 from ..backbone import VGGFeatures
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, count_of
 from ..imaging.colour import match_colors
 from ..imaging.resize import fit_longest_side, resize
 from ..runtime import available_memory, memory_ceiling
@@ -506,7 +506,7 @@ def style_weights(config: TransferConfig, styles: int) -> tuple[float, ...]:
         raise InvalidArgumentError("give at least one style image")
     blend = config.style_blend or (1.0,) * styles
     if len(blend) != styles:
-        raise InvalidArgumentError(f"style_blend has {len(blend)} weights for {styles} style images")
+        raise InvalidArgumentError(f"style_blend has {len(blend)} weights for {count_of(styles, 'style image')}")
     return blend
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 from ..runs import Run, like_metadata
 from ..runs import resolve_run as _resolve_run
@@ -10,18 +11,16 @@ from .config import TransferConfig
 
 DEFAULT_PRESET = "classic"
 # Gatys' optimisation costs grow with the pixel count; without --size a large
-# photo would take hours, so transfer works at 512 px unless told otherwise.
+# photo would take hours, so transfer works at most at 512 px unless told otherwise.
 DEFAULT_SIZE = 512
 
 like_transfer = functools.partial(like_metadata, command="transfer")
 
 
 def resolve_run(preset=None, like=None, size=None, seed=None, **settings) -> Run:
-    """Preset, then a previous run's settings, then explicit ones; 512 px when no size is known."""
+    """Preset, then a previous run's settings, then explicit ones; at most 512 px when no size is known."""
     run = _resolve_run("transfer", TransferConfig, DEFAULT_PRESET, preset, like, size, seed, **settings)
-    if run.size is None:
-        run = Run(run.command, run.config, run.seed, DEFAULT_SIZE, run.preset)
-    return run
+    return replace(run, size_cap=DEFAULT_SIZE)
 
 
 __all__ = ["DEFAULT_PRESET", "DEFAULT_SIZE", "Run", "like_transfer", "resolve_run"]

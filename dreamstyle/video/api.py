@@ -13,24 +13,26 @@ from ..backbone import BackboneChoice, VGGFeatures
 from ..imaging import picture_to_pil
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.resize import fit_longest_side, resize
+from ..runs import Run
 from .temporal import (DREAM_TEMPORAL, TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, dream_renderer,
                        render_sequence, transfer_renderer)
 
 
-def _batches(frames: Iterable[ImageLike], size: int | None) -> Iterator[tuple[int, torch.Tensor]]:
-    """(index, (1, 3, H, W)) for each frame, all at the first frame's size (longer side ``size``)."""
+def _batches(frames: Iterable[ImageLike], run: Run) -> Iterator[tuple[int, torch.Tensor]]:
+    """(index, (1, 3, H, W)) for each frame, all at the size ``run`` makes of the first frame."""
     hw = None
     for index, frame in enumerate(frames):
         batch = as_picture(frame).batch()
         if hw is None:
             height, width = batch.shape[-2:]
-            hw = (height, width) if size is None else fit_longest_side(height, width, size)
+            side = run.side_for(height, width)
+            hw = (height, width) if side is None else fit_longest_side(height, width, side)
         yield index, resize(batch, hw)
 
 
-def _render(frames: Iterable[ImageLike], renderer: FrameRenderer, size: int | None, metadata: dict
+def _render(frames: Iterable[ImageLike], renderer: FrameRenderer, run: Run, metadata: dict
             ) -> Iterator[Image.Image]:
-    for _, _, output in render_sequence(_batches(frames, size), renderer):
+    for _, _, output in render_sequence(_batches(frames, run), renderer):
         image = picture_to_pil(as_picture(output))
         image.info["dreamstyle"] = metadata
         yield image
@@ -65,7 +67,7 @@ def dream_frames(
     config = _temporal(DREAM_TEMPORAL, temporal, blend, frame_iterations, None)
     run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
     renderer = dream_renderer(net, run.config, config, seed=run.seed, guide=guide_batch)
-    yield from _render(frames, renderer, run.size, {**run.metadata(net), "temporal": config.to_dict()})
+    yield from _render(frames, renderer, run, {**run.metadata(net), "temporal": config.to_dict()})
 
 
 def transfer_frames(
@@ -100,7 +102,7 @@ def transfer_frames(
     run, net, style_batches, _, names = prepare_run(styles, like, backbone, preset=preset, size=size, seed=seed,
                                                     **settings)
     renderer = transfer_renderer(net, style_batches, run.config, config, seed=run.seed)
-    yield from _render(frames, renderer, run.size, {**run.metadata(net, styles=names), "temporal": config.to_dict()})
+    yield from _render(frames, renderer, run, {**run.metadata(net, styles=names), "temporal": config.to_dict()})
 
 
 def _temporal(defaults: TemporalConfig, temporal: str | TemporalConfig, blend, frame_iterations, temporal_weight

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageSequence
 
-from ..errors import ImageReadError, InvalidArgumentError
+from ..errors import ImageReadError, InvalidArgumentError, count_of
 from ..imaging import Picture, picture_from_pil, read_image
 from ..imaging.read import open_image
 from .encode import ffmpeg_executable
@@ -221,7 +221,7 @@ def open_source(inputs: Sequence[str | os.PathLike], fps: Fraction | None = None
         if path.is_dir() or is_video_path(path):
             raise InvalidArgumentError(f"{path}: give either one video or folder, or several image files, not a mix")
     ordered = sorted(dict.fromkeys(paths), key=natural_key)
-    return FilesSource(ordered, "files", f"{len(ordered)} images", fps)
+    return FilesSource(ordered, "files", count_of(len(ordered), "image"), fps)
 
 
 def _with_fps(source: FrameSource, fps: Fraction | None) -> FrameSource:

@@ -24,6 +24,7 @@ import torch
 
 from ..backbone import VGGFeatures
 from ..deepdream import DreamConfig, dream_tensor
+from ..imaging.colour import match_colors
 from ..styletransfer import TransferConfig, transfer_tensor
 from ..styletransfer.engine import TemporalTarget
 from ..validation import check_scalar_types, require
@@ -169,7 +170,13 @@ def hold_strength(output: torch.Tensor, frame: torch.Tensor, strength: float) ->
 
 def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: TransferConfig,
                       temporal: TemporalConfig, *, seed: int) -> FrameRenderer:
-    """Stylises frame by frame; each frame starts from the previous result, warped, with a temporal loss."""
+    """Stylises frame by frame; each frame starts from the previous result, warped, with a temporal loss.
+
+    Where the warp cannot be trusted (what came into view, what was hidden)
+    the start is the frame recoloured to the previous result's colours
+    (:func:`~dreamstyle.imaging.colour.match_colors`): the photo's own colours
+    there would survive the few iterations a later frame gets.
+    """
     later = replace(config, scales=1, iterations=temporal.frame_iterations, init="image")
 
     def render(frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None) -> torch.Tensor:
@@ -177,7 +184,7 @@ def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: Tran
             return transfer_tensor(net, frame, styles, config, seed=seed, callback=callback)
         motion = previous.motion(frame, temporal.mode)
         carried = motion.carry(previous.output)
-        start = frame + temporal.blend * motion.mask * (carried - frame)
+        start = torch.lerp(match_colors(frame, previous.output), frame + temporal.blend * (carried - frame), motion.mask)
         target = None
         if temporal.mode == "flow" and temporal.temporal_weight > 0:
             target = TemporalTarget(carried, motion.mask, temporal.temporal_weight)

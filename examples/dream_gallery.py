@@ -1,11 +1,10 @@
 """Build the DeepDream gallery shown in the README: every built-in preset on sample photos.
 
-    python examples/dream_gallery.py [IMAGES_FOLDER] [--size 384]
+    python examples/dream_gallery.py [--size 384] [-o examples/gallery/dream_presets.jpg]
 
-IMAGES_FOLDER defaults to the shared sample images beside the repository
-(../shared/images); the tests' own photo is used when that is missing.
-Writes the contact sheet examples/gallery/dream_presets.jpg (one row per
-photo, one column per preset). The backbone is loaded once.
+The photos (chelsea.png, coffee.png, rocket.jpg) ship with the repository, in
+tests/data and examples/photos, so a fresh clone makes the sheet the README
+shows: one row per photo, one column per preset. The backbone is loaded once.
 """
 
 from __future__ import annotations
@@ -22,16 +21,15 @@ from dreamstyle.presets import builtin_presets
 
 HERE = Path(__file__).resolve().parent
 PHOTOS = ("chelsea.png", "coffee.png", "rocket.jpg")
+PHOTO_FOLDERS = (HERE / "photos", HERE.parent / "tests" / "data")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("images", type=Path, nargs="?", default=HERE.parent.parent / "shared" / "images")
     parser.add_argument("--size", type=int, default=384)
+    parser.add_argument("-o", "--output", type=Path, default=HERE / "gallery" / "dream_presets.jpg")
     args = parser.parse_args()
-    photos = [args.images / name for name in PHOTOS if (args.images / name).is_file()]
-    photos = photos or [HERE.parent / "tests" / "data" / "chelsea.png"]
-    folder = HERE / "gallery"
+    photos = [next(path for folder in PHOTO_FOLDERS if (path := folder / name).is_file()) for name in PHOTOS]
     net = load_backbone("vgg19")
     presets = [preset.name for preset in builtin_presets("dream")]
     rows = []
@@ -42,8 +40,8 @@ def main() -> None:
             print(f"{photo.name}: {preset}")
             row.append((preset, dream(photo, preset=preset, size=args.size, seed=1, backbone=net)))
         rows.append(row)
-    write_image(picture_from_pil(sheet(rows)), folder / "dream_presets.jpg", overwrite=True)
-    print(f"wrote {folder / 'dream_presets.jpg'}")
+    write_image(picture_from_pil(sheet(rows)), args.output, overwrite=True)
+    print(f"wrote {args.output}")
 
 
 def sheet(rows: list[list[tuple[str, Image.Image]]], thumb: int = 240) -> Image.Image:

@@ -185,5 +185,5 @@ def test_classic_preset_is_the_default_config():
     from dreamstyle.styletransfer.run import resolve_run
 
     run_ = resolve_run(seed=0)
-    assert run_.config == TransferConfig() and run_.size == 512
+    assert run_.config == TransferConfig() and run_.side_for(2000, 3000) == 512 and run_.side_for(300, 451) is None
     assert resolve_run(preset="bold", seed=0).config.style_scale == 1.6

@@ -128,8 +128,8 @@ def detail_strength(output: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:
 
 # Matching a dream's strength as stored (clipped to [0, 1], in 8-bit levels) is
 # a root search on the detail's gain: at most this many secant steps, until the
-# strength is this close (relative). A bias of 0.1 % per frame, what three
-# plain rescalings leave where much is clipped, adds up to 5 % in 48 frames.
+# strength is this close (relative). Every frame builds on the last, so even a
+# small shortfall per frame would add up to a fade over a long clip.
 STRENGTH_ROUNDS = 8
 STRENGTH_TOLERANCE = 1e-4
 
@@ -163,7 +163,7 @@ def hold_strength(output: torch.Tensor, frame: torch.Tensor, strength: float) ->
             break
         slope = (reached - previous_reached) / (gain - previous_gain)
         previous_gain, previous_reached = gain, reached
-        gain = max(0.0, gain + (strength - reached) / slope)
+        gain = max(gain / 2, gain + (strength - reached) / slope)  # never to 0, where the slope is lost
         reached = stored_strength(gain)
     return (frame + gain * detail).clamp_(0.0, 1.0)
 

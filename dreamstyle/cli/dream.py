@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -126,13 +126,9 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
                    f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
 
     if zoom_config is not None:
-        bars = FrameBars(quiet, zoom_config.frames, dream_done_and_status)
-        try:
-            frames = dream_zoom_frames(net, picture.batch(), run.config, zoom_config, seed=run.seed, guide=guide_batch,
-                                       callback=lambda index: bars.engine_bar(f"frame {index}"))
-            _write_zoom(frames, zoom_config, output, frame_rate or DEFAULT_FPS, metadata, bars)
-        finally:
-            bars.close()
+        zoom_frames_with = functools.partial(dream_zoom_frames, net, picture.batch(), run.config, zoom_config,
+                                             seed=run.seed, guide=guide_batch)
+        _write_zoom(zoom_frames_with, zoom_config, output, frame_rate or DEFAULT_FPS, metadata, quiet)
     else:
         save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
         total = dream_steps(net, picture.height, picture.width, run.config)
@@ -153,16 +149,23 @@ def _dream_renderer(guide: Path | None, net: VGGFeatures, run: Run, temporal: Te
             {"guide": guide.name if guide else None})
 
 
-def _write_zoom(frames: Iterator[torch.Tensor], zoom_config: ZoomConfig, output: Path, fps: Fraction, metadata: dict,
-                bars: FrameBars) -> None:
-    """Write a zoom's frames to ``output`` (a video, GIF or folder) as they come."""
-    with open_sink(output, fps, metadata={**metadata, "zoom": zoom_config.zoom, "rotate": zoom_config.rotate,
-                                            "colour_hold": zoom_config.colour_hold}) as sink:
+def _write_zoom(zoom_frames_with: Callable[..., Iterator[torch.Tensor]], zoom_config: ZoomConfig, output: Path,
+                fps: Fraction, metadata: dict, quiet: bool) -> None:
+    """Write a zoom's frames to ``output`` (a video, GIF or folder) as they come.
+
+    ``zoom_frames_with(callback=...)`` yields the frames, telling the engine bar of each.
+    """
+    bars = FrameBars(quiet, zoom_config.frames, dream_done_and_status)
+    metadata = {**metadata, "zoom": zoom_config.zoom, "rotate": zoom_config.rotate,
+                "colour_hold": zoom_config.colour_hold}
+    with open_sink(output, fps, metadata=metadata) as sink:
         try:
-            for frame in frames:
+            for frame in zoom_frames_with(callback=lambda index: bars.engine_bar(f"frame {index}")):
                 sink.write(frame)
                 bars.picture_done()
         except KeyboardInterrupt as interrupt:
             if sink.frames_written:
                 interrupt.add_note(f"kept the {count_of(sink.frames_written, 'frame')} made so far in {output}")
             raise
+        finally:
+            bars.close()

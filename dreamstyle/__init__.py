@@ -10,5 +10,6 @@ from .styletransfer import transfer
 from .version import __version__
 
 __all__ = [
-    "BackboneChoice", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone", "save", "transfer",
+    "BackboneChoice", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone", "save",
+    "transfer",
 ]

@@ -80,8 +80,8 @@ def _default_output(image: Path) -> Path:
 @quiet_option
 def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like: Path | None, size: int | None,
           guide: Path | None, zoom_frames: int | None, zoom: float, rotate: float, colour_hold: float,
-          fps: str | None, save_every: int | None, clip: ClipOptions, backbone: BackboneChoice, seed: int | None, force: bool,
-          quiet: bool, **settings) -> None:
+          fps: str | None, save_every: int | None, clip: ClipOptions, backbone: BackboneChoice, seed: int | None,
+          force: bool, quiet: bool, **settings) -> None:
     """DeepDream INPUT: amplify what VGG19's layers see in it.
 
     INPUT is an image, several images or a glob ('shots/*.jpg'), a folder of

@@ -44,7 +44,8 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.argument("styles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output image (.png .jpg .webp .tif); for a clip a video (.mp4 .mov .mkv .webm), .gif or folder; "
-                   "for several images a folder [default: beside the content, CONTENT_STYLE.png, or a clip's own kind].")
+                   "for several images a folder "
+                   "[default: beside the content, CONTENT_STYLE.png, or a clip's own kind].")
 @run_options("transfer", default_size=f"the input's, at most {DEFAULT_SIZE}")
 @click.option("--content-weight", type=float, default=None, help="Weight of the content loss.")
 @click.option("--style-weight", type=float, default=None, help="Weight of the style loss.")

@@ -113,8 +113,7 @@ def dream_zoom(
     run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
     picture = run.fit(as_picture(image))
     for frame in zoom_frames(net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate, colour_hold),
-                             seed=run.seed,
-                             guide=guide_batch):
+                             seed=run.seed, guide=guide_batch):
         yield picture_to_pil(picture.with_rgb(frame), keep_alpha=False)
 
 

@@ -79,7 +79,7 @@ def transfer(
         styles: one style image or a list of them.
         preset: a built-in transfer preset (``dreamstyle presets``) or a TOML file; default "classic".
         like: an earlier output (path or metadata dict) whose settings to reuse.
-        size: longest side of the output (default 512).
+        size: longest side of the output (default: the content's, at most 512; never enlarged unasked).
         seed: random seed; None picks one (stored in ``result.info["dreamstyle"]``).
         init: "content", "noise", "style", or an image (path, Pillow image...) to start from.
         backbone: a loaded backbone to reuse, or a :class:`~dreamstyle.backbone.BackboneChoice`

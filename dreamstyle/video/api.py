@@ -94,7 +94,7 @@ def transfer_frames(
         blend: share of the previous result carried into the next frame's start (default 1).
         frame_iterations: iterations for frames after the first (default 40).
         temporal_weight: weight of the temporal loss in ``flow`` mode (default 20).
-        **others: as for :func:`dreamstyle.transfer` (the output is 512 px unless ``size`` says otherwise).
+        **others: as for :func:`dreamstyle.transfer` (the output is the clip's size, at most 512 px, unless ``size`` says otherwise).
     """
     from ..styletransfer import prepare_run
 

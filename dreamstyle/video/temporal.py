@@ -184,7 +184,8 @@ def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: Tran
             return transfer_tensor(net, frame, styles, config, seed=seed, callback=callback)
         motion = previous.motion(frame, temporal.mode)
         carried = motion.carry(previous.output)
-        start = torch.lerp(match_colors(frame, previous.output), frame + temporal.blend * (carried - frame), motion.mask)
+        fresh = match_colors(frame, previous.output)
+        start = torch.lerp(fresh, frame + temporal.blend * (carried - frame), motion.mask)
         target = None
         if temporal.mode == "flow" and temporal.temporal_weight > 0:
             target = TemporalTarget(carried, motion.mask, temporal.temporal_weight)
@@ -200,7 +201,7 @@ def in_8_bit_levels(x: torch.Tensor) -> torch.Tensor:
 
 
 def quantise(x: torch.Tensor) -> torch.Tensor:
-    """``x`` as an 8-bit file stores it, on the CPU: the next frame builds on exactly what a resumed run would read back."""
+    """``x`` as an 8-bit file stores it, on the CPU: the next frame builds on what a resumed run would read back."""
     return in_8_bit_levels(x.detach().float().cpu())
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from dreamstyle.imaging import read_metadata
+from dreamstyle.imaging import read_image, read_metadata, write_image
 
 from .helpers import assert_one_error_line, ffmpeg, run
 
@@ -83,6 +84,16 @@ def test_an_input_is_enlarged_only_when_size_asks_and_that_is_said(photo, tmp_pa
     assert result.exit_code == 0, result.output
     assert "note: --size 120 enlarges small.png (96x64)" in result.stderr
     assert Image.open(tmp_path / "big.png").size == (120, 80)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_a_sixteen_bit_photo_gives_a_sixteen_bit_dream(photo, tmp_path, suffix):
+    deep = write_image(replace(read_image(photo), bit_depth=16), tmp_path / f"deep{suffix}")
+    result = run("dream", str(deep), *QUICK, "--seed", "1", "-o", str(tmp_path / f"out{suffix}"), "-q")
+    assert result.exit_code == 0, result.output
+    dreamed = read_image(tmp_path / f"out{suffix}")
+    levels = (dreamed.rgb * 65535).round()
+    assert dreamed.bit_depth == 16 and bool((levels % 257 != 0).any())  # not 8-bit values widened
 
 
 def test_presets_and_flags_override_them(photo, tmp_path):

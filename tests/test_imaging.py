@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -16,6 +17,8 @@ from dreamstyle.imaging import (
     Picture, as_picture, check_output_path, fit_longest_side, read_image, read_metadata, resize_longest_side,
     write_image,
 )
+from dreamstyle.imaging.deep_colour import png_bytes
+from dreamstyle.imaging.picture import srgb_icc_bytes
 from dreamstyle.imaging.write import check_writable
 
 
@@ -28,6 +31,41 @@ def test_sixteen_bit_png_keeps_its_precision(tmp_path):
     for channel in picture.rgb:
         torch.testing.assert_close(channel, expected, rtol=0, atol=1e-7)
     assert len(torch.unique(picture.rgb[0])) > 256  # more levels than 8 bits could hold
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+@pytest.mark.parametrize("channels", [3, 4])
+def test_sixteen_bit_colour_files_keep_every_bit_with_alpha_and_settings(tmp_path, suffix, channels):
+    samples = torch.arange(channels * 20 * 30, dtype=torch.float32).reshape(channels, 20, 30) * 17 % 65536
+    picture = Picture(rgb=samples[:3] / 65535, alpha=samples[3:] / 65535 if channels == 4 else None, bit_depth=16)
+    path = write_image(picture, tmp_path / f"deep{suffix}", metadata={"seed": 5})
+    back = read_image(path)
+    assert back.bit_depth == 16 and torch.equal(back.rgb, picture.rgb)
+    assert (back.alpha is None) == (channels == 3) and (back.alpha is None or torch.equal(back.alpha, picture.alpha))
+    assert read_metadata(path) == {"seed": 5}
+    opened = Image.open(path)  # other readers see a normal file with an sRGB profile
+    assert opened.mode == ("RGB" if channels == 3 else "RGBA") and opened.info["icc_profile"]
+
+
+def test_a_sixteen_bit_picture_is_written_8_bit_where_the_format_has_no_16(tmp_path):
+    picture = Picture(rgb=torch.full((3, 4, 4), 0.5), bit_depth=16)
+    assert Image.open(write_image(picture, tmp_path / "x.jpg")).mode == "RGB"
+    assert read_image(tmp_path / "x.jpg").bit_depth == 8
+
+
+def test_a_sixteen_bit_file_is_turned_upright_by_its_exif_orientation(tmp_path):
+    samples = (np.arange(3 * 5 * 7).reshape(5, 7, 3) * 1000).astype(np.uint16)
+    plain = png_bytes(samples, srgb_icc_bytes(), {})
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned left: shown rotated 90 degrees clockwise
+    eXIf = exif.tobytes()[len(b"Exif\0\0"):]  # a PNG eXIf chunk holds the TIFF structure alone
+    chunk = struct.pack(">I", len(eXIf)) + b"eXIf" + eXIf + struct.pack(">I", zlib.crc32(b"eXIf" + eXIf))
+    end = plain.index(b"IDAT") - 4
+    (tmp_path / "turned.png").write_bytes(plain[:end] + chunk + plain[end:])
+    upright = read_image(tmp_path / "turned.png")
+    assert upright.bit_depth == 16 and upright.rgb.shape == (3, 7, 5)
+    expected = torch.rot90(torch.from_numpy(samples.astype(np.float32) / 65535).permute(2, 0, 1), -1, (1, 2))
+    assert torch.equal(upright.rgb, expected)
 
 
 def test_grayscale_and_palette_become_rgb(tmp_path, data_dir):
@@ -198,11 +236,10 @@ def test_failed_write_leaves_old_file_and_no_debris(tmp_path, monkeypatch):
     write_image(Picture(torch.zeros(3, 8, 8)), path)
     before = path.read_bytes()
 
-    def crash_midway(self, fp, *args, **kwargs):
-        fp.write(b"half an image")
+    def disk_full(descriptor):  # the bytes written so far reach the disk, the rest do not
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Image.Image, "save", crash_midway)
+    monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(ImageWriteError, match="out.png: cannot write \\(No space left on device\\)"):
         write_image(Picture(torch.ones(3, 8, 8)), path, overwrite=True)
     assert path.read_bytes() == before
@@ -210,11 +247,10 @@ def test_failed_write_leaves_old_file_and_no_debris(tmp_path, monkeypatch):
 
 
 def test_interrupted_write_leaves_no_debris(tmp_path, monkeypatch):
-    def interrupted(self, fp, *args, **kwargs):
-        fp.write(b"partial")
+    def interrupted(descriptor):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Image.Image, "save", interrupted)
+    monkeypatch.setattr(os, "fsync", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_image(Picture(torch.ones(3, 8, 8)), tmp_path / "new.png")
     assert list(tmp_path.iterdir()) == []

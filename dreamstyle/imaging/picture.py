@@ -27,11 +27,14 @@ class Picture:
         rgb: (3, H, W) float32, sRGB values in [0, 1].
         alpha: (1, H, W) float32 in [0, 1], or None when the image is opaque.
         source: the file it was read from, if any.
+        bit_depth: bits per channel of that file (8 or 16); a 16-bit picture is written
+            as 16-bit where the output format allows (PNG, TIFF).
     """
 
     rgb: torch.Tensor
     alpha: torch.Tensor | None = None
     source: Path | None = None
+    bit_depth: int = 8
 
     @property
     def height(self) -> int:
@@ -101,7 +104,7 @@ def picture_from_pil(image: Image.Image, source: Path | None = None) -> Picture:
 
     EXIF orientation is applied; grayscale, palette, CMYK and other modes become
     RGB; an embedded ICC profile is converted to sRGB; 16-bit grayscale keeps
-    its precision; alpha is kept aside (dropped when fully opaque).
+    its precision (and ``bit_depth`` 16); alpha is kept aside (dropped when fully opaque).
     """
     image = ImageOps.exif_transpose(image)
     alpha = None
@@ -116,14 +119,15 @@ def picture_from_pil(image: Image.Image, source: Path | None = None) -> Picture:
         image = rgba.convert("RGB")
         if icc:
             image.info["icc_profile"] = icc
+    bit_depth = 8
     if image.mode in _SIXTEEN_BIT_MODES:
-        array = _sixteen_bit_gray(image)
+        array, bit_depth = _sixteen_bit_gray(image), 16
     elif image.mode == "F":
         array = np.repeat(np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0)[..., None], 3, axis=2)
     else:
         array = np.asarray(_to_srgb(image, "RGB"), dtype=np.float32) / 255.0
     rgb = torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1).contiguous()
-    return Picture(rgb=rgb, alpha=alpha, source=source)
+    return Picture(rgb=rgb, alpha=alpha, source=source, bit_depth=bit_depth)
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:

@@ -10,6 +10,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import ImageReadError, InvalidArgumentError
+from .deep_colour import has_foreign_profile, is_deep_rgb, read_deep_rgb
 from .picture import Picture, picture_from_pil
 
 READABLE = "JPEG, PNG, WebP, TIFF, BMP or GIF"
@@ -55,14 +56,31 @@ def open_image(path: str | os.PathLike) -> Image.Image:
 
 
 def read_image(path: str | os.PathLike, size: int | None = None) -> Picture:
-    """Read ``path`` into a :class:`Picture`, optionally resized so its longer side is ``size`` px."""
+    """Read ``path`` into a :class:`Picture`, optionally resized so its longer side is ``size`` px.
+
+    A 16-bit RGB(A) PNG or TIFF keeps its 16 bits (``bit_depth`` 16) unless it
+    embeds a colour profile other than sRGB: that is converted to sRGB at 8 bits,
+    with a warning.
+    """
     path = Path(path)
     image = open_image(path)
     try:
-        picture = picture_from_pil(image, source=path)
+        picture = _read_deep_picture(path, image) or picture_from_pil(image, source=path)
     except (OSError, ValueError) as error:
         raise ImageReadError(f"{path}: cannot convert image mode {image.mode} to RGB ({error})") from None
     return picture if size is None else picture.resized_longest_side(size)
+
+
+def _read_deep_picture(path: Path, image: Image.Image) -> Picture | None:
+    """``image``'s full 16-bit picture, or None when it is not a 16-bit RGB(A) file that can keep them."""
+    if not is_deep_rgb(path, image):
+        return None
+    if has_foreign_profile(image):
+        warnings.warn(f"{path}: its colour profile is converted to sRGB at 8 bits per channel, so the output is "
+                      f"8-bit; export it as 16-bit sRGB to keep 16 bits", stacklevel=3)
+        return None
+    rgb, alpha = read_deep_rgb(path, image)
+    return Picture(rgb=rgb, alpha=alpha, source=path, bit_depth=16)
 
 
 ImageLike = "str | os.PathLike | Image.Image | torch.Tensor | Picture"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -9,10 +10,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import torch
 from PIL import Image, PngImagePlugin
 
 from ..version import __version__
 from ..errors import ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
+from .deep_colour import DEEP_FORMATS, png_bytes, tiff_bytes, to_uint16
 from .picture import Picture, picture_from_pil, picture_to_pil, srgb_icc_bytes
 from .read import open_image
 
@@ -125,22 +128,46 @@ def create_temporary_beside(path: Path) -> tuple[int, Path]:
         raise ImageWriteError(f"{path}: cannot write there ({error.strerror or error})") from None
 
 
+def _metadata_text(metadata: Mapping[str, Any] | None) -> str | None:
+    if not metadata:
+        return None
+    return json.dumps(dict(metadata), sort_keys=True, ensure_ascii=True, default=str)
+
+
 def _pil_save_arguments(fmt: str, metadata: Mapping[str, Any] | None, software: str) -> dict[str, Any]:
     arguments = dict(SAVE_OPTIONS[fmt], icc_profile=srgb_icc_bytes())
-    text = json.dumps(dict(metadata or {}), sort_keys=True, ensure_ascii=True, default=str)
+    text = _metadata_text(metadata)
     if fmt == "PNG":
         info = PngImagePlugin.PngInfo()
         info.add_text("Software", software)
-        if metadata:
+        if text:
             info.add_itxt(METADATA_KEY, text)
         arguments["pnginfo"] = info
     else:
         exif = Image.Exif()
         exif[EXIF_SOFTWARE] = software
-        if metadata:
+        if text:
             exif[EXIF_IMAGE_DESCRIPTION] = text
         arguments["exif"] = exif.tobytes()
     return arguments
+
+
+def encode_image(picture: Picture, fmt: str, metadata: Mapping[str, Any] | None) -> bytes:
+    """The bytes of ``picture`` as a ``fmt`` file carrying ``metadata``: 16 bits per channel for a
+    16-bit picture where ``fmt`` has them (PNG, TIFF), else 8."""
+    software = f"dreamstyle {__version__}"
+    keep_alpha = fmt in ALPHA_FORMATS and picture.alpha is not None
+    if picture.bit_depth == 16 and fmt in DEEP_FORMATS:
+        samples = to_uint16(torch.cat([picture.rgb, picture.alpha]) if keep_alpha else picture.rgb)
+        text = _metadata_text(metadata)
+        if fmt == "PNG":
+            texts = {"Software": software, **({METADATA_KEY: text} if text else {})}
+            return png_bytes(samples, srgb_icc_bytes(), texts)
+        return tiff_bytes(samples, srgb_icc_bytes(), text, software)
+    buffer = io.BytesIO()
+    picture_to_pil(picture, keep_alpha=keep_alpha).save(buffer, format=fmt,
+                                                        **_pil_save_arguments(fmt, metadata, software))
+    return buffer.getvalue()
 
 
 def write_image(
@@ -156,17 +183,16 @@ def write_image(
     The file is written to a temporary name in the same folder and renamed into
     place, so a crash or Ctrl-C never leaves a half-written image and never
     damages an existing one. Alpha is kept where the format has it (PNG, WebP,
-    TIFF). ``metadata`` is stored as JSON: a PNG text chunk, or the EXIF
+    TIFF), and 16 bits per channel for a 16-bit picture in PNG and TIFF.
+    ``metadata`` is stored as JSON: a PNG text chunk, or the EXIF (TIFF tag)
     ImageDescription of JPEG, WebP and TIFF; :func:`read_metadata` reads it back.
     """
     path = check_output_path(path, inputs, overwrite)
-    fmt = output_format(path)
-    image = picture_to_pil(picture, keep_alpha=fmt in ALPHA_FORMATS)
-    arguments = _pil_save_arguments(fmt, metadata, f"dreamstyle {__version__}")
+    payload = encode_image(picture, output_format(path), metadata)
     descriptor, temporary = create_temporary_beside(path)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            image.save(handle, format=fmt, **arguments)
+            handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from dreamstyle.runtime import cpu_has_fast_bf16
+from dreamstyle.runtime import cpu_has_fast_bf16, cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -20,11 +19,9 @@ DATA = ROOT / "tests" / "data"
 
 def machine() -> str:
     """One line: CPU model, cores, RAM, bf16 support, torch version (and the GPU, if any)."""
-    model = platform.processor() or platform.machine()
+    model = cpu_model()
     memory = ""
     try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
-            model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), model)
         with open("/proc/meminfo", encoding="ascii") as meminfo:
             memory = f", {int(meminfo.readline().split()[1]) / 2**20:.0f} GiB RAM"
     except OSError:

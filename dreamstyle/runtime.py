@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import platform
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -75,6 +76,27 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
             f"unsupported device {device!r}: use one of {', '.join(DEVICE_CHOICES)} (or cuda:N)"
         )
     return resolved
+
+
+def cpu_model() -> str:
+    """The CPU's model name as the system reports it ("AMD EPYC 7B13"), or its architecture when it does not say."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def describe_device(device: torch.device) -> str:
+    """Where a run computes, in words: "CPU (AMD EPYC, 2 threads)", "NVIDIA H200", "Apple GPU (MPS)"."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    if device.type == "mps":
+        return "Apple GPU (MPS)"
+    return f"CPU ({cpu_model()}, {torch.get_num_threads()} threads)"
 
 
 def cpu_has_fast_bf16() -> bool:

@@ -13,7 +13,7 @@ import torch
 from ..backbone import BackboneChoice, VGGFeatures
 from ..deepdream import ZoomConfig, dream_steps, dream_tensor
 from ..deepdream.config import SMOOTHINGS
-from ..deepdream.engine import check_config
+from ..deepdream.engine import check_config, dream_work
 from ..deepdream.run import like_dream, resolve_run
 from ..deepdream.zoom import zoom_frames as dream_zoom_frames
 from ..errors import count_of
@@ -26,6 +26,7 @@ from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
 from .pictures import read_input
 from .progress import FrameBars, IntermediateSaver, ProgressBar, dream_done_and_status, running
+from .start import announce
 
 DREAM_EXAMPLES = """\b
 Examples:
@@ -121,9 +122,8 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
     else:
         check_sink_path(output, inputs, overwrite=force)
     metadata = run.metadata(net, input=image.name, guide=guide.name if guide else None)
-    if not quiet:
-        click.echo(f"dream: {image} -> {output}  preset {run.preset}  seed {run.seed}  "
-                   f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
+    work = dream_work(net, picture.height, picture.width, run.config) * (zoom_frames or 1)
+    announce("dream", image, output, run, picture, net, [name for name, _ in run.config.layers], work, quiet)
 
     if zoom_config is not None:
         zoom_frames_with = functools.partial(dream_zoom_frames, net, picture.batch(), run.config, zoom_config,

@@ -23,6 +23,7 @@ from ..errors import InvalidArgumentError, OutputExistsError, count_of
 from ..imaging import read_image, read_metadata, write_image
 from ..imaging.write import FORMATS, check_new_file, check_not_an_input, check_writable
 from ..runs import Run
+from ..runtime import describe_device
 from ..video import GIF, VIDEO_FORMATS, is_frame_folder
 from ..video.job import FrameJob, Shard, as_json_values, collect_frames, read_manifest, write_clip
 from ..video.sources import FrameSource
@@ -191,7 +192,7 @@ def render_many(many: ManyRun, source: FrameSource, engine: ManyEngine) -> None:
     metadata = run.metadata(net, **extra)
     if not many.quiet:
         click.echo(f"{many.command}: {source.info.name} -> {output or 'beside each input'}  preset {run.preset}  "
-                   f"seed {run.seed}  {net.device} {net.precision}", err=True)
+                   f"seed {run.seed}  on {describe_device(net.device)} {net.precision}", err=True)
     if is_batch(source, output):
         _run_batch(many, source, output, run, renderer, metadata, engine.done_and_status)
     else:

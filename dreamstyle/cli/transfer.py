@@ -12,7 +12,7 @@ from ..imaging import check_output_path, read_image, write_image
 from ..runs import Run
 from ..styletransfer import init_settings, scale_schedule, total_iterations, transfer_tensor
 from ..styletransfer.config import BOUNDS, COLOR_MODES, OPTIMIZERS
-from ..styletransfer.engine import check_layers, style_weights
+from ..styletransfer.engine import check_layers, schedule_work, style_weights
 from ..styletransfer.run import DEFAULT_SIZE, like_transfer, resolve_run
 from ..video import open_source, parse_fps
 from ..video.temporal import TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, transfer_renderer
@@ -21,6 +21,7 @@ from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
 from .pictures import read_input
 from .progress import IntermediateSaver, ProgressBar, transfer_done_and_status, running
+from .start import announce
 
 TRANSFER_EXAMPLES = """\b
 Examples:
@@ -130,12 +131,11 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     check_output_path(output, inputs, overwrite=force)  # after the settings, as for dream
     metadata = run.metadata(net, input=content.name, styles=[style.name for style in styles],
                             init_image=Path(init_file).name if init_file else None)
-    if not quiet:
-        click.echo(f"transfer: {content} -> {output}  preset {run.preset}  seed {run.seed}  "
-                   f"{picture.width}x{picture.height}  {net.device} {net.precision}", err=True)
+    schedule = scale_schedule(picture.height, picture.width, run.config)
+    announce("transfer", content, output, run, picture, net, run.config.layer_names, schedule_work(schedule), quiet)
 
     save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
-    total = total_iterations(scale_schedule(picture.height, picture.width, run.config))
+    total = total_iterations(schedule)
     bar = ProgressBar(quiet, total, "transfer", transfer_done_and_status, save_intermediate)
     with running(bar, save_intermediate, overwrite=force):
         result = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed,

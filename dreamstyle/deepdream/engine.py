@@ -73,11 +73,16 @@ def octave_sizes(height: int, width: int, octaves: int, scale: float, min_side: 
     return sizes
 
 
+def dream_work(net: VGGFeatures, height: int, width: int, config: DreamConfig) -> list[tuple[int, int, int]]:
+    """(height, width, steps) of each octave of a dream of an (H, W) image, smallest first."""
+    layers = [name for name, _ in config.layers]
+    sizes = octave_sizes(height, width, config.octaves, config.octave_scale, net.min_input_size(layers))
+    return [(octave_height, octave_width, config.iterations) for octave_height, octave_width in sizes]
+
+
 def dream_steps(net: VGGFeatures, height: int, width: int, config: DreamConfig) -> int:
     """Steps a dream of an (H, W) image makes over all its octaves: what its progress counts to."""
-    layers = [name for name, _ in config.layers]
-    return len(octave_sizes(height, width, config.octaves, config.octave_scale, net.min_input_size(layers))) \
-        * config.iterations
+    return sum(steps for _, _, steps in dream_work(net, height, width, config))
 
 
 def check_config(net: VGGFeatures, config: DreamConfig) -> None:

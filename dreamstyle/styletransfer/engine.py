@@ -127,6 +127,11 @@ def scale_schedule(height: int, width: int, config: TransferConfig) -> list[Scal
             for index, size in enumerate(sizes)]
 
 
+def schedule_work(schedule: Sequence[Scale]) -> list[tuple[int, int, int]]:
+    """(height, width, iterations) of each scale of ``schedule``."""
+    return [(*scale.size, scale.iterations) for scale in schedule]
+
+
 def total_iterations(schedule: Sequence[Scale]) -> int:
     """Optimiser iterations a run makes over all the steps of ``schedule`` (what its progress counts to)."""
     return sum(scale.iterations for scale in schedule)

@@ -19,7 +19,7 @@ from dreamstyle.video import (Motion, Shard, TemporalConfig, dream_frames, dream
                               optical_flow, render_sequence, transfer_frames, warp, warping_error)
 from dreamstyle.video.sources import exact_frame_rate
 from dreamstyle.video.job import FrameJob
-from dreamstyle.video.temporal import detail_strength, hold_strength
+from dreamstyle.video.temporal import SETTLING_DISTANCE, detail_strength, hold_strength, settled
 
 from .helpers import DATA, assert_one_error_line, make_clip, pan_frames, run, video_facts
 
@@ -312,6 +312,16 @@ def test_streaming_keeps_memory_flat(tmp_path):
         assert result.returncode == 0, result.stderr
         peaks.append(int(result.stdout.split()[-1]) * 1024)
     assert peaks[1] - peaks[0] < 40 * 2**20, peaks
+
+
+def test_the_temporal_loss_holds_a_pixel_more_the_longer_ago_it_came_into_view():
+    mask = torch.ones(1, 1, 20, 100)
+    mask[..., 90:] = 0  # the pan brought the right edge into view
+    weight = settled(mask)[0, 0, 10]
+    ramp = round(SETTLING_DISTANCE * 100)
+    assert bool((weight[90:] == 0).all()) and bool((weight[: 90 - ramp] == 1).all())
+    assert bool((weight[90 - ramp: 90].diff() < 0).all())  # nearer what came into view: held less
+    assert bool((settled(torch.ones(1, 1, 20, 100)) == 1).all())  # the frame's own borders are not new
 
 
 def test_temporal_settings_of_the_wrong_type_are_refused_clearly():

@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from ..backbone import VGGFeatures
 from ..deepdream import DreamConfig, dream_tensor
@@ -188,11 +189,31 @@ def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: Tran
         start = torch.lerp(fresh, frame + temporal.blend * (carried - frame), motion.mask)
         target = None
         if temporal.mode == "flow" and temporal.temporal_weight > 0:
-            target = TemporalTarget(carried, motion.mask, temporal.temporal_weight)
+            target = TemporalTarget(carried, motion.mask * settled(motion.mask), temporal.temporal_weight)
         return transfer_tensor(net, frame, styles, later, seed=seed, init_image=start, temporal=target,
                                callback=callback)
 
     return render
+
+
+# How far (a share of the frame's longer side) a pixel must lie from the
+# unreliable ones before the temporal loss holds it fully.
+SETTLING_DISTANCE = 0.1
+
+
+def settled(mask: torch.Tensor) -> torch.Tensor:
+    """(1, 1, H, W): 0 at unreliable pixels of ``mask``, rising to 1 at SETTLING_DISTANCE of the longer side from them.
+
+    In a pan, the distance from what came into view now is how many frames ago
+    a pixel came into view; a pixel that did only lately has had a few frames'
+    iterations of style, so the temporal loss lets it go on taking more.
+    """
+    steps = max(1, round(SETTLING_DISTANCE * max(mask.shape[-2:])))
+    eroded, total = mask, torch.zeros_like(mask)
+    for _ in range(steps):
+        eroded = -F.max_pool2d(-eroded, 3, stride=1, padding=1)
+        total += eroded
+    return total / steps
 
 
 def in_8_bit_levels(x: torch.Tensor) -> torch.Tensor:

@@ -12,13 +12,14 @@ from dreamstyle.backbone.tiling import choose_tile
 from dreamstyle.imaging import read_image
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.seeds import make_generator
-from dreamstyle.styletransfer.engine import compute_targets, evaluate
+from dreamstyle.styletransfer.engine import compute_targets, evaluate, style_directions
 from dreamstyle.styletransfer.losses import gram_matrix
 from dreamstyle.styletransfer.tiles import TileGrid, tiled_grams
 
 
+@pytest.mark.parametrize("style_loss", ["gram", "sliced-wasserstein"])
 @pytest.mark.parametrize("precision, tolerance", [("fp32", 1e-4), ("bf16", 1e-2)])
-def test_tiled_objective_equals_the_untiled_one(vgg19, data_dir, mosaic, precision, tolerance):
+def test_tiled_objective_equals_the_untiled_one(vgg19, data_dir, mosaic, precision, tolerance, style_loss):
     """In bf16 both read bf16 activations; a tile's convolutions round differently from the whole image's."""
     net = vgg19 if precision == "fp32" else load_backbone("vgg19", device=vgg19.device, precision=precision)
     photo = read_image(data_dir / "chelsea.png", size=128).batch().to(vgg19.device)
@@ -26,8 +27,9 @@ def test_tiled_objective_equals_the_untiled_one(vgg19, data_dir, mosaic, precisi
     x = (photo + 0.1 * noise.to(photo.device)).clamp(0, 1)
     results = {}
     for tile in (0, 32):
-        config = TransferConfig(tile=tile)
-        targets = compute_targets(net, photo, [mosaic], config, (1.0,), tuple(photo.shape[-2:]))
+        config = TransferConfig(tile=tile, style_loss=style_loss)
+        targets = compute_targets(net, photo, [mosaic], config, (1.0,), tuple(photo.shape[-2:]),
+                                  directions=style_directions(net, config, seed=1))
         assert targets.grid.tile == tile
         results[tile] = evaluate(net, x, targets, config)
     (whole, whole_gradient), (tiled, tiled_gradient) = results[0], results[32]

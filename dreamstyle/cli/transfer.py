@@ -11,7 +11,7 @@ from ..backbone import BackboneChoice, VGGFeatures
 from ..imaging import check_output_path, read_image, write_image
 from ..runs import Run
 from ..styletransfer import init_settings, scale_schedule, total_iterations, transfer_tensor
-from ..styletransfer.config import BOUNDS, COLOR_MODES, OPTIMIZERS
+from ..styletransfer.config import BOUNDS, COLOR_MODES, OPTIMIZERS, STYLE_LOSSES
 from ..styletransfer.engine import check_layers, schedule_work, style_weights
 from ..styletransfer.run import DEFAULT_SIZE, like_transfer, resolve_run
 from ..video import open_source, parse_fps
@@ -57,6 +57,9 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--style-blend", default=None, metavar="W,W,...", help="One weight per style image.")
 @click.option("--style-scale", type=float, default=None,
               help="Style images are seen at this times the output's size (bigger = larger motifs).")
+@click.option("--style-loss", type=click.Choice(STYLE_LOSSES), default=None,
+              help="The style statistic: gram (Gatys et al.'s Gram matrices) or sliced-wasserstein (the whole "
+                   "distribution of features, along random directions from the seed) [default: gram].")
 @click.option("--preserve-colors", type=click.Choice(COLOR_MODES), default=None,
               help="luminance: keep the photo's colours exactly; match: recolour the style to the photo first.")
 @click.option("--init", default=None, metavar="content|noise|style|FILE", help="Start image [default: content].")

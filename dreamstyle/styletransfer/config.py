@@ -14,6 +14,7 @@ COLOR_MODES = ("none", "luminance", "match")
 INITS = ("content", "noise", "style", "image")
 OPTIMIZERS = ("lbfgs", "adam")
 BOUNDS = ("soft", "clamp")
+STYLE_LOSSES = ("gram", "sliced-wasserstein")
 STYLE_LAYERS = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
 
 
@@ -77,6 +78,9 @@ class TransferConfig:
             and layout alone.
         content_mix: on moving to a finer scale, the upsampled result is
             blended with the content image by this fraction (0: not at all).
+        style_loss: the style statistic: ``"gram"`` (Gatys et al.'s Gram matrices)
+            or ``"sliced-wasserstein"`` (the whole distribution of features along
+            random directions drawn from the seed; see :mod:`dreamstyle.styletransfer.sliced`).
         tile: tile side in px for images too large for memory (see
             :mod:`dreamstyle.styletransfer.tiles`); None tiles automatically
             only when an image would not fit; 0 never tiles.
@@ -103,6 +107,7 @@ class TransferConfig:
     content_detail: float = 1.0
     content_mix: float = 0.0
     tile: int | None = None
+    style_loss: str = "gram"
 
     # Settings added after the first release, each with the value under which it
     # changes nothing: what runs made before it existed did. ``--like`` fills
@@ -126,6 +131,8 @@ class TransferConfig:
             (self.init in INITS, f"init must be one of {', '.join(INITS)} (or a file), got {self.init!r}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
             (self.bounds in BOUNDS, f"bounds must be one of {', '.join(BOUNDS)}, got {self.bounds!r}"),
+            (self.style_loss in STYLE_LOSSES,
+             f"style_loss must be one of {', '.join(STYLE_LOSSES)}, got {self.style_loss!r}"),
             (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
             (self.scales >= 1, f"scales must be at least 1, got {self.scales}"),
             (self.start_size >= 32, f"start_size must be at least 32 px, got {self.start_size}"),

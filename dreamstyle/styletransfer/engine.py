@@ -10,6 +10,7 @@ from typing import NamedTuple
 import torch
 
 from ..backbone import VGGFeatures
+from ..backbone.features import positions_by_channels
 from ..errors import InvalidArgumentError, count_of
 from ..imaging.colour import match_colors
 from ..imaging.resize import fit_longest_side, resize
@@ -18,7 +19,8 @@ from ..seeds import make_generator
 from .colour import luminance, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss
-from .tiles import TiledContent, TileGrid, tiled_grams, tiled_objective
+from .sliced import blended_quantiles, random_directions, sliced_wasserstein_loss
+from .tiles import TiledContent, TileGrid, tiled_grams, tiled_objective, tiled_quantiles
 
 # L-BFGS runs this many iterations per call (progress is reported between calls).
 LBFGS_CHUNK = 10
@@ -167,6 +169,9 @@ class Targets:
         temporal: for video, the warped previous frame at this size.
         grid: the tiles (``grid.tile == 0``: one piece).
         tiled_content: when tiled, the content targets tile by tile.
+        directions: for the sliced Wasserstein loss, each style layer's
+            directions (C, C); then ``style`` holds quantile functions
+            (1, C, Q) instead of Gram matrices.
     """
 
     content: dict[str, torch.Tensor] | None
@@ -174,6 +179,7 @@ class Targets:
     temporal: TemporalTarget | None = None
     grid: TileGrid | None = None
     tiled_content: TiledContent | None = None
+    directions: dict[str, torch.Tensor] | None = None
 
 
 class Losses(NamedTuple):
@@ -193,8 +199,10 @@ Report = Callable[[int, Losses, int], None]
 
 def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[torch.Tensor],
                     config: TransferConfig, blend: Sequence[float], size: tuple[int, int],
-                    temporal: TemporalTarget | None = None) -> Targets:
-    """Targets at ``size``: features of the resized content, Grams of the styles resized by ``style_scale``.
+                    temporal: TemporalTarget | None = None,
+                    directions: dict[str, torch.Tensor] | None = None) -> Targets:
+    """Targets at ``size``: features of the resized content, and the style statistic of the styles resized
+    by ``style_scale``: Gram matrices, or with ``directions`` (sliced Wasserstein) quantile functions.
 
     The tiles follow ``config.tile`` (None: only when the image would not fit in memory).
     """
@@ -205,23 +213,37 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
     for style in styles:
         style_size = fit_longest_side(style.shape[-2], style.shape[-1], side)
         style_grid = TileGrid.plan(net, style_layers, style_size, config.tile)
-        per_style.append(tiled_grams(net, resize(style, style_size), style_layers, style_grid))
+        image = resize(style, style_size)
+        per_style.append(tiled_grams(net, image, style_layers, style_grid) if directions is None
+                         else tiled_quantiles(net, image, style_grid, directions))
+    style_targets = blended_grams(per_style, blend) if directions is None else blended_quantiles(per_style, blend)
     temporal = temporal and temporal.at(size, content.device)
     content_image = resize(content, size)
     if grid.tile:
-        return Targets(None, blended_grams(per_style, blend), temporal, grid,
-                       TiledContent.of(net, content_image, content_layers, grid))
+        return Targets(None, style_targets, temporal, grid, TiledContent.of(net, content_image, content_layers, grid),
+                       directions)
     with torch.no_grad():
         content_feats = net(content_image, content_layers)
-    return Targets(content_feats, blended_grams(per_style, blend), temporal, grid)
+    return Targets(content_feats, style_targets, temporal, grid, directions=directions)
+
+
+def style_directions(net: VGGFeatures, config: TransferConfig, seed: int) -> dict[str, torch.Tensor] | None:
+    """The sliced Wasserstein loss's directions for each style layer, from ``seed``; None for the Gram loss."""
+    if config.style_loss != "sliced-wasserstein":
+        return None
+    return random_directions({name: net.spec(name).channels for name in config.style_layer_names}, seed)
 
 
 def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig) -> Losses:
     """The losses of ``x``, each already multiplied by its weight (float32)."""
     feats = net(x, config.layer_names, native=True)  # the losses cast; gradients go back in bf16
+    if targets.directions is None:
+        style = style_loss(feats, targets.style, config.style_layers)
+    else:
+        rows = {name: positions_by_channels(feats[name]) for name in config.style_layer_names}
+        style = sliced_wasserstein_loss(rows, targets.style, targets.directions, config.style_layers)
     return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
-                  config.style_weight * style_loss(feats, targets.style, config.style_layers),
-                  *pixel_losses(x, config.tv_weight, targets.temporal))
+                  config.style_weight * style, *pixel_losses(x, config.tv_weight, targets.temporal))
 
 
 def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig
@@ -229,7 +251,7 @@ def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transf
     """The losses of ``x`` and the gradient of their sum: in one piece, or tile by tile when the targets are tiled."""
     if targets.grid is not None and targets.grid.tile:
         parts, gradient = tiled_objective(net, x, targets.tiled_content, targets.style,
-                                          config, targets.grid, targets.temporal)
+                                          config, targets.grid, targets.temporal, targets.directions)
         return Losses(*parts), gradient
     pixels = x.detach().requires_grad_(True)
     parts = losses(net, pixels, targets, config)
@@ -491,10 +513,11 @@ def transfer_tensor(
                                                temporal, config.preserve_colors)
     schedule = scale_schedule(content.shape[-2], content.shape[-1], config)
     x = initial_image(content, styles, config, make_generator(seed), init_image)
+    directions = style_directions(net, config, seed)
     done_before = 0
     for index, scale in enumerate(schedule):
         scale_config = replace(config, iterations=scale.iterations, content_weight=scale.content_weight)
-        targets = compute_targets(net, content, styles, scale_config, blend, scale.size, temporal)
+        targets = compute_targets(net, content, styles, scale_config, blend, scale.size, temporal, directions)
         x = finer_start(x, content, schedule[index - 1].size, scale.size, config) if index else resize(x, scale.size)
         x = x.detach().clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat
         report = _progress_report(callback, schedule, index, x, targets.grid.tile, done_before)

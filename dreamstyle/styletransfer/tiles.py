@@ -35,6 +35,7 @@ from ..backbone.tiling import Window, choose_tile, rows_in_window, tile_margin, 
 from ..runtime import compute_dtype
 from .config import TransferConfig
 from .losses import SymmetricGram, gram_sum, pixel_losses, style_loss_of_grams, widened
+from .sliced import MAX_QUANTILE_POSITIONS, projections, target_energy, transport_cost
 
 # A tiled evaluation costs about twice an untiled one (a statistics pass, and
 # relu5_1's wide margins around every tile), so an image whose activations fit
@@ -96,6 +97,25 @@ def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], gr
     return {name: sums[name] / max(counts[name], 1) for name in layers}
 
 
+def layer_positions(net: VGGFeatures, name: str, size: tuple[int, int]) -> int:
+    """Positions of layer ``name``'s activations for an image of ``size`` (H, W): the pools floor each side."""
+    stride = net.spec(name).stride
+    return max(1, size[0] // stride) * max(1, size[1] // stride)
+
+
+def tiled_quantiles(net: VGGFeatures, image: torch.Tensor, grid: TileGrid, directions: dict[str, torch.Tensor]
+                    ) -> dict[str, torch.Tensor]:
+    """Per layer of ``directions``, the quantile function (N, K, Q) of ``image``'s activations projected on them,
+    collected tile by tile (see :func:`dreamstyle.styletransfer.sliced.quantile_function`)."""
+    collected: dict[str, list[torch.Tensor]] = {name: [] for name in directions}
+    for tile in centred_activations(net, image, list(directions), grid):
+        for name, rows in tile.items():
+            # Every step-th position of each tile, so the whole image's stay within the limit.
+            step = -(-layer_positions(net, name, grid.size) // MAX_QUANTILE_POSITIONS)
+            collected[name].append(projections(rows[:, ::step], directions[name]))
+    return {name: torch.cat(parts, dim=-1).sort(dim=-1).values for name, parts in collected.items()}
+
+
 @dataclass(frozen=True)
 class TiledContent:
     """The content targets of a tiled scale.
@@ -121,31 +141,38 @@ class TiledContent:
 
 
 def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
-                    style_targets: dict[str, torch.Tensor], config: TransferConfig, grid: TileGrid, temporal=None
+                    style_targets: dict[str, torch.Tensor], config: TransferConfig, grid: TileGrid, temporal=None,
+                    directions: dict[str, torch.Tensor] | None = None
                     ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
     """The weighted (content, style, tv, temporal) losses of ``x`` and their summed gradient, tile by tile.
 
     Args:
         x: (1, 3, H, W) the image being optimised.
         content: the content targets at this size, per tile of ``grid``.
-        style_targets: per style layer, the target Gram matrix (1, C, C).
+        style_targets: per style layer, the target Gram matrix (1, C, C), or with
+            ``directions`` the target quantile function (1, C, Q).
         grid: the tiles.
         temporal: an optional TemporalTarget at this size.
+        directions: the sliced Wasserstein loss's directions per style layer; None for the Gram loss.
 
     Returns:
         (losses as 0-d tensors, gradient shaped like x).
     """
-    grams = tiled_grams(net, x.detach(), config.style_layer_names, grid)
-    tile_loss = TileLoss(net, config, content, gram_gradients(net, grams, style_targets, config, grid.size),
-                         grid.windows())
+    if directions is None:
+        grams = tiled_grams(net, x.detach(), config.style_layer_names, grid)
+        style = SurrogateStyle(gram_gradients(net, grams, style_targets, config, grid.size))
+    else:
+        style = TransportStyle(config, style_targets, directions, tiled_quantiles(net, x.detach(), grid, directions),
+                               {name: layer_positions(net, name, grid.size) for name in directions})
+    tile_loss = TileLoss(net, config, content, style, grid.windows())
     # A fixed grid (no random offset): L-BFGS's line search needs the same objective at every call.
     gradient, _ = tiled_gradient(tile_loss, x, grid.tile, grid.margin, (0, 0))
     pixels = x.detach().requires_grad_(True)
     tv, temporal_value = pixel_losses(pixels, config.tv_weight, temporal)
     (pixel_gradient,) = torch.autograd.grad(tv + temporal_value, pixels)
-    losses = (sum(tile_loss.content_parts), config.style_weight * style_loss_of_grams(grams, style_targets,
-                                                                                      config.style_layers),
-              tv.detach(), temporal_value.detach())
+    style_value = (style_loss_of_grams(grams, style_targets, config.style_layers) if directions is None
+                   else sum(style.parts))
+    losses = (sum(tile_loss.content_parts), config.style_weight * style_value, tv.detach(), temporal_value.detach())
     return losses, gradient + pixel_gradient
 
 
@@ -157,27 +184,60 @@ def gram_gradients(net: VGGFeatures, grams: dict[str, torch.Tensor], targets: di
     weight and ``P`` its positions at ``size``, so that ``sum_p F(p)^T S F(p)``
     has the style loss's gradient with respect to every activation.
     """
-    height, width = size
     total = weight_sum(config.style_layers)
     surrogate = {}
     for name, weight in config.style_layers:
-        stride = net.spec(name).stride
-        positions = max(1, height // stride) * max(1, width // stride)
+        positions = layer_positions(net, name, size)
         scale = 2 * config.style_weight * weight / total / (targets[name].pow(2).sum().clamp(min=1e-8) * positions)
         surrogate[name] = scale * (grams[name] - targets[name])[0]
     return surrogate
 
 
+class SurrogateStyle:
+    """A tile's Gram style term: ``sum_p F(p)^T S F(p)`` with the surrogate matrices ``S`` of :func:`gram_gradients`."""
+
+    def __init__(self, surrogate: dict[str, torch.Tensor]) -> None:
+        self.surrogate = surrogate
+
+    def __call__(self, name: str, rows: torch.Tensor) -> torch.Tensor:
+        # sum_p F(p)^T S F(p) = <R^T R, S>: as a Gram matrix, its gradient is one product, in bf16 under bf16
+        return rows.shape[1] * (SymmetricGram.apply(rows) * self.surrogate[name]).sum(dim=(1, 2))
+
+
+class TransportStyle:
+    """A tile's sliced Wasserstein term: its values pulled to the style's at their ranks in the whole image.
+
+    Each call also keeps the term's value (its layer's share, detached, without
+    the style weight) in :attr:`parts`, whose sum is the whole image's style loss.
+    """
+
+    def __init__(self, config: TransferConfig, targets: dict[str, torch.Tensor], directions: dict[str, torch.Tensor],
+                 image_quantiles: dict[str, torch.Tensor], positions: dict[str, int]) -> None:
+        self.style_weight = config.style_weight
+        self.targets, self.directions, self.image_quantiles = targets, directions, image_quantiles
+        total = weight_sum(config.style_layers)
+        # A layer's share of the loss, over its target's energy at the image's positions, as untiled.
+        self.share = {name: weight / total / max(float(target_energy(targets[name], positions[name])), 1e-8)
+                      for name, weight in config.style_layers}
+        self.parts: list[torch.Tensor] = []
+
+    def __call__(self, name: str, rows: torch.Tensor) -> torch.Tensor:
+        values = projections(rows, self.directions[name])
+        cost = self.share[name] * transport_cost(values, self.targets[name], self.image_quantiles[name])
+        self.parts.append(cost.detach().sum())
+        return self.style_weight * cost
+
+
 class TileLoss:
-    """One tile's loss, which :func:`tiled_gradient` differentiates: its centred content loss plus the Gram surrogate.
+    """One tile's loss, which :func:`tiled_gradient` differentiates: its centred content loss plus its style term.
 
     Each call also keeps its content loss (weighted, detached) in
     :attr:`content_parts`, whose sum is the whole image's content loss.
     """
 
     def __init__(self, net: VGGFeatures, config: TransferConfig, content: TiledContent,
-                 surrogate: dict[str, torch.Tensor], windows: list[Window]) -> None:
-        self.net, self.config, self.content, self.surrogate = net, config, content, surrogate
+                 style: "SurrogateStyle | TransportStyle", windows: list[Window]) -> None:
+        self.net, self.config, self.content, self.style = net, config, content, style
         self.first_window = windows[0]
         self.references = dict(zip((window.inner for window in windows), content.tiles))
         self.content_total = weight_sum(config.content_layers)
@@ -196,8 +256,6 @@ class TileLoss:
                 self.content.energy[name], 1e-8)
         style = crop.new_zeros(crop.shape[0])
         for name, _ in config.style_layers:
-            rows = rows_in_window(feats[name], net.spec(name).stride, window.inner_in_crop)
-            # sum_p F(p)^T S F(p) = <R^T R, S>: as a Gram matrix, its gradient is one product, in bf16 under bf16
-            style = style + rows.shape[1] * (SymmetricGram.apply(rows) * self.surrogate[name]).sum(dim=(1, 2))
+            style = style + self.style(name, rows_in_window(feats[name], net.spec(name).stride, window.inner_in_crop))
         self.content_parts.append(config.content_weight * loss.detach().sum())
         return config.content_weight * loss + style

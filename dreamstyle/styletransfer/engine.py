@@ -19,8 +19,8 @@ from ..seeds import make_generator
 from .colour import luminance, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss
-from .sliced import blended_quantiles, random_directions, sliced_wasserstein_loss
-from .tiles import TiledContent, TileGrid, tiled_grams, tiled_objective, tiled_quantiles
+from .sliced import blended_quantiles, random_directions, resampled, sliced_wasserstein_loss
+from .tiles import TiledContent, TileGrid, layer_positions, tiled_grams, tiled_objective, tiled_quantiles
 
 # L-BFGS runs this many iterations per call (progress is reported between calls).
 LBFGS_CHUNK = 10
@@ -219,6 +219,10 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
     style_targets = blended_grams(per_style, blend) if directions is None else blended_quantiles(per_style, blend)
     temporal = temporal and temporal.at(size, content.device)
     content_image = resize(content, size)
+    if directions is not None and not grid.tile:
+        # Resampled once to the image's positions, so no evaluation has to.
+        style_targets = {name: resampled(quantiles, layer_positions(net, name, size))
+                         for name, quantiles in style_targets.items()}
     if grid.tile:
         return Targets(None, style_targets, temporal, grid, TiledContent.of(net, content_image, content_layers, grid),
                        directions)

@@ -75,6 +75,14 @@ def quantile_at(quantiles: torch.Tensor, fractions: torch.Tensor) -> torch.Tenso
     return torch.lerp(quantiles.gather(-1, low), quantiles.gather(-1, high), share)
 
 
+def resampled(quantiles: torch.Tensor, count: int) -> torch.Tensor:
+    """The (N, K, Q) quantile function at ``count`` evenly spaced fractions: (N, K, count)."""
+    if quantiles.shape[-1] == count:
+        return quantiles
+    fractions = (torch.arange(count, device=quantiles.device) + 0.5) / count
+    return quantile_at(quantiles, fractions.expand(*quantiles.shape[:-1], count))
+
+
 def blended_quantiles(per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float]
                       ) -> dict[str, torch.Tensor]:
     """Per layer, the weighted average of several styles' quantile functions, each resampled to the longest."""
@@ -82,10 +90,7 @@ def blended_quantiles(per_style: Sequence[Mapping[str, torch.Tensor]], blend: Se
     blended = {}
     for layer in per_style[0]:
         count = max(quantiles[layer].shape[-1] for quantiles in per_style)
-        shape = (*per_style[0][layer].shape[:-1], count)
-        fractions = ((torch.arange(count, device=per_style[0][layer].device) + 0.5) / count).expand(shape)
-        blended[layer] = sum(w / total * quantile_at(quantiles[layer], fractions)
-                             for w, quantiles in zip(blend, per_style))
+        blended[layer] = sum(w / total * resampled(quantiles[layer], count) for w, quantiles in zip(blend, per_style))
     return blended
 
 
@@ -98,12 +103,11 @@ def transport_targets(values: torch.Tensor, quantiles: torch.Tensor, image_quant
     projections (N, K, P), collected tile by tile.
     """
     if image_quantiles is None:
-        ranks = values.argsort(dim=-1).argsort(dim=-1)
-        fractions = (ranks + 0.5) / values.shape[-1]
-    else:
-        ranks = torch.searchsorted(image_quantiles.contiguous(), values.contiguous())
-        fractions = (ranks + 0.5) / image_quantiles.shape[-1]
-    return quantile_at(quantiles, fractions)
+        # One sort: the style's values in rank order, put back where each ranked value sits.
+        in_rank_order = resampled(quantiles, values.shape[-1])
+        return torch.empty_like(values).scatter_(-1, values.argsort(dim=-1), in_rank_order)
+    ranks = torch.searchsorted(image_quantiles.contiguous(), values.contiguous())
+    return quantile_at(quantiles, (ranks + 0.5) / image_quantiles.shape[-1])
 
 
 def transport_cost(values: torch.Tensor, quantiles: torch.Tensor, image_quantiles: torch.Tensor | None = None
@@ -114,8 +118,8 @@ def transport_cost(values: torch.Tensor, quantiles: torch.Tensor, image_quantile
 
 
 def target_energy(quantiles: torch.Tensor, positions: int) -> torch.Tensor:
-    """The sum of squares of a target with ``positions`` values per direction, from its quantile function."""
-    return quantiles.pow(2).mean(dim=-1).sum() * positions
+    """The sum of squares of the target an image with ``positions`` values per direction is pulled to."""
+    return resampled(quantiles, positions).pow(2).sum()
 
 
 def sliced_wasserstein_loss(rows: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor],

@@ -13,6 +13,11 @@ with a margin of half the deepest layer's receptive field, see
    activation ``F(p)`` equals the true style loss's for the global ``G``
    (``dL/dF(p) = 4 w / (||T||^2 P) (G - T) F(p)``, ``P`` the layer's positions).
 
+The sliced Wasserstein loss works the same way (:class:`TransportStyle`): the
+first pass collects the whole image's projected activations, which give each
+value its rank in the whole image, and the second pulls each tile's values
+toward the style's at those ranks.
+
 Every activation is counted by exactly one tile, so the summed gradient is
 the untiled gradient and tile borders cannot show. The content targets are
 made once per scale, tile by tile, and kept only for the positions centred in

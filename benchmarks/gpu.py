@@ -50,6 +50,7 @@ from video import pan_frames
 
 from dreamstyle import dream, load_backbone, transfer
 from dreamstyle.backbone.tiling import choose_tile
+from dreamstyle.runtime import synchronize
 from dreamstyle.deepdream import DreamConfig
 from dreamstyle.deepdream.engine import ascent_step
 from dreamstyle.deepdream.objectives import ActivationObjective
@@ -92,11 +93,6 @@ class Report:
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "gpu_results.md").write_text("\n".join(self.markdown))
         (self.out / "gpu_results.json").write_text(json.dumps(self.numbers, indent=1, default=str))
-
-
-def synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 @contextmanager

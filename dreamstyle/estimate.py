@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import torch
 
 from .backbone.features import VGGFeatures
+from .runtime import synchronize
 
 # Side of the square probe image: a CPU's pass scales with pixels from here
 # on; an accelerator's is probed at the run's size, at most this.
@@ -26,13 +27,6 @@ ACCELERATOR_PROBE_SIDE = 1024
 
 # (height, width, steps): so many steps at that size.
 Work = Sequence[tuple[int, int, int]]
-
-
-def _synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
 
 
 def pass_seconds(net: VGGFeatures, layers: Sequence[str], side: int) -> float:
@@ -45,11 +39,11 @@ def pass_seconds(net: VGGFeatures, layers: Sequence[str], side: int) -> float:
     image = torch.rand(1, 3, side, side, device=net.device, requires_grad=True)
     timings = []
     for _ in range(3):
-        _synchronize(net.device)
+        synchronize(net.device)
         start = time.perf_counter()
         features = net(image, layers)
         torch.stack([f.square().mean() for f in features.values()]).sum().backward()
-        _synchronize(net.device)
+        synchronize(net.device)
         timings.append(time.perf_counter() - start)
     return min(timings[1:])
 

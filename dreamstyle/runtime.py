@@ -78,6 +78,14 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return resolved
 
 
+def synchronize(device: torch.device) -> None:
+    """Wait until ``device`` has finished its queued work, so a clock read after it measures that work."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
 def cpu_model() -> str:
     """The CPU's model name as the system reports it ("AMD EPYC 7B13"), or its architecture when it does not say."""
     try:

@@ -82,12 +82,6 @@ def read_deep_rgb(path: Path, image: Image.Image) -> tuple[torch.Tensor, torch.T
     return rgb, (alpha if alpha.numel() and alpha.min() < 1.0 else None)
 
 
-def to_uint16(x: torch.Tensor) -> np.ndarray:
-    """(C, H, W) in [0, 1] -> (H, W, C) uint16, rounded."""
-    scaled = x.detach().float().cpu().clamp(0.0, 1.0).mul_(65535.0).round_()
-    return np.ascontiguousarray(scaled.to(torch.int32).permute(1, 2, 0).numpy().astype(np.uint16))
-
-
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 

@@ -130,11 +130,20 @@ def picture_from_pil(image: Image.Image, source: Path | None = None) -> Picture:
     return Picture(rgb=rgb, alpha=alpha, source=source, bit_depth=bit_depth)
 
 
+def _levels(x: torch.Tensor, top: float) -> torch.Tensor:
+    """(C, H, W) in [0, 1] as float levels 0..``top``, rounded, on the CPU."""
+    # One float copy, rescaled in place: on an 8192 px image each copy is 800 MB.
+    return x.detach().float().cpu().clamp(0.0, 1.0).mul_(top).round_()
+
+
 def to_uint8(x: torch.Tensor) -> np.ndarray:
     """(C, H, W) in [0, 1] -> (H, W, C) uint8, rounded."""
-    # One float copy, rescaled in place: on an 8192 px image each copy is 800 MB.
-    scaled = x.detach().float().cpu().clamp(0.0, 1.0).mul_(255.0).round_()
-    return scaled.to(torch.uint8).permute(1, 2, 0).numpy()
+    return _levels(x, 255.0).to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def to_uint16(x: torch.Tensor) -> np.ndarray:
+    """(C, H, W) in [0, 1] -> (H, W, C) uint16, rounded, contiguous."""
+    return np.ascontiguousarray(_levels(x, 65535.0).to(torch.int32).permute(1, 2, 0).numpy().astype(np.uint16))
 
 
 def picture_to_pil(picture: Picture, keep_alpha: bool = True) -> Image.Image:

@@ -15,8 +15,8 @@ from PIL import Image, PngImagePlugin
 
 from ..version import __version__
 from ..errors import ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
-from .deep_colour import DEEP_FORMATS, png_bytes, tiff_bytes, to_uint16
-from .picture import Picture, picture_from_pil, picture_to_pil, srgb_icc_bytes
+from .deep_colour import DEEP_FORMATS, png_bytes, tiff_bytes
+from .picture import Picture, picture_from_pil, picture_to_pil, srgb_icc_bytes, to_uint16
 from .read import open_image
 
 # Output file extension -> Pillow format.

@@ -189,7 +189,7 @@ def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: Tran
         start = torch.lerp(fresh, frame + temporal.blend * (carried - frame), motion.mask)
         target = None
         if temporal.mode == "flow" and temporal.temporal_weight > 0:
-            target = TemporalTarget(carried, motion.mask * settled(motion.mask), temporal.temporal_weight)
+            target = TemporalTarget(carried, settled(motion.mask), temporal.temporal_weight)
         return transfer_tensor(net, frame, styles, later, seed=seed, init_image=start, temporal=target,
                                callback=callback)
 

@@ -10,7 +10,8 @@ from dreamstyle.backbone.features import positions_by_channels
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
-from dreamstyle.styletransfer.sliced import (blended_quantiles, projections, quantile_at, quantile_function,
+from dreamstyle.styletransfer.sliced import (MAX_QUANTILE_POSITIONS, Slices, blended_quantiles, projections,
+                                             quantile_at, quantile_function, resampled, target_energy,
                                              random_directions, sliced_wasserstein_loss)
 
 from .helpers import loss_trace, run
@@ -29,10 +30,15 @@ def _targets(rows, directions):
 
 def test_the_loss_is_zero_for_the_style_s_own_features_and_positive_for_others(vgg19, mosaic, content):
     directions = random_directions({"relu1_1": 64, "relu3_1": 256}, seed=3)
-    style_rows = _rows(vgg19, mosaic)
+    style_rows, content_rows = _rows(vgg19, mosaic), _rows(vgg19, content)
     targets = _targets(style_rows, directions)
-    assert float(sliced_wasserstein_loss(style_rows, targets, directions, LAYERS)) == pytest.approx(0.0, abs=1e-7)
-    assert float(sliced_wasserstein_loss(_rows(vgg19, content), targets, directions, LAYERS)) > 0.05
+
+    def loss(rows):
+        slices = Slices.of(directions, targets, {name: r.shape[1] for name, r in rows.items()})
+        return float(sliced_wasserstein_loss(rows, targets, slices, LAYERS))
+
+    assert loss(style_rows) == pytest.approx(0.0, abs=1e-7)
+    assert loss(content_rows) > 0.05
 
 
 def test_directions_come_from_the_seed_and_are_orthonormal():
@@ -73,6 +79,13 @@ def test_a_quantile_function_samples_evenly_beyond_its_limit():
     values = torch.randn(1, 3, 1000, generator=make_generator(0))
     sampled = quantile_function(values, limit=100)
     assert sampled.shape == (1, 3, 100) and bool((sampled.diff(dim=-1) >= 0).all())
+
+
+def test_a_huge_image_s_target_energy_is_summed_in_pieces_to_the_whole_sum():
+    quantiles = torch.linspace(-1, 2, 5000).expand(1, 2, 5000)
+    positions = 2 * MAX_QUANTILE_POSITIONS + 12345
+    assert target_energy(quantiles, positions) == pytest.approx(float(resampled(quantiles, positions).pow(2).sum()),
+                                                                rel=1e-5)
 
 
 def test_the_command_line_takes_the_statistic_and_stores_it(data_dir, tmp_path):

@@ -50,7 +50,8 @@ def _default_output(image: Path) -> Path:
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output image (.png .jpg .webp .tif); for a clip or --zoom-frames a video (.mp4 .mov .mkv .webm), "
-                   ".gif or folder; for several images a folder [default: beside the input, INPUT_dream.png, or a clip's own kind].")
+                   ".gif or folder; for several images a folder [default: beside the input, INPUT_dream.png, or a "
+                   "clip's own kind].")
 @run_options("dream", default_size="the input's")
 @click.option("--layers", default=None, metavar="LAYER[:W],...", help="Layers to amplify, with weights.")
 @click.option("--channels", default=None, metavar="LAYER=C,C-C;...",

@@ -19,7 +19,7 @@ from ..seeds import make_generator
 from .colour import luminance, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss
-from .sliced import blended_quantiles, random_directions, resampled, sliced_wasserstein_loss
+from .sliced import Slices, blended_quantiles, random_directions, resampled, sliced_wasserstein_loss
 from .tiles import TiledContent, TileGrid, layer_positions, tiled_grams, tiled_objective, tiled_quantiles
 
 # L-BFGS runs this many iterations per call (progress is reported between calls).
@@ -169,9 +169,9 @@ class Targets:
         temporal: for video, the warped previous frame at this size.
         grid: the tiles (``grid.tile == 0``: one piece).
         tiled_content: when tiled, the content targets tile by tile.
-        directions: for the sliced Wasserstein loss, each style layer's
-            directions (C, C); then ``style`` holds quantile functions
-            (1, C, Q) instead of Gram matrices.
+        sliced: for the sliced Wasserstein loss, its directions and its
+            targets' energies at this size; then ``style`` holds quantile
+            functions (1, C, Q) instead of Gram matrices.
     """
 
     content: dict[str, torch.Tensor] | None
@@ -179,7 +179,7 @@ class Targets:
     temporal: TemporalTarget | None = None
     grid: TileGrid | None = None
     tiled_content: TiledContent | None = None
-    directions: dict[str, torch.Tensor] | None = None
+    sliced: Slices | None = None
 
 
 class Losses(NamedTuple):
@@ -219,16 +219,19 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
     style_targets = blended_grams(per_style, blend) if directions is None else blended_quantiles(per_style, blend)
     temporal = temporal and temporal.at(size, content.device)
     content_image = resize(content, size)
-    if directions is not None and not grid.tile:
-        # Resampled once to the image's positions, so no evaluation has to.
-        style_targets = {name: resampled(quantiles, layer_positions(net, name, size))
-                         for name, quantiles in style_targets.items()}
+    sliced = None
+    if directions is not None:
+        positions = {name: layer_positions(net, name, size) for name in style_layers}
+        sliced = Slices.of(directions, style_targets, positions)
+        if not grid.tile:
+            # Resampled once to the image's positions, so no evaluation has to.
+            style_targets = {name: resampled(quantiles, positions[name]) for name, quantiles in style_targets.items()}
     if grid.tile:
         return Targets(None, style_targets, temporal, grid, TiledContent.of(net, content_image, content_layers, grid),
-                       directions)
+                       sliced)
     with torch.no_grad():
         content_feats = net(content_image, content_layers)
-    return Targets(content_feats, style_targets, temporal, grid, directions=directions)
+    return Targets(content_feats, style_targets, temporal, grid, sliced=sliced)
 
 
 def style_directions(net: VGGFeatures, config: TransferConfig, seed: int) -> dict[str, torch.Tensor] | None:
@@ -241,11 +244,11 @@ def style_directions(net: VGGFeatures, config: TransferConfig, seed: int) -> dic
 def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig) -> Losses:
     """The losses of ``x``, each already multiplied by its weight (float32)."""
     feats = net(x, config.layer_names, native=True)  # the losses cast; gradients go back in bf16
-    if targets.directions is None:
+    if targets.sliced is None:
         style = style_loss(feats, targets.style, config.style_layers)
     else:
         rows = {name: positions_by_channels(feats[name]) for name in config.style_layer_names}
-        style = sliced_wasserstein_loss(rows, targets.style, targets.directions, config.style_layers)
+        style = sliced_wasserstein_loss(rows, targets.style, targets.sliced, config.style_layers)
     return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
                   config.style_weight * style, *pixel_losses(x, config.tv_weight, targets.temporal))
 
@@ -255,7 +258,7 @@ def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transf
     """The losses of ``x`` and the gradient of their sum: in one piece, or tile by tile when the targets are tiled."""
     if targets.grid is not None and targets.grid.tile:
         parts, gradient = tiled_objective(net, x, targets.tiled_content, targets.style,
-                                          config, targets.grid, targets.temporal, targets.directions)
+                                          config, targets.grid, targets.temporal, targets.sliced)
         return Losses(*parts), gradient
     pixels = x.detach().requires_grad_(True)
     parts = losses(net, pixels, targets, config)

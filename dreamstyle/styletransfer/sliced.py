@@ -1,4 +1,4 @@
-"""The sliced Wasserstein style loss (Heitz et al. 2021): the whole distribution of features, not only their Gram matrix.
+"""The sliced Wasserstein style loss (Heitz et al. 2021): the features' whole distribution, not only their Gram matrix.
 
 A layer's activations, one C-vector per position, are projected on K = C
 random orthonormal directions; along each direction the image's values are
@@ -28,6 +28,7 @@ Where it departs from the paper:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -75,12 +76,13 @@ def quantile_at(quantiles: torch.Tensor, fractions: torch.Tensor) -> torch.Tenso
     return torch.lerp(quantiles.gather(-1, low), quantiles.gather(-1, high), share)
 
 
-def resampled(quantiles: torch.Tensor, count: int) -> torch.Tensor:
-    """The (N, K, Q) quantile function at ``count`` evenly spaced fractions: (N, K, count)."""
-    if quantiles.shape[-1] == count:
+def resampled(quantiles: torch.Tensor, count: int, start: int = 0, stop: int | None = None) -> torch.Tensor:
+    """The (N, K, Q) quantile function at ``count`` evenly spaced fractions, or at those from ``start`` to ``stop``."""
+    stop = count if stop is None else stop
+    if quantiles.shape[-1] == count and (start, stop) == (0, count):
         return quantiles
-    fractions = (torch.arange(count, device=quantiles.device) + 0.5) / count
-    return quantile_at(quantiles, fractions.expand(*quantiles.shape[:-1], count))
+    fractions = (torch.arange(start, stop, device=quantiles.device) + 0.5) / count
+    return quantile_at(quantiles, fractions.expand(*quantiles.shape[:-1], stop - start))
 
 
 def blended_quantiles(per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float]
@@ -117,20 +119,43 @@ def transport_cost(values: torch.Tensor, quantiles: torch.Tensor, image_quantile
     return (values - targets).pow(2).sum(dim=(1, 2))
 
 
-def target_energy(quantiles: torch.Tensor, positions: int) -> torch.Tensor:
-    """The sum of squares of the target an image with ``positions`` values per direction is pulled to."""
-    return resampled(quantiles, positions).pow(2).sum()
+def target_energy(quantiles: torch.Tensor, positions: int) -> float:
+    """The sum of squares of the target an image with ``positions`` values per direction is pulled to.
+
+    Summed MAX_QUANTILE_POSITIONS values at a time, so a huge image's target is never held whole.
+    """
+    return sum(float(resampled(quantiles, positions, start, min(positions, start + MAX_QUANTILE_POSITIONS))
+                     .pow(2).sum()) for start in range(0, positions, MAX_QUANTILE_POSITIONS))
+
+
+@dataclass(frozen=True)
+class Slices:
+    """What the sliced Wasserstein loss holds fixed at one scale.
+
+    Attributes:
+        directions: per style layer, its directions (C, C) as columns.
+        energy: per style layer, the sum of squares of the target the image
+            is pulled to (the loss's denominator), made once per scale.
+    """
+
+    directions: Mapping[str, torch.Tensor]
+    energy: Mapping[str, float]
+
+    @classmethod
+    def of(cls, directions: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor],
+           positions: Mapping[str, int]) -> "Slices":
+        """The slices for ``targets`` (quantile functions) pulling an image with ``positions`` per layer."""
+        return cls(directions, {name: target_energy(targets[name], positions[name]) for name in directions})
 
 
 def sliced_wasserstein_loss(rows: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor],
-                            directions: Mapping[str, torch.Tensor], layers: LayerWeights) -> torch.Tensor:
+                            slices: Slices, layers: LayerWeights) -> torch.Tensor:
     """Weighted mean over layers of the relative squared transport cost of each layer's rows (N, P, C) to its target.
 
     Zero when the image's features have the style's distribution along every direction.
     """
     total = 0.0
     for name, weight in layers:
-        values = projections(rows[name], directions[name])
-        cost = transport_cost(values, targets[name]).sum()
-        total = total + weight * cost / target_energy(targets[name], values.shape[-1]).clamp(min=EPS)
+        cost = transport_cost(projections(rows[name], slices.directions[name]), targets[name]).sum()
+        total = total + weight * cost / max(slices.energy[name], EPS)
     return total / weight_sum(layers)

@@ -39,8 +39,8 @@ from ..backbone.selection import weight_sum
 from ..backbone.tiling import Window, choose_tile, rows_in_window, tile_margin, tile_windows, tiled_gradient
 from ..runtime import compute_dtype
 from .config import TransferConfig
-from .losses import SymmetricGram, gram_sum, pixel_losses, style_loss_of_grams, widened
-from .sliced import MAX_QUANTILE_POSITIONS, projections, target_energy, transport_cost
+from .losses import EPS, SymmetricGram, gram_sum, pixel_losses, style_loss_of_grams, widened
+from .sliced import MAX_QUANTILE_POSITIONS, Slices, projections, transport_cost
 
 # A tiled evaluation costs about twice an untiled one (a statistics pass, and
 # relu5_1's wide margins around every tile), so an image whose activations fit
@@ -147,7 +147,7 @@ class TiledContent:
 
 def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
                     style_targets: dict[str, torch.Tensor], config: TransferConfig, grid: TileGrid, temporal=None,
-                    directions: dict[str, torch.Tensor] | None = None
+                    sliced: Slices | None = None
                     ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
     """The weighted (content, style, tv, temporal) losses of ``x`` and their summed gradient, tile by tile.
 
@@ -155,27 +155,26 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
         x: (1, 3, H, W) the image being optimised.
         content: the content targets at this size, per tile of ``grid``.
         style_targets: per style layer, the target Gram matrix (1, C, C), or with
-            ``directions`` the target quantile function (1, C, Q).
+            ``sliced`` the target quantile function (1, C, Q).
         grid: the tiles.
         temporal: an optional TemporalTarget at this size.
-        directions: the sliced Wasserstein loss's directions per style layer; None for the Gram loss.
+        sliced: the sliced Wasserstein loss's directions and energies; None for the Gram loss.
 
     Returns:
         (losses as 0-d tensors, gradient shaped like x).
     """
-    if directions is None:
+    if sliced is None:
         grams = tiled_grams(net, x.detach(), config.style_layer_names, grid)
         style = SurrogateStyle(gram_gradients(net, grams, style_targets, config, grid.size))
     else:
-        style = TransportStyle(config, style_targets, directions, tiled_quantiles(net, x.detach(), grid, directions),
-                               {name: layer_positions(net, name, grid.size) for name in directions})
+        style = TransportStyle(config, style_targets, sliced, tiled_quantiles(net, x.detach(), grid, sliced.directions))
     tile_loss = TileLoss(net, config, content, style, grid.windows())
     # A fixed grid (no random offset): L-BFGS's line search needs the same objective at every call.
     gradient, _ = tiled_gradient(tile_loss, x, grid.tile, grid.margin, (0, 0))
     pixels = x.detach().requires_grad_(True)
     tv, temporal_value = pixel_losses(pixels, config.tv_weight, temporal)
     (pixel_gradient,) = torch.autograd.grad(tv + temporal_value, pixels)
-    style_value = (style_loss_of_grams(grams, style_targets, config.style_layers) if directions is None
+    style_value = (style_loss_of_grams(grams, style_targets, config.style_layers) if sliced is None
                    else sum(style.parts))
     losses = (sum(tile_loss.content_parts), config.style_weight * style_value, tv.detach(), temporal_value.detach())
     return losses, gradient + pixel_gradient
@@ -216,14 +215,13 @@ class TransportStyle:
     the style weight) in :attr:`parts`, whose sum is the whole image's style loss.
     """
 
-    def __init__(self, config: TransferConfig, targets: dict[str, torch.Tensor], directions: dict[str, torch.Tensor],
-                 image_quantiles: dict[str, torch.Tensor], positions: dict[str, int]) -> None:
+    def __init__(self, config: TransferConfig, targets: dict[str, torch.Tensor], sliced: Slices,
+                 image_quantiles: dict[str, torch.Tensor]) -> None:
         self.style_weight = config.style_weight
-        self.targets, self.directions, self.image_quantiles = targets, directions, image_quantiles
+        self.targets, self.directions, self.image_quantiles = targets, sliced.directions, image_quantiles
         total = weight_sum(config.style_layers)
         # A layer's share of the loss, over its target's energy at the image's positions, as untiled.
-        self.share = {name: weight / total / max(float(target_energy(targets[name], positions[name])), 1e-8)
-                      for name, weight in config.style_layers}
+        self.share = {name: weight / total / max(sliced.energy[name], EPS) for name, weight in config.style_layers}
         self.parts: list[torch.Tensor] = []
 
     def __call__(self, name: str, rows: torch.Tensor) -> torch.Tensor:

@@ -13,13 +13,16 @@ from ..backbone import VGGFeatures
 from ..backbone.features import positions_by_channels
 from ..errors import InvalidArgumentError, count_of
 from ..imaging.colour import match_colors
+from ..imaging.mask import mask_at
 from ..imaging.resize import fit_longest_side, resize
 from ..runtime import available_memory, memory_ceiling
 from ..seeds import make_generator
 from .colour import luminance, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss
-from .sliced import Slices, blended_quantiles, random_directions, resampled, sliced_wasserstein_loss
+from .regions import Regions, RegionWeights, region_strengths, region_style_loss
+from .sliced import (Slices, blended_quantiles, random_directions, resampled, sliced_wasserstein_loss,
+                     weighted_quantile_function)
 from .tiles import TiledContent, TileGrid, layer_positions, tiled_grams, tiled_objective, tiled_quantiles
 
 # L-BFGS runs this many iterations per call (progress is reported between calls).
@@ -172,6 +175,9 @@ class Targets:
         sliced: for the sliced Wasserstein loss, its directions and its
             targets' energies at this size; then ``style`` holds quantile
             functions (1, C, Q) instead of Gram matrices.
+        regions: where each style lands at this size; then ``style`` holds
+            one target per region (K, C, C), unblended.
+        coverage: with regions, (1, 1, H, W) how much of each pixel they cover.
     """
 
     content: dict[str, torch.Tensor] | None
@@ -180,6 +186,8 @@ class Targets:
     grid: TileGrid | None = None
     tiled_content: TiledContent | None = None
     sliced: Slices | None = None
+    regions: RegionWeights | None = None
+    coverage: torch.Tensor | None = None
 
 
 class Losses(NamedTuple):
@@ -200,38 +208,66 @@ Report = Callable[[int, Losses, int], None]
 def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[torch.Tensor],
                     config: TransferConfig, blend: Sequence[float], size: tuple[int, int],
                     temporal: TemporalTarget | None = None,
-                    directions: dict[str, torch.Tensor] | None = None) -> Targets:
+                    directions: dict[str, torch.Tensor] | None = None, regions: Regions | None = None) -> Targets:
     """Targets at ``size``: features of the resized content, and the style statistic of the styles resized
     by ``style_scale``: Gram matrices, or with ``directions`` (sliced Wasserstein) quantile functions.
 
+    Without ``regions`` the styles' statistics are blended by ``blend``; with
+    them each style keeps its own, taken over its style mask, and ``blend``
+    sets each region's strength (:func:`~dreamstyle.styletransfer.regions.region_strengths`).
     The tiles follow ``config.tile`` (None: only when the image would not fit in memory).
     """
     content_layers, style_layers = config.content_layer_names, config.style_layer_names
     grid = TileGrid.plan(net, config.layer_names, size, config.tile)
     side = max(16, round(max(size) * config.style_scale))
     per_style = []
-    for style in styles:
+    for index, style in enumerate(styles):
         style_size = fit_longest_side(style.shape[-2], style.shape[-1], side)
         style_grid = TileGrid.plan(net, style_layers, style_size, config.tile)
         image = resize(style, style_size)
-        per_style.append(tiled_grams(net, image, style_layers, style_grid) if directions is None
-                         else tiled_quantiles(net, image, style_grid, directions))
-    style_targets = blended_grams(per_style, blend) if directions is None else blended_quantiles(per_style, blend)
+        style_mask = regions and regions.style_mask(index)
+        maps = None if style_mask is None else RegionWeights.of(
+            mask_at(style_mask.to(image.device), style_size), strides(net, style_layers), (1.0,)).maps
+        if directions is None:
+            per_style.append(tiled_grams(net, image, style_layers, style_grid, maps))
+        elif maps is None:
+            per_style.append(tiled_quantiles(net, image, style_grid, directions))
+        else:
+            ranks = tiled_quantiles(net, image, style_grid, directions, maps)
+            per_style.append({name: weighted_quantile_function(*ranks[name], ranks[name][0].shape[-1])
+                              for name in style_layers})
     temporal = temporal and temporal.at(size, content.device)
     content_image = resize(content, size)
+    region_weights = coverage = None
+    if regions is None:
+        style_targets = (blended_grams(per_style, blend) if directions is None
+                         else blended_quantiles(per_style, blend))
+    else:
+        style_targets = {name: torch.cat([resampled(targets[name], max(t[name].shape[-1] for t in per_style))
+                                          if directions is not None else targets[name] for targets in per_style])
+                         for name in style_layers}
+        masks = mask_at(regions.masks.to(content.device), size)
+        region_weights = RegionWeights.of(masks, strides(net, style_layers), region_strengths(blend))
+        coverage = regions.coverage(size, content.device)
     sliced = None
     if directions is not None:
         positions = {name: layer_positions(net, name, size) for name in style_layers}
-        sliced = Slices.of(directions, style_targets, positions)
-        if not grid.tile:
+        sliced = Slices.of(directions, style_targets, None if regions else positions)
+        if not grid.tile and regions is None:
             # Resampled once to the image's positions, so no evaluation has to.
             style_targets = {name: resampled(quantiles, positions[name]) for name, quantiles in style_targets.items()}
     if grid.tile:
         return Targets(None, style_targets, temporal, grid, TiledContent.of(net, content_image, content_layers, grid),
-                       sliced)
+                       sliced, region_weights, coverage)
     with torch.no_grad():
         content_feats = net(content_image, content_layers)
-    return Targets(content_feats, style_targets, temporal, grid, sliced=sliced)
+    return Targets(content_feats, style_targets, temporal, grid, sliced=sliced, regions=region_weights,
+                   coverage=coverage)
+
+
+def strides(net: VGGFeatures, layers: Sequence[str]) -> dict[str, int]:
+    """Each of ``layers``' stride in pixels."""
+    return {name: net.spec(name).stride for name in layers}
 
 
 def style_directions(net: VGGFeatures, config: TransferConfig, seed: int) -> dict[str, torch.Tensor] | None:
@@ -244,13 +280,15 @@ def style_directions(net: VGGFeatures, config: TransferConfig, seed: int) -> dic
 def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig) -> Losses:
     """The losses of ``x``, each already multiplied by its weight (float32)."""
     feats = net(x, config.layer_names, native=True)  # the losses cast; gradients go back in bf16
-    if targets.sliced is None:
+    if targets.sliced is None and targets.regions is None:
         style = style_loss(feats, targets.style, config.style_layers)
     else:
         rows = {name: positions_by_channels(feats[name]) for name in config.style_layer_names}
-        style = sliced_wasserstein_loss(rows, targets.style, targets.sliced, config.style_layers)
+        style = (region_style_loss(rows, targets.style, targets.regions, config.style_layers)
+                 if targets.sliced is None else
+                 sliced_wasserstein_loss(rows, targets.style, targets.sliced, config.style_layers, targets.regions))
     return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
-                  config.style_weight * style, *pixel_losses(x, config.tv_weight, targets.temporal))
+                  config.style_weight * style, *pixel_losses(x, config.tv_weight, targets.temporal, targets.coverage))
 
 
 def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig
@@ -258,7 +296,8 @@ def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transf
     """The losses of ``x`` and the gradient of their sum: in one piece, or tile by tile when the targets are tiled."""
     if targets.grid is not None and targets.grid.tile:
         parts, gradient = tiled_objective(net, x, targets.tiled_content, targets.style,
-                                          config, targets.grid, targets.temporal, targets.sliced)
+                                          config, targets.grid, targets.temporal, targets.sliced,
+                                          targets.regions, targets.coverage)
         return Losses(*parts), gradient
     pixels = x.detach().requires_grad_(True)
     parts = losses(net, pixels, targets, config)
@@ -495,6 +534,7 @@ def transfer_tensor(
     seed: int,
     init_image: torch.Tensor | None = None,
     temporal: TemporalTarget | None = None,
+    regions: Regions | None = None,
     callback: ProgressCallback | None = None,
 ) -> torch.Tensor:
     """Paint ``content`` in the style of ``styles``.
@@ -508,6 +548,9 @@ def transfer_tensor(
         init_image: the start image when ``config.init == "image"``.
         temporal: for video, the previous frame's result warped onto this one:
             adds Ruder et al.'s temporal loss on its reliable pixels.
+        regions: one mask per style saying where it lands (and optionally
+            one per style image saying where it comes from); None: every style
+            everywhere, blended.
         callback: called with a :class:`TransferProgress` as the optimisation goes.
 
     Returns:
@@ -515,6 +558,8 @@ def transfer_tensor(
     """
     blend = style_weights(config, len(styles))
     check_layers(net, config)
+    if regions is not None:
+        regions.check(len(styles))
     original = content.to(net.device, torch.float32)
     content, styles, temporal = _colour_inputs(original, [style.to(net.device, torch.float32) for style in styles],
                                                temporal, config.preserve_colors)
@@ -524,7 +569,8 @@ def transfer_tensor(
     done_before = 0
     for index, scale in enumerate(schedule):
         scale_config = replace(config, iterations=scale.iterations, content_weight=scale.content_weight)
-        targets = compute_targets(net, content, styles, scale_config, blend, scale.size, temporal, directions)
+        targets = compute_targets(net, content, styles, scale_config, blend, scale.size, temporal, directions,
+                                  regions)
         x = finer_start(x, content, schedule[index - 1].size, scale.size, config) if index else resize(x, scale.size)
         x = x.detach().clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat
         report = _progress_report(callback, schedule, index, x, targets.grid.tile, done_before)

@@ -109,20 +109,25 @@ def temporal_loss(x: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> 
     return (mask * (x - target).pow(2)).sum(dim=1).mean()
 
 
-def tv_loss(x: torch.Tensor) -> torch.Tensor:
+def tv_loss(x: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
     """Total variation: the mean squared difference of neighbouring pixels, scaled to a 512 px image.
 
     Args:
         x: (N, 3, H, W) RGB.
+        weights: optional (N or 1, 1, H, W) in [0, 1]: each pair of neighbours
+            counts by the mean of their two weights (0: not at all).
 
     Returns:
         0-d tensor, >= 0.
     """
     check_rgb_batch(x, "x")
     scale = (max(x.shape[-2:]) / TV_REFERENCE_SIDE) ** 2
-    dy = (x[..., 1:, :] - x[..., :-1, :]).pow(2).mean()
-    dx = (x[..., :, 1:] - x[..., :, :-1]).pow(2).mean()
-    return (dx + dy) * scale
+    dy = (x[..., 1:, :] - x[..., :-1, :]).pow(2)
+    dx = (x[..., :, 1:] - x[..., :, :-1]).pow(2)
+    if weights is not None:
+        dy = dy * (weights[..., 1:, :] + weights[..., :-1, :]) / 2
+        dx = dx * (weights[..., :, 1:] + weights[..., :, :-1]) / 2
+    return (dx.mean() + dy.mean()) * scale
 
 
 def range_penalty(x: torch.Tensor, weight: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -142,14 +147,17 @@ def range_penalty(x: torch.Tensor, weight: float) -> tuple[torch.Tensor, torch.T
         return penalty, outside.mul_(2 * weight / outside.numel())
 
 
-def pixel_losses(x: torch.Tensor, tv_weight: float, temporal=None) -> tuple[torch.Tensor, torch.Tensor]:
+def pixel_losses(x: torch.Tensor, tv_weight: float, temporal=None, coverage: torch.Tensor | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The weighted per-pixel terms of (N, 3, H, W) ``x``: (total variation, temporal).
 
     ``temporal`` is an optional target with ``image``, ``mask`` and ``weight``
     (:class:`dreamstyle.styletransfer.engine.TemporalTarget`); without one the term is 0.
+    ``coverage`` (1, 1, H, W), where regions confine the style, weighs the
+    total variation (see :mod:`dreamstyle.styletransfer.regions`).
     These terms need no network, so they are never tiled.
     """
-    tv = tv_weight * tv_loss(x)
+    tv = tv_weight * tv_loss(x, coverage)
     if temporal is None:
         return tv, x.new_zeros(())
     return tv, temporal.weight * temporal_loss(x, temporal.image, temporal.mask)

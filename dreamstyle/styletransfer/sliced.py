@@ -18,6 +18,9 @@ Where it departs from the paper:
   for either statistic.
 - Several styles blend as the average of their quantile functions (the 1-D
   Wasserstein barycentre), weighted like Gram matrices.
+- Regions (:mod:`dreamstyle.styletransfer.regions`): each position counts by
+  its mask's weight, so a value's rank is the share of the region's weight
+  below it, and each region is pulled to its own style's quantile function.
 - Tiles: an image's quantile function is the sorted projections of all its
   positions, so a tiled run first collects the projections of every tile
   (without autograd), then each tile pulls each of its values toward the
@@ -35,6 +38,7 @@ import torch
 from ..backbone.selection import LayerWeights, weight_sum
 from ..seeds import make_generator
 from .losses import EPS, widened
+from .regions import RegionWeights
 
 # Positions kept per layer for a quantile function: above this a whole image's
 # projections would take gigabytes (relu1_1 of a 4096 px image: 16.8 M x 64),
@@ -128,6 +132,66 @@ def target_energy(quantiles: torch.Tensor, positions: int) -> float:
                      .pow(2).sum()) for start in range(0, positions, MAX_QUANTILE_POSITIONS))
 
 
+def weighted_ranking(values: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(1, K, P) values counted by (R, P) weights -> (the values sorted (1, K, P), and per region the share of its
+    weight below each sorted value, and at the end all of it (R, K, P + 1), from 0 to 1)."""
+    sorted_values, order = values.sort(dim=-1)
+    regions, directions = weights.shape[0], values.shape[1]
+    in_order = weights.unsqueeze(1).expand(-1, directions, -1).gather(-1, order.expand(regions, -1, -1))
+    below = torch.cat([in_order.new_zeros(regions, directions, 1), in_order.cumsum(dim=-1)], dim=-1)
+    return sorted_values, below / below[..., -1:].clamp(min=EPS)
+
+
+def weighted_quantile_function(sorted_values: torch.Tensor, below: torch.Tensor, count: int) -> torch.Tensor:
+    """The quantile function (R, K, ``count``) of values counted by weight, from :func:`weighted_ranking`'s result."""
+    fractions = (below[..., :-1] + below[..., 1:]) / 2  # each value's place: half its own weight above what is below
+    values = sorted_values.expand(fractions.shape[0], -1, -1)
+    if values.shape[-1] == 1:
+        return values.expand(-1, -1, count)
+    wanted = ((torch.arange(count, device=values.device) + 0.5) / count).expand(*fractions.shape[:-1], count)
+    high = torch.searchsorted(fractions.contiguous(), wanted.contiguous()).clamp(1, values.shape[-1] - 1)
+    low = high - 1
+    low_fraction, high_fraction = fractions.gather(-1, low), fractions.gather(-1, high)
+    share = ((wanted - low_fraction) / (high_fraction - low_fraction).clamp(min=EPS)).clamp(0.0, 1.0)
+    return torch.lerp(values.gather(-1, low), values.gather(-1, high), share)
+
+
+def region_transport_targets(values: torch.Tensor, quantiles: torch.Tensor, weights: torch.Tensor,
+                             ranking: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    """Per region, where optimal transport sends each of ``values`` (1, K, n): (R, K, n).
+
+    Args:
+        values: the image's projected values (all of them, or one tile's).
+        quantiles: (R, K, Q) each region's target quantile function.
+        weights: (R, n) the values' weights, each region's summing to 1 over the whole image.
+        ranking: for one tile's values, the whole image's :func:`weighted_ranking`;
+            None when ``values`` are the whole image's.
+    """
+    regions = weights.shape[0]
+    if ranking is None:
+        order = values.argsort(dim=-1).expand(regions, -1, -1)
+        in_order = weights.unsqueeze(1).expand(-1, values.shape[1], -1).gather(-1, order)
+        fractions = in_order.cumsum(dim=-1) - in_order / 2
+        return torch.empty_like(fractions).scatter_(-1, order, quantile_at(quantiles, fractions))
+    sorted_values, below = ranking
+    ranks = torch.searchsorted(sorted_values.contiguous(), values.contiguous()).expand(regions, -1, -1)
+    return quantile_at(quantiles, below.gather(-1, ranks) + weights.unsqueeze(1) / 2)
+
+
+def region_transport_cost(values: torch.Tensor, quantiles: torch.Tensor, weights: torch.Tensor,
+                          ranking: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    """(R,) per region, the weighted sum of squared distances of ``values`` to their transport targets
+    (arguments as :func:`region_transport_targets`; differentiable in values)."""
+    targets = region_transport_targets(values.detach(), quantiles, weights, ranking)
+    return (weights.unsqueeze(1) * (values - targets).pow(2)).sum(dim=(1, 2))
+
+
+def quantile_energy(quantiles: torch.Tensor) -> torch.Tensor:
+    """(R,) the mean square of each (R, K, Q) quantile function, summed over directions: what a region with
+    weights summing to 1 is pulled to."""
+    return quantiles.pow(2).mean(dim=-1).sum(dim=-1).clamp(min=EPS)
+
+
 @dataclass(frozen=True)
 class Slices:
     """What the sliced Wasserstein loss holds fixed at one scale.
@@ -135,27 +199,39 @@ class Slices:
     Attributes:
         directions: per style layer, its directions (C, C) as columns.
         energy: per style layer, the sum of squares of the target the image
-            is pulled to (the loss's denominator), made once per scale.
+            is pulled to (the loss's denominator), made once per scale; with
+            regions one per region (R,).
     """
 
     directions: Mapping[str, torch.Tensor]
-    energy: Mapping[str, float]
+    energy: Mapping[str, float | torch.Tensor]
 
     @classmethod
     def of(cls, directions: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor],
-           positions: Mapping[str, int]) -> "Slices":
-        """The slices for ``targets`` (quantile functions) pulling an image with ``positions`` per layer."""
+           positions: Mapping[str, int] | None) -> "Slices":
+        """The slices for ``targets`` (quantile functions) pulling an image with ``positions`` per layer, or with
+        regions (``positions`` None) one target per region (R, K, Q)."""
+        if positions is None:
+            return cls(directions, {name: quantile_energy(targets[name]) for name in directions})
         return cls(directions, {name: target_energy(targets[name], positions[name]) for name in directions})
 
 
 def sliced_wasserstein_loss(rows: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor],
-                            slices: Slices, layers: LayerWeights) -> torch.Tensor:
+                            slices: Slices, layers: LayerWeights, regions: RegionWeights | None = None
+                            ) -> torch.Tensor:
     """Weighted mean over layers of the relative squared transport cost of each layer's rows (N, P, C) to its target.
 
+    With ``regions``, each region's cost (its positions counted by their
+    weights) relative to its own target, weighted by the region's share.
     Zero when the image's features have the style's distribution along every direction.
     """
     total = 0.0
     for name, weight in layers:
-        cost = transport_cost(projections(rows[name], slices.directions[name]), targets[name]).sum()
-        total = total + weight * cost / max(slices.energy[name], EPS)
+        values = projections(rows[name], slices.directions[name])
+        if regions is None:
+            cost = transport_cost(values, targets[name]).sum() / max(slices.energy[name], EPS)
+        else:
+            cost = region_transport_cost(values, targets[name], regions.weights(name).to(values.device))
+            cost = (regions.shares[name] * cost / slices.energy[name]).sum()
+        total = total + weight * cost
     return total / weight_sum(layers)

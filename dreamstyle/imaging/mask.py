@@ -1,0 +1,51 @@
+"""Masks: grayscale images that say where (white) and where not (black), soft edges allowed."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from ..errors import InvalidArgumentError
+from .picture import Picture
+from .read import as_picture
+
+MaskLike = "str | os.PathLike | Image.Image | torch.Tensor | Picture"
+
+
+def as_mask(mask: MaskLike, name: str = "mask") -> torch.Tensor:
+    """What the Python API takes as a mask, as a (1, 1, H, W) float32 tensor in [0, 1] on the CPU.
+
+    Args:
+        mask: a file path, Pillow image or Picture (its gray level; an alpha
+            channel multiplies it, so transparent means "not here"), or a
+            tensor (H, W), (1, H, W) or (1, 1, H, W) of values in [0, 1].
+        name: what to call it in errors.
+    """
+    if isinstance(mask, torch.Tensor):
+        values = mask.detach().float().cpu()
+        while values.dim() < 4:
+            values = values.unsqueeze(0)
+        if values.dim() != 4 or values.shape[:2] != (1, 1):
+            raise InvalidArgumentError(f"{name}: a mask tensor must be (H, W), (1, H, W) or (1, 1, H, W), "
+                                       f"got {tuple(mask.shape)}")
+        if not torch.isfinite(values).all() or values.min() < 0 or values.max() > 1:
+            raise InvalidArgumentError(f"{name}: mask values must lie in [0, 1]")
+        return values
+    picture = as_picture(mask if isinstance(mask, (Image.Image, Picture)) else os.fspath(mask))
+    gray = picture.rgb.mean(dim=0, keepdim=True)
+    if picture.alpha is not None:
+        gray = gray * picture.alpha
+    return gray.unsqueeze(0)
+
+
+def mask_at(mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(..., 1, H, W) mask resized to ``size`` = (h, w): bilinear, antialiased when shrinking, so it never overshoots [0, 1]."""
+    if tuple(mask.shape[-2:]) == tuple(size):
+        return mask
+    lead = mask.shape[:-3]
+    flat = mask.reshape(-1, *mask.shape[-3:]).float()
+    out = F.interpolate(flat, size=tuple(size), mode="bilinear", align_corners=False, antialias=True)
+    return out.clamp_(0.0, 1.0).reshape(*lead, *out.shape[-3:])

@@ -18,6 +18,7 @@ from ..deepdream.run import like_dream, resolve_run
 from ..deepdream.zoom import zoom_frames as dream_zoom_frames
 from ..errors import count_of
 from ..imaging import check_output_path, read_image, write_image
+from ..masks import DreamMask
 from ..runs import Run
 from ..video import GIF, VIDEO_FORMATS, check_sink_path, is_frame_folder, open_sink, open_source, parse_fps
 from ..video.temporal import DREAM_TEMPORAL, FrameRenderer, TemporalConfig, dream_renderer
@@ -34,6 +35,7 @@ Examples:
   dreamstyle dream photo.jpg -o out.png --preset deep --size 1024 --seed 7
   dreamstyle dream photo.jpg --layers relu4_2:1,relu5_1:0.5 --channels relu4_2=12,47
   dreamstyle dream photo.jpg --guide flowers.jpg
+  dreamstyle dream portrait.jpg --mask subject.png          # dream only on the subject
   dreamstyle dream photo.jpg --zoom-frames 120 --zoom 1.04 --rotate 1.5 -o zoom.mp4
   dreamstyle dream photo.jpg --like earlier_dream.png -o again.png
   dreamstyle dream clip.mp4 -o dreamed.mp4 --preset soft     # a video, frame by frame
@@ -66,6 +68,9 @@ def _default_output(image: Path) -> Path:
               help="Tile side in px for large images (0 never tiles) [default: automatic from free memory].")
 @click.option("--guide", type=click.Path(path_type=Path), default=None,
               help="Guide image: dream toward its features instead of amplifying everything.")
+@click.option("--mask", type=click.Path(path_type=Path), default=None,
+              help="Where the dream may add detail: a grayscale image of the input's shape (white: here; soft "
+                   "edges fade it). For a clip, one for every frame or a folder with one per frame.")
 @click.option("--zoom-frames", type=int, default=None, help="Make a zoom animation of this many frames.")
 @click.option("--zoom", type=float, default=1.04, show_default=True, help="Zoom factor per frame.")
 @click.option("--rotate", type=float, default=0.0, show_default=True, help="Degrees of rotation per frame.")
@@ -81,7 +86,7 @@ def _default_output(image: Path) -> Path:
 @force_option
 @quiet_option
 def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like: Path | None, size: int | None,
-          guide: Path | None, zoom_frames: int | None, zoom: float, rotate: float, colour_hold: float,
+          guide: Path | None, mask: Path | None, zoom_frames: int | None, zoom: float, rotate: float, colour_hold: float,
           fps: str | None, save_every: int | None, clip: ClipOptions, backbone: BackboneChoice, seed: int | None,
           force: bool, quiet: bool, **settings) -> None:
     """DeepDream INPUT: amplify what VGG19's layers see in it.
@@ -96,11 +101,12 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
             raise click.UsageError("--zoom-frames animates one still image; give a single image")
         if save_every is not None:
             raise click.UsageError("--save-every applies to one image; clips keep every finished frame anyway")
-        many = ManyRun("dream", "dream", tuple(Path(p) for p in inputs) + ((guide,) if guide else ()), output,
-                       preset, like, size, seed, settings, clip.temporal.config(DREAM_TEMPORAL), clip, frame_rate,
-                       backbone, force, quiet)
-        engine = ManyEngine(like_dream, resolve_run, lambda run: None, functools.partial(_dream_renderer, guide),
-                            dream_done_and_status)
+        masks = DreamMask(mask, source.info.count)
+        many = ManyRun("dream", "dream", tuple(Path(p) for p in inputs) + ((guide,) if guide else ())
+                       + tuple(masks.files()), output, preset, like, size, seed, settings,
+                       clip.temporal.config(DREAM_TEMPORAL), clip, frame_rate, backbone, force, quiet)
+        engine = ManyEngine(like_dream, resolve_run, lambda run: None,
+                            functools.partial(_dream_renderer, guide, masks), dream_done_and_status)
         render_many(many, source, engine)
         return
     image = Path(inputs[0])
@@ -109,7 +115,8 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
     run = resolve_run(preset, previous, size, seed, **settings)
     zoom_config = ZoomConfig(zoom_frames, zoom, rotate, colour_hold) if zoom_frames is not None else None
     output = output or _default_output(image)
-    inputs = [image] + ([guide] if guide else []) + ([like] if like else [])
+    masks = DreamMask(mask, still=True)
+    inputs = [image] + ([guide] if guide else []) + ([like] if like else []) + masks.files()
     if zoom_config is None and (is_frame_folder(output) or output.suffix.lower() in (*VIDEO_FORMATS, GIF)):
         raise click.UsageError(f"{output} is an animation output; add --zoom-frames N to make one")
     picture = read_input(image, run, quiet)
@@ -122,32 +129,34 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
         check_output_path(output, inputs, overwrite=force)
     else:
         check_sink_path(output, inputs, overwrite=force)
-    metadata = run.metadata(net, input=image.name, guide=guide.name if guide else None)
+    frame_mask = masks(0, (picture.height, picture.width))
+    metadata = run.metadata(net, input=image.name, guide=guide.name if guide else None, **masks.metadata())
     work = dream_work(net, picture.height, picture.width, run.config) * (zoom_frames or 1)
     announce("dream", image, output, run, picture, net, [name for name, _ in run.config.layers], work, quiet)
 
     if zoom_config is not None:
         zoom_frames_with = functools.partial(dream_zoom_frames, net, picture.batch(), run.config, zoom_config,
-                                             seed=run.seed, guide=guide_batch)
+                                             seed=run.seed, guide=guide_batch, mask=frame_mask)
         _write_zoom(zoom_frames_with, zoom_config, output, frame_rate or DEFAULT_FPS, metadata, quiet)
     else:
         save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
         total = dream_steps(net, picture.height, picture.width, run.config)
         bar = ProgressBar(quiet, total, "dream", dream_done_and_status, save_intermediate)
         with running(bar, save_intermediate, overwrite=force):
-            result = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=bar)
+            result = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=bar,
+                                  mask=frame_mask)
         write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)
     if not quiet:
         click.echo(f"wrote {output}", err=True)
 
 
-def _dream_renderer(guide: Path | None, net: VGGFeatures, run: Run, temporal: TemporalConfig
+def _dream_renderer(guide: Path | None, masks: DreamMask, net: VGGFeatures, run: Run, temporal: TemporalConfig
                     ) -> tuple[FrameRenderer, dict]:
     """The frame renderer of a dream over many inputs, and what it adds to their metadata."""
     check_config(net, run.config)
     guide_batch = read_image(guide).batch() if guide else None
-    return (dream_renderer(net, run.config, temporal, seed=run.seed, guide=guide_batch),
-            {"guide": guide.name if guide else None})
+    return (dream_renderer(net, run.config, temporal, seed=run.seed, guide=guide_batch, masks=masks),
+            {"guide": guide.name if guide else None, **masks.metadata()})
 
 
 def _write_zoom(zoom_frames_with: Callable[..., Iterator[torch.Tensor]], zoom_config: ZoomConfig, output: Path,

@@ -271,14 +271,14 @@ def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run
     first, stop = many.shard.span(source.info.count)
     outputs = list(_batch_outputs(source, output, many.tag).items())[first:stop]
     todo = []
-    for path, target in outputs:
+    for index, (path, target) in enumerate(outputs, start=first):
         check_not_an_input(target, [p for p, _ in outputs])
         if target.is_file() and not many.force:
             if settings_of(read_metadata(target)) != settings_of({**metadata, "input": path.name}):
                 raise OutputExistsError(f"{target} exists already (made with other settings); pass --force to "
                                         f"overwrite it, or choose another -o")
             continue  # finished by an earlier run of the same command
-        todo.append((path, target))
+        todo.append((index, (path, target)))
     if not many.quiet:
         click.echo(f"{count_of(len(outputs), 'image')}, {len(outputs) - len(todo)} already done", err=True)
     if not todo:
@@ -286,9 +286,9 @@ def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run
     bars = FrameBars(many.quiet, len(todo), done_and_status, unit="image")
     finished = len(outputs) - len(todo)
     try:
-        for path, target in todo:
+        for index, (path, target) in todo:
             picture = run.fit(read_image(path))
-            result = renderer(picture.batch(), None, bars.engine_bar(path.name))
+            result = renderer(index, picture.batch(), None, bars.engine_bar(path.name))
             write_image(picture.with_rgb(result), target, metadata={**metadata, "input": path.name},
                         inputs=[path], overwrite=True)
             finished += 1

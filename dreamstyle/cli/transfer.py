@@ -14,6 +14,7 @@ from ..styletransfer import init_settings, scale_schedule, total_iterations, tra
 from ..styletransfer.config import BOUNDS, COLOR_MODES, OPTIMIZERS, STYLE_LOSSES
 from ..styletransfer.engine import check_layers, schedule_work, style_weights
 from ..styletransfer.run import DEFAULT_SIZE, like_transfer, resolve_run
+from ..styletransfer.style_masks import StyleMasks
 from ..video import open_source, parse_fps
 from ..video.temporal import TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, transfer_renderer
 from .frames import ClipOptions, ManyEngine, ManyRun, clip_options, render_many
@@ -28,6 +29,7 @@ Examples:
   dreamstyle transfer content.jpg style.jpg                 # -> content_style.png
   dreamstyle transfer content.jpg a.jpg b.jpg --style-blend 0.7,0.3 --size 1024 -o out.png
   dreamstyle transfer content.jpg style.jpg --preserve-colors luminance --preset painterly
+  dreamstyle transfer city.jpg starry.jpg scream.jpg --masks sky.png,ground.png   # a style per region
   dreamstyle transfer content.jpg style.jpg --like content_style.png --size 1024 -o big.png
   dreamstyle transfer clip.mov starry.jpg -o styled.mp4 --size 720   # a video, frame by frame
   dreamstyle transfer frames/ starry.jpg -o styled_frames/            # folder in, folder out
@@ -60,6 +62,13 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--style-loss", type=click.Choice(STYLE_LOSSES), default=None,
               help="The style statistic: gram (Gatys et al.'s Gram matrices) or sliced-wasserstein (the whole "
                    "distribution of features, along random directions from the seed) [default: gram].")
+@click.option("--masks", "masks", default=None, metavar="MASK,MASK,...",
+              help="One mask per style, in order: a grayscale image of the content's shape saying where that style "
+                   "lands (white: here; soft edges blend styles). Where no mask reaches, the photo stays. For a "
+                   "clip, each may be a folder with one mask per frame.")
+@click.option("--style-masks", default=None, metavar="MASK,MASK,...",
+              help="One mask per style image (empty for all of it), saying which part of it the style comes "
+                   "from, e.g. ',sky_part.png'.")
 @click.option("--preserve-colors", type=click.Choice(COLOR_MODES), default=None,
               help="luminance: keep the photo's colours exactly; match: recolour the style to the photo first.")
 @click.option("--init", default=None, metavar="content|noise|style|FILE", help="Start image [default: content].")
@@ -97,7 +106,8 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @quiet_option
 def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset: str | None, like: Path | None,
              size: int | None, save_every: int | None, init: str | None, fps: str | None, clip: ClipOptions,
-             backbone: BackboneChoice, seed: int | None, force: bool, quiet: bool, **settings) -> None:
+             backbone: BackboneChoice, seed: int | None, force: bool, quiet: bool, masks: str | None,
+             style_masks: str | None, **settings) -> None:
     """Paint CONTENT in the style of STYLES (one or more images).
 
     CONTENT is an image, a glob of images ('shots/*.jpg'), a folder of frames,
@@ -109,14 +119,21 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
         settings["init"] = kind
     frame_rate = None if fps is None else parse_fps(fps)
     source = open_source([content], frame_rate)
+    mask_paths, style_mask_paths = _mask_list(masks), _mask_list(style_masks)
+    if None in mask_paths:
+        raise click.BadParameter("every style needs a mask; leave none empty", param_hint="--masks")
+    style_batches = [read_image(style).batch() for style in styles]
+    regions = StyleMasks(mask_paths, style_mask_paths, [batch.shape[-2:] for batch in style_batches],
+                         frames=source and source.info.count, still=source is None)
     if source is not None:
         if save_every is not None or init_file:
             raise click.UsageError("--save-every and --init FILE apply to one image, not to a clip or a batch")
-        many = ManyRun("transfer", "+".join(style.stem for style in styles), (Path(content), *styles), output,
-                       preset, like, size, seed, settings, clip.temporal.config(TRANSFER_TEMPORAL), clip,
-                       frame_rate, backbone, force, quiet)
+        many = ManyRun("transfer", "+".join(style.stem for style in styles),
+                       (Path(content), *styles, *regions.files()), output, preset, like, size, seed, settings,
+                       clip.temporal.config(TRANSFER_TEMPORAL), clip, frame_rate, backbone, force, quiet)
         engine = ManyEngine(like_transfer, resolve_run, lambda run: style_weights(run.config, len(styles)),
-                            functools.partial(_transfer_renderer, styles), transfer_done_and_status)
+                            functools.partial(_transfer_renderer, styles, style_batches, regions),
+                            transfer_done_and_status)
         render_many(many, source, engine)
         return
     content = Path(content)
@@ -124,16 +141,17 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     previous = like_transfer(like)
     run = resolve_run(preset, previous, size, seed, **settings)
     output = output or default_output(content, styles)
-    inputs = [content, *styles] + ([Path(init_file)] if init_file else []) + ([like] if like else [])
+    inputs = [content, *styles] + ([Path(init_file)] if init_file else []) + ([like] if like else []) + \
+        regions.files()
     style_weights(run.config, len(styles))
     picture = read_input(content, run, quiet)
-    style_batches = [read_image(style).batch() for style in styles]
+    frame_regions = regions(0, (picture.height, picture.width))
     init_batch = read_image(init_file).batch() if init_file else None
     net = backbone.load(previous)
     check_layers(net, run.config)
     check_output_path(output, inputs, overwrite=force)  # after the settings, as for dream
     metadata = run.metadata(net, input=content.name, styles=[style.name for style in styles],
-                            init_image=Path(init_file).name if init_file else None)
+                            init_image=Path(init_file).name if init_file else None, **regions.metadata())
     schedule = scale_schedule(picture.height, picture.width, run.config)
     announce("transfer", content, output, run, picture, net, run.config.layer_names, schedule_work(schedule), quiet)
 
@@ -142,16 +160,20 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     bar = ProgressBar(quiet, total, "transfer", transfer_done_and_status, save_intermediate)
     with running(bar, save_intermediate, overwrite=force):
         result = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed,
-                                 init_image=init_batch, callback=bar)
+                                 init_image=init_batch, regions=frame_regions, callback=bar)
     write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)
     if not quiet:
         click.echo(f"wrote {output}", err=True)
 
 
-def _transfer_renderer(styles: list[Path], net: VGGFeatures, run: Run, temporal: TemporalConfig
-                       ) -> tuple[FrameRenderer, dict]:
+def _mask_list(value: str | None) -> list[Path | None]:
+    """``"a.png,,b.png"`` -> [a.png, None, b.png]; None -> []."""
+    return [] if value is None else [Path(part.strip()) if part.strip() else None for part in value.split(",")]
+
+
+def _transfer_renderer(styles: list[Path], style_batches: list, regions: StyleMasks, net: VGGFeatures, run: Run,
+                       temporal: TemporalConfig) -> tuple[FrameRenderer, dict]:
     """The frame renderer of a transfer over many inputs, and what it adds to their metadata."""
     check_layers(net, run.config)
-    style_batches = [read_image(style).batch() for style in styles]
-    return (transfer_renderer(net, style_batches, run.config, temporal, seed=run.seed),
-            {"styles": [style.name for style in styles]})
+    return (transfer_renderer(net, style_batches, run.config, temporal, seed=run.seed, regions=regions),
+            {"styles": [style.name for style in styles], **regions.metadata()})

@@ -17,7 +17,9 @@ from PIL import Image
 
 from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
+from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
+from ..masks import DreamMask
 from ..imaging.sheet import contact_sheet
 from ..seeds import choose_seed
 from .atlas import atlas_config, atlas_steps, channel_atlas, first_layer_filters
@@ -58,6 +60,7 @@ def dream(
     seed: int | None = None,
     guide: ImageLike | None = None,
     backbone: VGGFeatures | BackboneChoice | None = None,
+    mask: MaskLike | None = None,
     callback: ProgressCallback | None = None,
     **settings: Any,
 ) -> Image.Image:
@@ -74,6 +77,7 @@ def dream(
             :class:`~dreamstyle.backbone.BackboneChoice` of weights, pooling,
             device and precision to load; default: ``--like``'s weights and
             pooling, else VGG19 with max pooling, on the fastest device.
+        mask: where the dream may add detail (path, Pillow image or tensor; white: here, soft edges fade it).
         callback: called with a :class:`DreamProgress` after every step.
         **settings: any :class:`DreamConfig` field, overriding the preset
             (``layers="relu4_2:1,relu5_1:0.5"``, ``channels="relu4_2=12,47"``, ``octaves=5``...).
@@ -84,9 +88,11 @@ def dream(
     """
     run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
     picture = run.fit(as_picture(image))
-    out = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=callback)
+    masks = DreamMask(mask, still=True)
+    out = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=callback,
+                       mask=masks(0, (picture.height, picture.width)))
     result = picture_to_pil(picture.with_rgb(out))
-    result.info["dreamstyle"] = run.metadata(net)
+    result.info["dreamstyle"] = run.metadata(net, **masks.metadata())
     return result
 
 

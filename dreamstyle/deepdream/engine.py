@@ -10,6 +10,7 @@ import torch
 
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
+from ..imaging.mask import mask_at
 from ..imaging.resize import fit_longest_side, resize
 from ..runtime import shapes_change_every_call
 from ..seeds import make_generator
@@ -119,8 +120,12 @@ def ascent_step(
     generator: torch.Generator,
     tile: int,
     progress: float,
+    mask: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One gradient-ascent step on ``x`` (N, 3, H, W) in [0, 1], in place; returns (x, objective (N,))."""
+    """One gradient-ascent step on ``x`` (N, 3, H, W) in [0, 1], in place; returns (x, objective (N,)).
+
+    ``mask`` (N or 1, 1, H, W) in [0, 1] scales the step at each pixel (0: no dream there).
+    """
     size = (x.shape[-2], x.shape[-1])
     layers = list(objective.layers)
     (dy, dx), grid = _random_offsets(generator, config.jitter, tile, tile_stride(net, layers))
@@ -137,6 +142,8 @@ def ascent_step(
     # Normalise by the mean absolute value per image, so `step` is in pixel units whatever the layer.
     mean_abs = torch.linalg.vector_norm(gradient, ord=1, dim=(1, 2, 3), keepdim=True) / gradient[0].numel()
     gradient.div_(mean_abs.clamp(min=1e-8))
+    if mask is not None:
+        gradient.mul_(mask)  # after normalising, so a pixel inside the mask steps as far as in an unmasked dream
     # In place: on a huge image every full-size copy costs hundreds of MB.
     x.add_(gradient, alpha=config.step).clamp_(0.0, 1.0)
     return x, value
@@ -151,6 +158,7 @@ def dream_tensor(
     guide: torch.Tensor | None = None,
     callback: ProgressCallback | None = None,
     objective: Objective | None = None,
+    mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Dream on ``image``.
 
@@ -163,6 +171,8 @@ def dream_tensor(
         guide: optional (1, 3, h, w) guide image in [0, 1] (guided dreaming).
         callback: called with a :class:`DreamProgress` after every step.
         objective: replaces the config's objective (the channel atlas uses this).
+        mask: optional (N or 1, 1, h, w) in [0, 1], any size (resized to each
+            octave): where the dream may add detail, and how much (soft edges fade it).
 
     Returns:
         (N, 3, H, W) in [0, 1] on the net's device.
@@ -185,8 +195,10 @@ def dream_tensor(
         detail = None  # free it: on a huge image each full-size copy is hundreds of MB
         octave_objective = objective or _objective_for_octave(net, config, guide, size)
         tile = choose_tile(net, layers, size, config.tile)
+        octave_mask = None if mask is None else mask_at(mask.to(net.device), size)
         for iteration in range(config.iterations):
-            x, value = ascent_step(net, x, octave_objective, config, generator, tile, iteration / config.iterations)
+            x, value = ascent_step(net, x, octave_objective, config, generator, tile, iteration / config.iterations,
+                                   octave_mask)
             if callback is not None:
                 callback(DreamProgress(octave, len(sizes), iteration + 1, config.iterations, size,
                                        value.mean(), x, tile, octave * config.iterations + iteration + 1,

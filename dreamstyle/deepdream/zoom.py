@@ -71,19 +71,21 @@ def zoom_frames(
     seed: int,
     guide: torch.Tensor | None = None,
     callback: Callable[[int], ProgressCallback | None] | None = None,
+    mask: torch.Tensor | None = None,
 ) -> Iterator[torch.Tensor]:
     """Yield ``zoom.frames`` dreamed frames (N, 3, H, W), each grown from the last one zoomed and rotated.
 
     Frame k uses seed ``seed + k``, so the animation is reproducible and the
     jitter differs from frame to frame. ``callback(k)`` may return a progress
     callback for frame k. Frames after the first keep its colours as
-    ``zoom.colour_hold`` says.
+    ``zoom.colour_hold`` says. ``mask`` (1, 1, h, w), fixed on the frame,
+    says where each frame may dream (the zoom carries what was dreamed outward).
     """
     frame = image
     first = None
     for index in range(zoom.frames):
         frame = dream_tensor(net, frame, config, seed=seed + index, guide=guide,
-                             callback=callback(index) if callback else None)
+                             callback=callback(index) if callback else None, mask=mask)
         if first is None:
             first = frame
         elif zoom.colour_hold:

@@ -49,3 +49,16 @@ def mask_at(mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     flat = mask.reshape(-1, *mask.shape[-3:]).float()
     out = F.interpolate(flat, size=tuple(size), mode="bilinear", align_corners=False, antialias=True)
     return out.clamp_(0.0, 1.0).reshape(*lead, *out.shape[-3:])
+
+
+# A mask stretched further than this from its image's shape was painted for another picture.
+ASPECT_TOLERANCE = 0.02
+
+
+def fitted_mask(mask: torch.Tensor, size: tuple[int, int], name: str) -> torch.Tensor:
+    """(1, 1, H, W) ``mask`` resized to ``size`` (h, w), refusing one of another shape (named ``name`` in the error)."""
+    height, width = mask.shape[-2:]
+    if abs((width / height) / (size[1] / size[0]) - 1) > ASPECT_TOLERANCE:
+        raise InvalidArgumentError(f"{name}: the mask is {width}x{height} px but the image it covers is "
+                                   f"{size[1]}x{size[0]}; paint the mask on that image (same shape)")
+    return mask_at(mask, size)

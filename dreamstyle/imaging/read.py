@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -14,6 +15,18 @@ from .deep_colour import has_foreign_profile, is_deep_rgb, read_deep_rgb
 from .picture import Picture, picture_from_pil
 
 READABLE = "JPEG, PNG, WebP, TIFF, BMP or GIF"
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+
+
+def natural_key(path: Path) -> list:
+    """Sort key that orders ``frame2`` before ``frame10``."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", str(path))]
+
+
+def images_in(folder: Path) -> list[Path]:
+    """The image files in ``folder`` (not hidden ones), in natural order."""
+    return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")),
+                  key=natural_key)
 
 
 def open_image(path: str | os.PathLike) -> Image.Image:

@@ -17,7 +17,9 @@ from PIL import Image
 
 from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
+from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
+from .style_masks import StyleMasks
 from .config import INITS, TransferConfig
 from .engine import (ProgressCallback, Scale, TransferProgress, scale_schedule, scale_sizes, total_iterations,
                      transfer_tensor)
@@ -69,6 +71,8 @@ def transfer(
     seed: int | None = None,
     init: str | os.PathLike | ImageLike | None = None,
     backbone: VGGFeatures | BackboneChoice | None = None,
+    masks: Sequence[MaskLike] | None = None,
+    style_masks: Sequence[MaskLike | None] | None = None,
     callback: ProgressCallback | None = None,
     **settings: Any,
 ) -> Image.Image:
@@ -84,6 +88,10 @@ def transfer(
         init: "content", "noise", "style", or an image (path, Pillow image...) to start from.
         backbone: a loaded backbone to reuse, or a :class:`~dreamstyle.backbone.BackboneChoice`
             to load (as for :func:`dreamstyle.dream`).
+        masks: one mask per style (path, Pillow image or tensor; white: here, soft edges allowed), saying
+            where on the output each style lands; where none reaches, the photo stays. ``style_blend`` then
+            sets each region's strength. None: every style everywhere, blended.
+        style_masks: one mask per style image (or None) saying which part of it the style comes from.
         callback: called with a :class:`TransferProgress` as the optimisation goes.
         **settings: any :class:`TransferConfig` field (``style_blend=[0.7, 0.3]``,
             ``preserve_colors="luminance"``, ``style_weight=20``...).
@@ -91,8 +99,9 @@ def transfer(
     run, net, style_batches, init_batch, names = prepare_run(styles, like, backbone, init, preset=preset, size=size,
                                                              seed=seed, **settings)
     picture = run.fit(as_picture(content))
+    regions = StyleMasks(masks, style_masks, [batch.shape[-2:] for batch in style_batches], still=True)
     out = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed, init_image=init_batch,
-                          callback=callback)
+                          regions=regions(0, (picture.height, picture.width)), callback=callback)
     result = picture_to_pil(picture.with_rgb(out))
-    result.info["dreamstyle"] = run.metadata(net, styles=names)
+    result.info["dreamstyle"] = run.metadata(net, styles=names, **regions.metadata())
     return result

@@ -11,7 +11,10 @@ from PIL import Image
 
 from ..backbone import BackboneChoice, VGGFeatures
 from ..imaging import picture_to_pil
+from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
+from ..masks import DreamMask
+from ..styletransfer.style_masks import StyleMasks
 from ..imaging.resize import fit_longest_side, resize
 from ..runs import Run
 from .temporal import (DREAM_TEMPORAL, TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, dream_renderer,
@@ -50,6 +53,7 @@ def dream_frames(
     seed: int | None = None,
     guide: ImageLike | None = None,
     backbone: VGGFeatures | BackboneChoice | None = None,
+    mask: MaskLike | None = None,
     **settings: Any,
 ) -> Iterator[Image.Image]:
     """Dream on a clip, frame by frame, each frame building on the last; yields Pillow frames.
@@ -60,14 +64,16 @@ def dream_frames(
         temporal: ``"none"``, ``"blend"`` or ``"flow"`` (default), or a TemporalConfig.
         blend: share of the previous frame's dreamed detail carried over (default 0.8).
         frame_iterations: steps per octave for frames after the first (default 1).
+        mask: one mask for every frame, or a folder of masks, one per frame in natural order.
         **others: as for :func:`dreamstyle.dream`.
     """
     from ..deepdream import prepare_run
 
     config = _temporal(DREAM_TEMPORAL, temporal, blend, frame_iterations, None)
     run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
-    renderer = dream_renderer(net, run.config, config, seed=run.seed, guide=guide_batch)
-    yield from _render(frames, renderer, run, {**run.metadata(net), "temporal": config.to_dict()})
+    masks = DreamMask(mask)
+    renderer = dream_renderer(net, run.config, config, seed=run.seed, guide=guide_batch, masks=masks)
+    yield from _render(frames, renderer, run, {**run.metadata(net, **masks.metadata()), "temporal": config.to_dict()})
 
 
 def transfer_frames(
@@ -83,6 +89,8 @@ def transfer_frames(
     size: int | None = None,
     seed: int | None = None,
     backbone: VGGFeatures | BackboneChoice | None = None,
+    masks: Sequence[MaskLike] | None = None,
+    style_masks: Sequence[MaskLike | None] | None = None,
     **settings: Any,
 ) -> Iterator[Image.Image]:
     """Paint a clip in the style of ``styles``, frame by frame, each frame building on the last.
@@ -94,6 +102,8 @@ def transfer_frames(
         blend: share of the previous result carried into the next frame's start (default 1).
         frame_iterations: iterations for frames after the first (default 40).
         temporal_weight: weight of the temporal loss in ``flow`` mode (default 20).
+        masks: one per style: a mask for every frame, or a folder of masks, one per frame in natural order.
+        style_masks: as for :func:`dreamstyle.transfer`.
         **others: as for :func:`dreamstyle.transfer` (the output is the clip's size, at most 512 px, unless ``size`` says otherwise).
     """
     from ..styletransfer import prepare_run
@@ -101,8 +111,10 @@ def transfer_frames(
     config = _temporal(TRANSFER_TEMPORAL, temporal, blend, frame_iterations, temporal_weight)
     run, net, style_batches, _, names = prepare_run(styles, like, backbone, preset=preset, size=size, seed=seed,
                                                     **settings)
-    renderer = transfer_renderer(net, style_batches, run.config, config, seed=run.seed)
-    yield from _render(frames, renderer, run, {**run.metadata(net, styles=names), "temporal": config.to_dict()})
+    regions = StyleMasks(masks, style_masks, [batch.shape[-2:] for batch in style_batches])
+    renderer = transfer_renderer(net, style_batches, run.config, config, seed=run.seed, regions=regions)
+    yield from _render(frames, renderer, run, {**run.metadata(net, styles=names, **regions.metadata()),
+                                               "temporal": config.to_dict()})
 
 
 def _temporal(defaults: TemporalConfig, temporal: str | TemporalConfig, blend, frame_iterations, temporal_weight

@@ -22,17 +22,11 @@ from PIL import Image, ImageSequence
 
 from ..errors import ImageReadError, InvalidArgumentError, count_of
 from ..imaging import Picture, picture_from_pil, read_image
-from ..imaging.read import open_image
+from ..imaging.read import IMAGE_EXTENSIONS, images_in, natural_key, open_image
 from .encode import ffmpeg_executable
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
 GLOB_CHARACTERS = "*?["
-
-
-def natural_key(path: Path) -> list:
-    """Sort key that orders ``frame2`` before ``frame10``."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", str(path))]
 
 
 def parse_fps(value: str | float | Fraction) -> Fraction:
@@ -174,11 +168,6 @@ def is_video_path(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in VIDEO_EXTENSIONS
 
 
-def _images_in(folder: Path) -> list[Path]:
-    return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")),
-                  key=natural_key)
-
-
 def _expand(inputs: Sequence[str | os.PathLike]) -> list[Path]:
     paths: list[Path] = []
     for item in inputs:
@@ -203,7 +192,7 @@ def open_source(inputs: Sequence[str | os.PathLike], fps: Fraction | None = None
     if len(paths) == 1:
         path = paths[0]
         if path.is_dir():
-            images = _images_in(path)
+            images = images_in(path)
             if not images:
                 raise ImageReadError(f"{path}: the folder holds no images ({', '.join(IMAGE_EXTENSIONS)})")
             return FilesSource(images, "folder", path.name, fps)

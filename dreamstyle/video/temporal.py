@@ -28,6 +28,7 @@ from ..deepdream import DreamConfig, dream_tensor
 from ..imaging.colour import match_colors
 from ..styletransfer import TransferConfig, transfer_tensor
 from ..styletransfer.engine import TemporalTarget
+from ..styletransfer.regions import Regions
 from ..validation import check_scalar_types, require
 from .flow import Motion
 
@@ -94,29 +95,43 @@ class Previous:
 
 
 FrameCallback = Callable[[Any], None] | None
-# (input frame (1, 3, H, W), the previous frame or None, progress callback) -> result (1, 3, H, W)
-FrameRenderer = Callable[[torch.Tensor, Previous | None, FrameCallback], torch.Tensor]
+# (frame index, input frame (1, 3, H, W), the previous frame or None, progress callback) -> result (1, 3, H, W)
+FrameRenderer = Callable[[int, torch.Tensor, Previous | None, FrameCallback], torch.Tensor]
+# (frame index, frame size (H, W)) -> the dream's mask for that frame (1, 1, H, W), or None for none
+DreamMasks = Callable[[int, tuple[int, int]], torch.Tensor | None]
+# (frame index, frame size (H, W)) -> where each style lands on that frame, or None for everywhere
+StyleRegions = Callable[[int, tuple[int, int]], Regions | None]
+
+
+def no_masks(index: int, size: tuple[int, int]) -> None:
+    """No mask on any frame."""
+    return None
 
 
 def dream_renderer(net: VGGFeatures, config: DreamConfig, temporal: TemporalConfig, *, seed: int,
-                   guide: torch.Tensor | None = None) -> FrameRenderer:
+                   guide: torch.Tensor | None = None, masks: DreamMasks = no_masks) -> FrameRenderer:
     """Dreams frame by frame; each frame starts from the previous frame's dreamed detail, carried over.
 
     Every frame uses the same seed, so the jitter sequence does not flicker.
     A later frame's few steps on the carried detail would settle weaker than
     the first frame's full dream, and the clip would fade; so its detail is
     scaled to the previous frame's strength (:func:`hold_strength`), and every
-    frame keeps the first frame's, a still's, strength.
+    frame keeps the first frame's, a still's, strength. With ``masks``, the
+    detail carried over is masked by this frame's mask too, so it follows the mask.
     """
     later = replace(config, iterations=temporal.frame_iterations)
 
-    def render(frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None) -> torch.Tensor:
+    def render(index: int, frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None
+               ) -> torch.Tensor:
+        mask = masks(index, tuple(frame.shape[-2:]))
         if previous is None or temporal.mode == "none":
-            return dream_tensor(net, frame, config, seed=seed, guide=guide, callback=callback)
+            return dream_tensor(net, frame, config, seed=seed, guide=guide, callback=callback, mask=mask)
         motion = previous.motion(frame, temporal.mode)
         detail = motion.carry(previous.output - previous.input) * motion.mask
+        if mask is not None:
+            detail = detail * mask
         start = (frame + temporal.blend * detail).clamp_(0.0, 1.0)
-        dreamed = dream_tensor(net, start, later, seed=seed, guide=guide, callback=callback)
+        dreamed = dream_tensor(net, start, later, seed=seed, guide=guide, callback=callback, mask=mask)
         return hold_strength(dreamed, frame, float(detail_strength(previous.output, previous.input)))
 
     return render
@@ -170,19 +185,22 @@ def hold_strength(output: torch.Tensor, frame: torch.Tensor, strength: float) ->
 
 
 def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: TransferConfig,
-                      temporal: TemporalConfig, *, seed: int) -> FrameRenderer:
+                      temporal: TemporalConfig, *, seed: int, regions: StyleRegions = no_masks) -> FrameRenderer:
     """Stylises frame by frame; each frame starts from the previous result, warped, with a temporal loss.
 
     Where the warp cannot be trusted (what came into view, what was hidden)
     the start is the frame recoloured to the previous result's colours
     (:func:`~dreamstyle.imaging.colour.match_colors`): the photo's own colours
-    there would survive the few iterations a later frame gets.
+    there would survive the few iterations a later frame gets. ``regions``
+    gives each frame's masks.
     """
     later = replace(config, scales=1, iterations=temporal.frame_iterations, init="image")
 
-    def render(frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None) -> torch.Tensor:
+    def render(index: int, frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None
+               ) -> torch.Tensor:
+        frame_regions = regions(index, tuple(frame.shape[-2:]))
         if previous is None or temporal.mode == "none":
-            return transfer_tensor(net, frame, styles, config, seed=seed, callback=callback)
+            return transfer_tensor(net, frame, styles, config, seed=seed, regions=frame_regions, callback=callback)
         motion = previous.motion(frame, temporal.mode)
         carried = motion.carry(previous.output)
         fresh = match_colors(frame, previous.output)
@@ -191,7 +209,7 @@ def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: Tran
         if temporal.mode == "flow" and temporal.temporal_weight > 0:
             target = TemporalTarget(carried, settled(motion.mask), temporal.temporal_weight)
         return transfer_tensor(net, frame, styles, later, seed=seed, init_image=start, temporal=target,
-                               callback=callback)
+                               regions=frame_regions, callback=callback)
 
     return render
 
@@ -244,7 +262,7 @@ def render_sequence(frames: Iterable[tuple[int, torch.Tensor]], render: FrameRen
     for index, frame in frames:
         frame = frame.detach().float().cpu()
         callback = callback_for(index) if callback_for else None
-        output = quantise(render(frame, previous, callback))
+        output = quantise(render(index, frame, previous, callback))
         yield index, frame, output
         previous = Previous(frame, output)
 

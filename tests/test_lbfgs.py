@@ -91,7 +91,7 @@ def test_stuck_lbfgs_restarts_once_then_ends_the_scale():
     def flat() -> tuple[engine.Losses, torch.Tensor]:
         evaluations.append(1)
         zero = torch.zeros(())
-        return engine.Losses(torch.ones(()), zero, zero, zero), torch.ones_like(x)
+        return engine.Losses(torch.ones(()), zero, zero, zero, zero), torch.ones_like(x)
 
     out = engine._optimise(x, flat, TransferConfig(iterations=200), lambda i, parts, made: reported.append((i, made)))
     assert torch.equal(out, torch.full_like(x, 0.5))
@@ -110,7 +110,7 @@ def test_an_evaluation_is_reused_only_at_exactly_its_point():
     reused = engine.ReusedEvaluation()
     x = torch.rand(1, 3, 4, 4)
     assert reused.at(x) is None
-    evaluation = (engine.Losses(*torch.zeros(4)), torch.ones(()), torch.zeros_like(x))
+    evaluation = (engine.Losses(*torch.zeros(5)), torch.ones(()), torch.zeros_like(x))
     reused.keep(x, evaluation)
     x_then = x.clone()
     x.add_(1.0)  # the optimiser moves x in place: the kept point must not move with it

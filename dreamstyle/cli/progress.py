@@ -50,9 +50,11 @@ def transfer_status(progress: TransferProgress) -> str:
     """The bar's status text; it reads the losses (a device sync)."""
     height, width = progress.size
     temporal = float(progress.temporal)
+    photo = 0.0 if progress.photo is None else float(progress.photo)
     return (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "
             f"style {float(progress.style):.3g} tv {float(progress.tv):.3g}"
             + (f" temporal {temporal:.3g}" if temporal else "")
+            + (f" photo {photo:.3g}" if photo else "")
             + (f" (converged after {progress.iterations_made} iterations)" if progress.converged else ""))
 
 

@@ -30,6 +30,7 @@ Examples:
   dreamstyle transfer content.jpg a.jpg b.jpg --style-blend 0.7,0.3 --size 1024 -o out.png
   dreamstyle transfer content.jpg style.jpg --preserve-colors luminance --preset painterly
   dreamstyle transfer city.jpg starry.jpg scream.jpg --masks sky.png,ground.png   # a style per region
+  dreamstyle transfer photo.jpg evening.jpg --preset photo   # stays a photograph, in the other's light
   dreamstyle transfer content.jpg style.jpg --like content_style.png --size 1024 -o big.png
   dreamstyle transfer clip.mov starry.jpg -o styled.mp4 --size 720   # a video, frame by frame
   dreamstyle transfer frames/ starry.jpg -o styled_frames/            # folder in, folder out
@@ -71,7 +72,16 @@ def default_output(content: Path, styles: list[Path]) -> Path:
                    "from, e.g. ',sky_part.png'.")
 @click.option("--preserve-colors", type=click.Choice(COLOR_MODES), default=None,
               help="luminance: keep the photo's colours exactly; match: recolour the style to the photo first.")
-@click.option("--init", default=None, metavar="content|noise|style|FILE", help="Start image [default: content].")
+@click.option("--init", default=None, metavar="content|noise|style|recoloured|FILE",
+              help="Start image; recoloured: the content in the styles' colours [default: content].")
+@click.option("--matting-weight", type=float, default=None,
+              help="Weight of the photorealism term (Luan et al.: the content's matting Laplacian as a penalty): "
+                   "keeps the photo's edges and structure, so the style changes colours, not shapes [default: 0, "
+                   "off; the photo preset: 1e6].")
+@click.option("--guided-filter", type=int, default=None, metavar="RADIUS",
+              help="After the run, a guided filter with the content as guide, of this radius in px at a 512 px output "
+                   "(scaled with the size): the result's colours on the photo's edges [default: 0, off; the photo "
+                   "preset: 16].")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=None, help="Optimiser [default: lbfgs].")
 @click.option("--learning-rate", type=float, default=None, help="Adam's step in [0, 1] pixel units.")
 @click.option("--bounds", type=click.Choice(BOUNDS), default=None,

@@ -11,7 +11,7 @@ from ..errors import InvalidArgumentError
 from ..validation import check_scalar_types, require, tile_check
 
 COLOR_MODES = ("none", "luminance", "match")
-INITS = ("content", "noise", "style", "image")
+INITS = ("content", "noise", "style", "recoloured", "image")
 OPTIMIZERS = ("lbfgs", "adam")
 BOUNDS = ("soft", "clamp")
 STYLE_LOSSES = ("gram", "sliced-wasserstein")
@@ -47,7 +47,9 @@ class TransferConfig:
         preserve_colors: ``"none"``, ``"luminance"`` (transfer on luminance,
             keep the content's chroma) or ``"match"`` (match the styles'
             colour mean and covariance to the content first).
-        init: ``"content"``, ``"noise"``, ``"style"`` or ``"image"`` (an image passed separately).
+        init: ``"content"``, ``"noise"``, ``"style"``, ``"recoloured"`` (the
+            content recoloured to the styles' colour mean and covariance; with
+            regions, each region to its own style's) or ``"image"`` (an image passed separately).
         optimizer: ``"lbfgs"`` or ``"adam"``.
         learning_rate: Adam's step in [0, 1] pixel units.
         bounds: how L-BFGS keeps pixels in [0, 1]. ``"soft"``: a penalty on
@@ -81,6 +83,13 @@ class TransferConfig:
         style_loss: the style statistic: ``"gram"`` (Gatys et al.'s Gram matrices)
             or ``"sliced-wasserstein"`` (the whole distribution of features along
             random directions drawn from the seed; see :mod:`dreamstyle.styletransfer.sliced`).
+        matting_weight: weight of Luan et al.'s photorealism term, the matting
+            Laplacian of the content as a penalty on the output: the output
+            keeps the photo's edges and local structure (see
+            :mod:`dreamstyle.styletransfer.photo`); 0: off.
+        guided_filter: radius in px, at a 512 px output (scaled with the
+            output's size), of a guided filter with the content as guide run
+            on the result: its colours, the photo's edges; 0: off.
         tile: tile side in px for images too large for memory (see
             :mod:`dreamstyle.styletransfer.tiles`); None tiles automatically
             only when an image would not fit; 0 never tiles.
@@ -108,6 +117,8 @@ class TransferConfig:
     content_mix: float = 0.0
     tile: int | None = None
     style_loss: str = "gram"
+    matting_weight: float = 0.0
+    guided_filter: int = 0
 
     # Settings added after the first release, each with the value under which it
     # changes nothing: what runs made before it existed did. ``--like`` fills
@@ -126,6 +137,8 @@ class TransferConfig:
             (self.content_weight >= 0, f"content_weight must not be negative, got {self.content_weight}"),
             (self.style_weight >= 0, f"style_weight must not be negative, got {self.style_weight}"),
             (self.tv_weight >= 0, f"tv_weight must not be negative, got {self.tv_weight}"),
+            (self.matting_weight >= 0, f"matting_weight must not be negative, got {self.matting_weight}"),
+            (self.guided_filter >= 0, f"guided_filter must not be negative, got {self.guided_filter}"),
             (self.style_scale > 0, f"style_scale must be positive, got {self.style_scale}"),
             (self.preserve_colors in COLOR_MODES, f"preserve_colors must be one of {', '.join(COLOR_MODES)}"),
             (self.init in INITS, f"init must be one of {', '.join(INITS)} (or a file), got {self.init!r}"),

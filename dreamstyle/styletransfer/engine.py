@@ -20,6 +20,7 @@ from ..seeds import make_generator
 from .colour import luminance, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss
+from .photo import REFERENCE_SIDE, MattingLaplacian, guided_filter
 from .regions import Regions, RegionWeights, region_strengths, region_style_loss
 from .sliced import (Slices, blended_quantiles, random_directions, resampled, sliced_wasserstein_loss,
                      weighted_quantile_function)
@@ -45,6 +46,9 @@ MIN_LBFGS_HISTORY = 5
 # Adam's output is an exponential moving average of its iterates: the
 # averaged image has none of the pixel noise single Adam steps leave behind.
 ADAM_AVERAGE_DECAY = 0.9
+# The guided-filter pass's regulariser (RGB in [0, 1]): windows whose colours vary less than about
+# its square root are flattened, sharper ones keep the content's edges.
+GUIDED_FILTER_EPS = 1e-2
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ class TransferProgress:
     run_done: int = 0
     run_total: int = 0
     iterations_made: int = 0
+    photo: torch.Tensor | None = None  # the weighted photorealism term; None when off
 
     @property
     def converged(self) -> bool:
@@ -178,6 +183,7 @@ class Targets:
         regions: where each style lands at this size; then ``style`` holds
             one target per region (K, C, C), unblended.
         coverage: with regions, (1, 1, H, W) how much of each pixel they cover.
+        matting: for the photorealism term, the matting Laplacian of the content at this size.
     """
 
     content: dict[str, torch.Tensor] | None
@@ -188,6 +194,7 @@ class Targets:
     sliced: Slices | None = None
     regions: RegionWeights | None = None
     coverage: torch.Tensor | None = None
+    matting: MattingLaplacian | None = None
 
 
 class Losses(NamedTuple):
@@ -197,6 +204,7 @@ class Losses(NamedTuple):
     style: torch.Tensor
     tv: torch.Tensor
     temporal: torch.Tensor
+    photo: torch.Tensor
 
 
 # What an optimiser calls: the losses at the current image and the gradient of their sum.
@@ -238,6 +246,7 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
                               for name in style_layers})
     temporal = temporal and temporal.at(size, content.device)
     content_image = resize(content, size)
+    matting = MattingLaplacian(content_image) if config.matting_weight else None
     region_weights = coverage = None
     if regions is None:
         style_targets = (blended_grams(per_style, blend) if directions is None
@@ -258,11 +267,11 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
             style_targets = {name: resampled(quantiles, positions[name]) for name, quantiles in style_targets.items()}
     if grid.tile:
         return Targets(None, style_targets, temporal, grid, TiledContent.of(net, content_image, content_layers, grid),
-                       sliced, region_weights, coverage)
+                       sliced, region_weights, coverage, matting)
     with torch.no_grad():
         content_feats = net(content_image, content_layers)
     return Targets(content_feats, style_targets, temporal, grid, sliced=sliced, regions=region_weights,
-                   coverage=coverage)
+                   coverage=coverage, matting=matting)
 
 
 def strides(net: VGGFeatures, layers: Sequence[str]) -> dict[str, int]:
@@ -288,7 +297,8 @@ def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transfer
                  if targets.sliced is None else
                  sliced_wasserstein_loss(rows, targets.style, targets.sliced, config.style_layers, targets.regions))
     return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
-                  config.style_weight * style, *pixel_losses(x, config.tv_weight, targets.temporal, targets.coverage))
+                  config.style_weight * style, *pixel_losses(x, config.tv_weight, targets.temporal, targets.coverage,
+                                                             targets.matting, config.matting_weight))
 
 
 def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig
@@ -297,7 +307,7 @@ def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transf
     if targets.grid is not None and targets.grid.tile:
         parts, gradient = tiled_objective(net, x, targets.tiled_content, targets.style,
                                           config, targets.grid, targets.temporal, targets.sliced,
-                                          targets.regions, targets.coverage)
+                                          targets.regions, targets.coverage, targets.matting)
         return Losses(*parts), gradient
     pixels = x.detach().requires_grad_(True)
     parts = losses(net, pixels, targets, config)
@@ -318,11 +328,14 @@ def lbfgs_history(pixels: int, device: torch.device) -> int:
 
 
 def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config: TransferConfig,
-                  generator: torch.Generator, init_image: torch.Tensor | None) -> torch.Tensor:
+                  generator: torch.Generator, init_image: torch.Tensor | None, blend: Sequence[float] = (),
+                  regions: Regions | None = None) -> torch.Tensor:
     """The image the first scale starts from, at the content's size."""
     size = tuple(content.shape[-2:])
     if config.init == "content":
         return content.clone()
+    if config.init == "recoloured":
+        return recoloured(content, styles, blend, regions)
     if config.init == "style":
         return resize(styles[0], size)
     if config.init == "image":
@@ -332,6 +345,24 @@ def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config:
         return luminance(start) if config.preserve_colors == "luminance" else start
     noise = torch.randn(content.shape, generator=generator, device="cpu").to(content.device)
     return (0.5 + 0.2 * noise).clamp(0.0, 1.0)
+
+
+def recoloured(content: torch.Tensor, styles: Sequence[torch.Tensor], blend: Sequence[float],
+               regions: Regions | None = None) -> torch.Tensor:
+    """(1, 3, H, W) ``content`` recoloured to the styles' colour mean and covariance, averaged by ``blend``; with
+    ``regions``, each region's pixels to its own style's (over its style mask), the rest left as they are."""
+    if regions is None:
+        blend = blend or (1.0,) * len(styles)
+        total = float(sum(blend))
+        return sum(weight / total * match_colors(content, style) for weight, style in zip(blend, styles))
+    masks = mask_at(regions.masks.to(content.device), tuple(content.shape[-2:]))
+    overlap = masks.sum(dim=0, keepdim=True).clamp(min=1.0)  # where masks overlap, their recolourings share
+    out = content * (1 - regions.coverage(tuple(content.shape[-2:]), content.device))
+    for index, (mask, style) in enumerate(zip(masks / overlap, styles)):
+        style_mask = regions.style_mask(index)
+        style_mask = None if style_mask is None else mask_at(style_mask.to(style.device), tuple(style.shape[-2:]))
+        out = out + mask * match_colors(content, style, mask[None], style_mask)
+    return out.clamp(0.0, 1.0)
 
 
 def finer_start(x: torch.Tensor, content: torch.Tensor, coarse: tuple[int, int], fine: tuple[int, int],
@@ -564,7 +595,7 @@ def transfer_tensor(
     content, styles, temporal = _colour_inputs(original, [style.to(net.device, torch.float32) for style in styles],
                                                temporal, config.preserve_colors)
     schedule = scale_schedule(content.shape[-2], content.shape[-1], config)
-    x = initial_image(content, styles, config, make_generator(seed), init_image)
+    x = initial_image(content, styles, config, make_generator(seed), init_image, blend, regions)
     directions = style_directions(net, config, seed)
     done_before = 0
     for index, scale in enumerate(schedule):
@@ -578,7 +609,15 @@ def transfer_tensor(
         done_before += scale.iterations
     if config.preserve_colors == "luminance":
         x = with_chroma_of(x, original)
+    if config.guided_filter:
+        x = photo_filtered(x, original, config.guided_filter)
     return x.detach()
+
+
+def photo_filtered(x: torch.Tensor, content: torch.Tensor, radius: int) -> torch.Tensor:
+    """(1, 3, H, W) ``x`` through a guided filter with ``content`` as guide, of ``radius`` px at a 512 px output."""
+    scaled = max(1, round(radius * max(x.shape[-2:]) / REFERENCE_SIDE))
+    return guided_filter(content, x, scaled, GUIDED_FILTER_EPS).clamp_(0.0, 1.0)
 
 
 def style_weights(config: TransferConfig, styles: int) -> tuple[float, ...]:
@@ -622,8 +661,9 @@ def _progress_report(callback: ProgressCallback | None, schedule: Sequence[Scale
 
     def report(iteration: int, parts: Losses, iterations_made: int) -> None:
         if callback is not None:
+            content, style, tv, temporal, photo = (p.detach() for p in parts)
             callback(TransferProgress(index, len(schedule), iteration, scale.iterations, scale.size,
-                                      *(p.detach() for p in parts), x, tile, done_before + iteration, total,
-                                      iterations_made))
+                                      content, style, tv, temporal, x, tile, done_before + iteration, total,
+                                      iterations_made, photo))
 
     return report

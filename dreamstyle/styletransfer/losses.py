@@ -147,17 +147,20 @@ def range_penalty(x: torch.Tensor, weight: float) -> tuple[torch.Tensor, torch.T
         return penalty, outside.mul_(2 * weight / outside.numel())
 
 
-def pixel_losses(x: torch.Tensor, tv_weight: float, temporal=None, coverage: torch.Tensor | None = None
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The weighted per-pixel terms of (N, 3, H, W) ``x``: (total variation, temporal).
+def pixel_losses(x: torch.Tensor, tv_weight: float, temporal=None, coverage: torch.Tensor | None = None,
+                 matting=None, matting_weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The weighted per-pixel terms of (N, 3, H, W) ``x``: (total variation, temporal, photorealism).
 
     ``temporal`` is an optional target with ``image``, ``mask`` and ``weight``
     (:class:`dreamstyle.styletransfer.engine.TemporalTarget`); without one the term is 0.
     ``coverage`` (1, 1, H, W), where regions confine the style, weighs the
     total variation (see :mod:`dreamstyle.styletransfer.regions`).
+    ``matting`` (a :class:`~dreamstyle.styletransfer.photo.MattingLaplacian` of
+    the content) gives the photorealism term; without one it is 0.
     These terms need no network, so they are never tiled.
     """
     tv = tv_weight * tv_loss(x, coverage)
+    photo = x.new_zeros(()) if matting is None else matting_weight * matting.energy(x)
     if temporal is None:
-        return tv, x.new_zeros(())
-    return tv, temporal.weight * temporal_loss(x, temporal.image, temporal.mask)
+        return tv, x.new_zeros(()), photo
+    return tv, temporal.weight * temporal_loss(x, temporal.image, temporal.mask), photo

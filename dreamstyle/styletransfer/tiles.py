@@ -171,8 +171,9 @@ class TiledContent:
 def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
                     style_targets: dict[str, torch.Tensor], config: TransferConfig, grid: TileGrid, temporal=None,
                     sliced: Slices | None = None, regions: RegionWeights | None = None,
-                    coverage: torch.Tensor | None = None) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
-    """The weighted (content, style, tv, temporal) losses of ``x`` and their summed gradient, tile by tile.
+                    coverage: torch.Tensor | None = None, matting=None
+                    ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+    """The weighted (content, style, tv, temporal, photo) losses of ``x`` and their summed gradient, tile by tile.
 
     Args:
         x: (1, 3, H, W) the image being optimised.
@@ -184,6 +185,7 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
         sliced: the sliced Wasserstein loss's directions and energies; None for the Gram loss.
         regions: where each style lands at this size; None: every style everywhere.
         coverage: with regions, (1, 1, H, W) how much of each pixel they cover (weighs total variation).
+        matting: the content's matting Laplacian for the photorealism term; None: no such term.
 
     Returns:
         (losses as 0-d tensors, gradient shaped like x).
@@ -198,15 +200,17 @@ def tiled_objective(net: VGGFeatures, x: torch.Tensor, content: TiledContent,
     # A fixed grid (no random offset): L-BFGS's line search needs the same objective at every call.
     gradient, _ = tiled_gradient(tile_loss, x, grid.tile, grid.margin, (0, 0))
     pixels = x.detach().requires_grad_(True)
-    tv, temporal_value = pixel_losses(pixels, config.tv_weight, temporal, coverage)
-    (pixel_gradient,) = torch.autograd.grad(tv + temporal_value, pixels)
+    tv, temporal_value, photo = pixel_losses(pixels, config.tv_weight, temporal, coverage, matting,
+                                             config.matting_weight)
+    (pixel_gradient,) = torch.autograd.grad(tv + temporal_value + photo, pixels)
     if sliced is not None:
         style_value = sum(style.parts)
     elif regions is not None:
         style_value = region_loss_of_grams(grams, style_targets, regions, config.style_layers)
     else:
         style_value = style_loss_of_grams(grams, style_targets, config.style_layers)
-    losses = (sum(tile_loss.content_parts), config.style_weight * style_value, tv.detach(), temporal_value.detach())
+    losses = (sum(tile_loss.content_parts), config.style_weight * style_value, tv.detach(), temporal_value.detach(),
+              photo.detach())
     return losses, gradient + pixel_gradient
 
 

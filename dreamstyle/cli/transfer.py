@@ -81,7 +81,7 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--guided-filter", type=int, default=None, metavar="RADIUS",
               help="After the run, a guided filter with the content as guide, of this radius in px at a 512 px output "
                    "(scaled with the size): the result's colours on the photo's edges [default: 0, off; the photo "
-                   "preset: 16].")
+                   "preset: 32].")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=None, help="Optimiser [default: lbfgs].")
 @click.option("--learning-rate", type=float, default=None, help="Adam's step in [0, 1] pixel units.")
 @click.option("--bounds", type=click.Choice(BOUNDS), default=None,

@@ -43,11 +43,6 @@ class FrameMasks:
         else:
             self.single = as_mask(mask, self.name)
 
-    @property
-    def per_frame(self) -> bool:
-        """Whether this is a folder with one mask per frame."""
-        return self.paths is not None
-
     def check(self, frames: int | None) -> None:
         """Raise InvalidArgumentError unless there is a mask for each of ``frames`` frames (None: a clip of unknown
         length)."""
@@ -105,4 +100,5 @@ def mask_name(mask: object, index: int, kind: str) -> str:
 
 
 def existing_files(names: Sequence[str | None]) -> list[Path]:
+    """The names that are files on disk, as paths (a mask given as an image or tensor has none)."""
     return [Path(name) for name in names if name is not None and Path(name).is_file()]

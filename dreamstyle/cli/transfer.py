@@ -129,11 +129,8 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
         settings["init"] = kind
     frame_rate = None if fps is None else parse_fps(fps)
     source = open_source([content], frame_rate)
-    mask_paths, style_mask_paths = _mask_list(masks), _mask_list(style_masks)
-    if None in mask_paths:
-        raise click.BadParameter("every style needs a mask; leave none empty", param_hint="--masks")
     style_batches = [read_image(style).batch() for style in styles]
-    regions = StyleMasks(mask_paths, style_mask_paths, [batch.shape[-2:] for batch in style_batches],
+    regions = StyleMasks(_mask_list(masks), _mask_list(style_masks), [batch.shape[-2:] for batch in style_batches],
                          frames=source and source.info.count, still=source is None)
     if source is not None:
         if save_every is not None or init_file:

@@ -19,8 +19,8 @@ from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
-from ..masks import DreamMask
 from ..imaging.sheet import contact_sheet
+from ..masks import DreamMask
 from ..seeds import choose_seed
 from .atlas import atlas_config, atlas_steps, channel_atlas, first_layer_filters
 from .config import DreamConfig, parse_channels

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from ..errors import InvalidArgumentError
 from .picture import Picture
 from .read import as_picture
+from .resize import resize
 
 MaskLike = "str | os.PathLike | Image.Image | torch.Tensor | Picture"
 
@@ -42,13 +42,9 @@ def as_mask(mask: MaskLike, name: str = "mask") -> torch.Tensor:
 
 
 def mask_at(mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """(..., 1, H, W) mask resized to ``size`` = (h, w): bilinear, antialiased when shrinking, so it never overshoots [0, 1]."""
-    if tuple(mask.shape[-2:]) == tuple(size):
-        return mask
-    lead = mask.shape[:-3]
-    flat = mask.reshape(-1, *mask.shape[-3:]).float()
-    out = F.interpolate(flat, size=tuple(size), mode="bilinear", align_corners=False, antialias=True)
-    return out.clamp_(0.0, 1.0).reshape(*lead, *out.shape[-3:])
+    """(..., 1, H, W) mask resized to ``size`` = (h, w): bilinear, antialiased when shrinking, so a soft edge keeps
+    its ramp (bicubic would ring beside it)."""
+    return resize(mask.float(), tuple(size), mode="bilinear")
 
 
 # A mask stretched further than this from its image's shape was painted for another picture.

@@ -16,8 +16,8 @@ def fit_longest_side(height: int, width: int, longest: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def resize(x: torch.Tensor, size: tuple[int, int], clamp: bool = True) -> torch.Tensor:
-    """Bicubic resize of (..., C, H, W) to ``size`` = (height, width).
+def resize(x: torch.Tensor, size: tuple[int, int], clamp: bool = True, mode: str = "bicubic") -> torch.Tensor:
+    """Bicubic (or ``mode``) resize of (..., C, H, W) to ``size`` = (height, width).
 
     Antialiased when shrinking (so no aliasing moire). Pixel values in [0, 1]
     are clamped back into range because bicubic overshoots at hard edges; pass
@@ -27,7 +27,7 @@ def resize(x: torch.Tensor, size: tuple[int, int], clamp: bool = True) -> torch.
         return x
     lead = x.shape[:-3]
     flat = x.reshape(-1, *x.shape[-3:])
-    out = F.interpolate(flat.float(), size=size, mode="bicubic", align_corners=False, antialias=True)
+    out = F.interpolate(flat.float(), size=size, mode=mode, align_corners=False, antialias=True)
     if clamp:
         out = out.clamp_(0.0, 1.0)
     return out.reshape(*lead, *out.shape[-3:]).to(x.dtype)

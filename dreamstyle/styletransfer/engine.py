@@ -21,7 +21,7 @@ from .colour import luminance, match_luminance, with_chroma_of
 from .config import TransferConfig
 from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss
 from .photo import REFERENCE_SIDE, MattingLaplacian, guided_filter
-from .regions import Regions, RegionWeights, region_strengths, region_style_loss
+from .regions import Regions, RegionWeights, coverage, region_strengths, region_style_loss
 from .sliced import (Slices, blended_quantiles, random_directions, resampled, sliced_wasserstein_loss,
                      weighted_quantile_function)
 from .tiles import TiledContent, TileGrid, layer_positions, tiled_grams, tiled_objective, tiled_quantiles
@@ -247,7 +247,7 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
     temporal = temporal and temporal.at(size, content.device)
     content_image = resize(content, size)
     matting = MattingLaplacian(content_image) if config.matting_weight else None
-    region_weights = coverage = None
+    region_weights = covered = None
     if regions is None:
         style_targets = (blended_grams(per_style, blend) if directions is None
                          else blended_quantiles(per_style, blend))
@@ -255,9 +255,9 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
         style_targets = {name: torch.cat([resampled(targets[name], max(t[name].shape[-1] for t in per_style))
                                           if directions is not None else targets[name] for targets in per_style])
                          for name in style_layers}
-        masks = mask_at(regions.masks.to(content.device), size)
+        masks = regions.at(size, content.device)
         region_weights = RegionWeights.of(masks, strides(net, style_layers), region_strengths(blend))
-        coverage = regions.coverage(size, content.device)
+        covered = coverage(masks)
     sliced = None
     if directions is not None:
         positions = {name: layer_positions(net, name, size) for name in style_layers}
@@ -267,11 +267,11 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
             style_targets = {name: resampled(quantiles, positions[name]) for name, quantiles in style_targets.items()}
     if grid.tile:
         return Targets(None, style_targets, temporal, grid, TiledContent.of(net, content_image, content_layers, grid),
-                       sliced, region_weights, coverage, matting)
+                       sliced, region_weights, covered, matting)
     with torch.no_grad():
         content_feats = net(content_image, content_layers)
     return Targets(content_feats, style_targets, temporal, grid, sliced=sliced, regions=region_weights,
-                   coverage=coverage, matting=matting)
+                   coverage=covered, matting=matting)
 
 
 def strides(net: VGGFeatures, layers: Sequence[str]) -> dict[str, int]:
@@ -355,9 +355,9 @@ def recoloured(content: torch.Tensor, styles: Sequence[torch.Tensor], blend: Seq
         blend = blend or (1.0,) * len(styles)
         total = float(sum(blend))
         return sum(weight / total * match_colors(content, style) for weight, style in zip(blend, styles))
-    masks = mask_at(regions.masks.to(content.device), tuple(content.shape[-2:]))
+    masks = regions.at(tuple(content.shape[-2:]), content.device)
     overlap = masks.sum(dim=0, keepdim=True).clamp(min=1.0)  # where masks overlap, their recolourings share
-    out = content * (1 - regions.coverage(tuple(content.shape[-2:]), content.device))
+    out = content * (1 - coverage(masks))
     for index, (mask, style) in enumerate(zip(masks / overlap, styles)):
         style_mask = regions.style_mask(index)
         style_mask = None if style_mask is None else mask_at(style_mask.to(style.device), tuple(style.shape[-2:]))

@@ -75,16 +75,26 @@ class Regions:
 
     def check(self, styles: int) -> None:
         """Raise InvalidArgumentError unless there is one mask per style image."""
-        if len(self.masks) != styles:
-            raise InvalidArgumentError(f"masks: {count_of(len(self.masks), 'mask')} for "
-                                       f"{count_of(styles, 'style image')}; give one per style, in the same order")
+        check_one_per_style("masks", len(self.masks), styles)
 
     def style_mask(self, index: int) -> torch.Tensor | None:
         return self.style_masks[index] if self.style_masks else None
 
-    def coverage(self, size: tuple[int, int], device: torch.device) -> torch.Tensor:
-        """(1, 1, h, w) at ``size``: how much of each pixel some mask covers, in [0, 1]."""
-        return mask_at(self.masks.to(device), size).sum(dim=0, keepdim=True).clamp_(max=1.0)
+    def at(self, size: tuple[int, int], device: torch.device) -> torch.Tensor:
+        """The masks (K, 1, h, w) at ``size`` on ``device``."""
+        return mask_at(self.masks.to(device), size)
+
+
+def check_one_per_style(kind: str, masks: int, styles: int) -> None:
+    """Raise InvalidArgumentError, naming ``kind``, unless there are as many ``masks`` as ``styles``."""
+    if masks != styles:
+        raise InvalidArgumentError(f"{kind}: {count_of(masks, 'mask')} for {count_of(styles, 'style image')}; "
+                                   f"give one per style, in the same order")
+
+
+def coverage(masks: torch.Tensor) -> torch.Tensor:
+    """(K, 1, H, W) masks -> (1, 1, H, W) how much of each pixel some mask covers, in [0, 1]."""
+    return masks.sum(dim=0, keepdim=True).clamp_(max=1.0)
 
 
 def pooled(masks: torch.Tensor, stride: int) -> torch.Tensor:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import InvalidArgumentError, count_of
+from ..errors import InvalidArgumentError
 from ..imaging.mask import MaskLike, as_mask, fitted_mask
 from ..masks import FrameMasks, existing_files, mask_name
-from .regions import Regions
+from .regions import Regions, check_one_per_style
 
 
 class StyleMasks:
@@ -24,15 +24,15 @@ class StyleMasks:
 
     def __init__(self, masks: Sequence[MaskLike] | None, style_masks: Sequence[MaskLike | None] | None,
                  style_sizes: Sequence[tuple[int, int]], frames: int | None = None, still: bool = False) -> None:
-        styles = len(style_sizes)
+        if masks and any(mask is None for mask in masks):
+            raise InvalidArgumentError("masks: every style needs a mask; leave none empty")
         self.masks = [FrameMasks(mask, mask_name(mask, index, "masks")) for index, mask in enumerate(masks or [])]
         if style_masks and not masks:
             raise InvalidArgumentError("style_masks choose where each style comes from; give masks too, saying "
                                        "where each style goes")
         for kind, given in (("masks", self.masks), ("style_masks", style_masks or [])):
-            if given and len(given) != styles:
-                raise InvalidArgumentError(f"{kind}: {count_of(len(given), 'mask')} for "
-                                           f"{count_of(styles, 'style image')}; give one per style, in the same order")
+            if given:
+                check_one_per_style(kind, len(given), len(style_sizes))
         for mask in self.masks:
             mask.check_still() if still else mask.check(frames)
         self.style_mask_names = [None if mask is None else mask_name(mask, index, "style_masks")

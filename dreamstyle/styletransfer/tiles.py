@@ -105,17 +105,18 @@ def tiled_grams(net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], gr
     """The Gram matrices of ``image`` (N, 3, H, W), summed tile by tile: (N, C, C) averaged over all positions, or
     with ``maps`` (per layer, (K, 1, h, w) position weights summing to 1 per region) (K, C, C), one per region."""
     sums = dict.fromkeys(layers, 0.0)
-    counts = dict.fromkeys(layers, 0)
+    positions = dict.fromkeys(layers, 0)
     for window, tile in centred_activations(net, image, layers, grid):
         for name, rows in tile.items():
             if maps is None:
                 sums[name] = sums[name] + gram_sum(rows)
-                counts[name] += rows.shape[1]
+                positions[name] += rows.shape[1]
             else:
                 sums[name] = sums[name] + region_grams(rows, weights_in_window(maps[name], net.spec(name).stride,
                                                                                 window))
-                counts[name] = 1
-    return {name: sums[name] / max(counts[name], 1) for name in layers}
+    if maps is not None:
+        return sums  # each region's weights sum to 1: its sum is already its mean
+    return {name: sums[name] / max(positions[name], 1) for name in layers}
 
 
 def layer_positions(net: VGGFeatures, name: str, size: tuple[int, int]) -> int:

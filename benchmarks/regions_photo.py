@@ -21,8 +21,11 @@ from measure import DATA, machine, run_dreamstyle, run_python
 
 from dreamstyle.imaging import as_picture, read_image
 from dreamstyle.styletransfer.photo import colour_shift, edge_correlation
+from dreamstyle.styletransfer.run import resolve_run
 
 SIZE = 512
+# The photo preset's guided-filter radius at 512 px (scaled with the size).
+PRESET_RADIUS = resolve_run(preset="photo").config.guided_filter
 # The photo pair at full size where the shared sample images sit beside the repository; tests/data's are
 # reduced to 192 px, and upscaled they would measure blur.
 SHARED = DATA.parents[2] / "shared" / "images"
@@ -43,7 +46,7 @@ if sys.argv[1] == "matting":
         (gradient,) = torch.autograd.grad(energy, x)
     print(f"seconds {made - start:.3f} {(time.perf_counter() - made) / 5:.3f}", file=sys.stderr)
 else:
-    guided_filter(image, image, round(32 * max(image.shape[-2:]) / 512), 1e-2)
+    guided_filter(image, image, round(int(sys.argv[4]) * max(image.shape[-2:]) / 512), 1e-2)
     print(f"seconds {time.perf_counter() - start:.3f}", file=sys.stderr)
 """
 
@@ -96,8 +99,8 @@ def main() -> None:
             made, evaluation = matting.log.split()[-2:]
             print(f"| matting Laplacian: made / one energy and gradient | {size} | {made} / {evaluation} | "
                   f"{matting.peak_gib:.2f} GiB |")
-            filtered = run_python(str(script), "filter", str(photo), str(size))
-            print(f"| guided filter pass (radius {round(32 * size / 512)}) | {size} | {filtered.log.split()[-1]} | "
+            filtered = run_python(str(script), "filter", str(photo), str(size), str(PRESET_RADIUS))
+            print(f"| guided filter pass (radius {round(PRESET_RADIUS * size / 512)}) | {size} | {filtered.log.split()[-1]} | "
                   f"{filtered.peak_gib:.2f} GiB |", flush=True)
     sys.stdout.flush()
 

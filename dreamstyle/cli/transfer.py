@@ -77,11 +77,11 @@ def default_output(content: Path, styles: list[Path]) -> Path:
 @click.option("--matting-weight", type=float, default=None,
               help="Weight of the photorealism term (Luan et al.: the content's matting Laplacian as a penalty): "
                    "keeps the photo's edges and structure, so the style changes colours, not shapes [default: 0, "
-                   "off; the photo preset: 1e6].")
+                   "off; the photo preset: 1e7].")
 @click.option("--guided-filter", type=int, default=None, metavar="RADIUS",
               help="After the run, a guided filter with the content as guide, of this radius in px at a 512 px output "
                    "(scaled with the size): the result's colours on the photo's edges [default: 0, off; the photo "
-                   "preset: 32].")
+                   "preset: 64].")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=None, help="Optimiser [default: lbfgs].")
 @click.option("--learning-rate", type=float, default=None, help="Adam's step in [0, 1] pixel units.")
 @click.option("--bounds", type=click.Choice(BOUNDS), default=None,

@@ -4,13 +4,16 @@ recorded in the output so it can be repeated. Shared by ``dream`` and ``transfer
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
+
+import torch
 
 from .backbone import VGGFeatures
 from .errors import InvalidArgumentError
 from .imaging import Picture, read_metadata
+from .imaging.resize import resize
 from .presets import merge_settings
 from .seeds import choose_seed
 from .version import __version__
@@ -118,3 +121,40 @@ def setting_named_by(message: str) -> str | None:
     """The setting a settings check's message is about: its first word (``"style_scale must be..."``), if a name."""
     first = message.split(" ", 1)[0].rstrip(":")
     return first if first.isidentifier() else None
+
+
+class RunStopped(Exception):
+    """Raised by a progress callback to end a run early; :func:`dreamstyle.dream` and
+    :func:`dreamstyle.transfer` then return the picture so far (an atlas or a clip just ends)."""
+
+
+def snapshot(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """A detached float copy of an engine's live (N, 3, h, w) image at (H, W), clamped to [0, 1]."""
+    return resize(image.detach().float(), size).clamp(0.0, 1.0)
+
+
+def run_stoppable(engine: Callable[[Callable[[Any], None]], torch.Tensor], callback: Callable[[Any], None] | None,
+                  size: tuple[int, int]) -> tuple[torch.Tensor, dict[str, Any]]:
+    """Run ``engine(callback)``; if the callback raises :class:`RunStopped`, the picture so far instead.
+
+    Args:
+        engine: runs an engine with the progress callback it is given and returns its (N, 3, H, W) result.
+        callback: the caller's progress callback (it may raise :class:`RunStopped`), or None.
+        size: (H, W) of the result, to which a stopped run's live image is resized.
+
+    Returns:
+        the image, and what the output's metadata adds: ``interrupted_at_step`` for a stopped run.
+    """
+    reports: list[Any] = []
+
+    def remembered(progress: Any) -> None:
+        reports[:] = [progress]
+        if callback is not None:
+            callback(progress)
+
+    try:
+        return engine(remembered), {}
+    except RunStopped:
+        if not reports:
+            raise
+        return snapshot(reports[0].image, size), {"interrupted_at_step": reports[0].run_done}

@@ -91,3 +91,29 @@ def loss_trace(net, content, styles, config, **kw):
     out = transfer_tensor(net, content, styles, config, seed=0,
                           callback=lambda p: trace.append((float(p.content), float(p.style))), **kw)
     return out, trace
+
+
+def wait_until(condition, timeout: float = 120.0, every: float = 0.05, what: str = "the condition"):
+    """Poll ``condition()`` until it returns something true, which is returned; fail after ``timeout`` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"{what} did not happen within {timeout} s")
+
+
+# A dream small and short enough for tests: one octave of a few steps.
+TINY_DREAM = {"octaves": 1, "iterations": 2, "jitter": 4}
+
+
+def make_studio(tmp_path: Path, net, roots=(), **options):
+    """A studio on ``tmp_path / "out"`` sharing the session's backbone; the test photos may be used."""
+    from dreamstyle.studio import Studio
+    from dreamstyle.studio.workspace import Workspace
+
+    workspace = Workspace.create(tmp_path / "out", (DATA, *roots), **options.pop("workspace", {}))
+    return Studio(workspace, net, **options)

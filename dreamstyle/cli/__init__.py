@@ -9,9 +9,10 @@ from .atlas import atlas
 from .dream import dream
 from .info import layers, weights
 from .presets import presets
+from .studio import studio
 from .transfer import transfer
 
-for command in (dream, transfer, assemble, atlas, presets, activations, layers, weights):
+for command in (dream, transfer, assemble, atlas, presets, activations, layers, weights, studio):
     cli.add_command(command)
 
 

@@ -26,6 +26,7 @@ Examples:
   dreamstyle activations photo.jpg            # what VGG19's relu3_1 sees in a photo
   dreamstyle layers                           # layer names, channels and strides
   dreamstyle weights                          # weight sets and whether they are usable here
+  dreamstyle studio                           # a local web page to do all of it, live
 """
 
 

@@ -25,7 +25,8 @@ from ..imaging.write import FORMATS, check_new_file, check_not_an_input, check_w
 from ..runs import Run
 from ..runtime import describe_device
 from ..video import GIF, VIDEO_FORMATS, is_frame_folder
-from ..video.job import FrameJob, Shard, as_json_values, collect_frames, read_manifest, write_clip
+from ..video.job import (FrameJob, Shard, as_json_values, collect_frames, read_manifest, work_folder,
+                         write_clip)
 from ..video.sources import FrameSource
 from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
 from .options import stack
@@ -222,11 +223,6 @@ def plan_output(source: FrameSource, output: Path | None, first: Path, tag: str)
 def is_batch(source: FrameSource, output: Path | None) -> bool:
     """Several separate photos (not one clip): written one by one, by name."""
     return not source.info.is_sequence and (output is None or is_frame_folder(output))
-
-
-def work_folder(output: Path) -> Path:
-    """Where a clip's frames go: the output folder itself, or ``OUTPUT.frames`` beside a video or GIF."""
-    return output if is_frame_folder(output) else output.with_name(output.name + ".frames")
 
 
 def resume_seed(source: FrameSource, output: Path | None, tag: str, seed: int | None, force: bool) -> int | None:

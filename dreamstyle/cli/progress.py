@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from ..deepdream.engine import DreamProgress
 from ..imaging import write_image
-from ..imaging.resize import resize
+from ..runs import snapshot
 from ..styletransfer.engine import TransferProgress
 
 # Reading a loss waits for the device to finish its queued work, so statuses
@@ -180,8 +180,8 @@ class IntermediateSaver:
         return step
 
     def _write(self, image, path, metadata: dict, overwrite: bool = True) -> None:
-        snapshot = resize(image.detach().float(), (self.picture.height, self.picture.width)).clamp(0.0, 1.0)
-        write_image(self.picture.with_rgb(snapshot), path, metadata=metadata, inputs=self.inputs, overwrite=overwrite)
+        picture_so_far = snapshot(image, (self.picture.height, self.picture.width))
+        write_image(self.picture.with_rgb(picture_so_far), path, metadata=metadata, inputs=self.inputs, overwrite=overwrite)
 
 
 @contextlib.contextmanager

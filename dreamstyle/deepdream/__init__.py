@@ -21,6 +21,7 @@ from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.sheet import contact_sheet
 from ..masks import DreamMask
+from ..runs import run_stoppable
 from ..seeds import choose_seed
 from .atlas import atlas_config, atlas_steps, channel_atlas, first_layer_filters
 from .config import DreamConfig, parse_channels
@@ -78,7 +79,9 @@ def dream(
             device and precision to load; default: ``--like``'s weights and
             pooling, else VGG19 with max pooling, on the fastest device.
         mask: where the dream may add detail (path, Pillow image or tensor; white: here, soft edges fade it).
-        callback: called with a :class:`DreamProgress` after every step.
+        callback: called with a :class:`DreamProgress` after every step; it may raise
+            :class:`~dreamstyle.runs.RunStopped` to end the dream early, which then returns the picture so far
+            (its ``info["dreamstyle"]["interrupted_at_step"]`` says when).
         **settings: any :class:`DreamConfig` field, overriding the preset
             (``layers="relu4_2:1,relu5_1:0.5"``, ``channels="relu4_2=12,47"``, ``octaves=5``...).
 
@@ -89,10 +92,12 @@ def dream(
     run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
     picture = run.fit(as_picture(image))
     masks = DreamMask(mask, still=True)
-    out = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=callback,
-                       mask=masks(0, (picture.height, picture.width)))
+    hw = (picture.height, picture.width)
+    out, stopped = run_stoppable(lambda watched: dream_tensor(net, picture.batch(), run.config, seed=run.seed,
+                                                              guide=guide_batch, callback=watched,
+                                                              mask=masks(0, hw)), callback, hw)
     result = picture_to_pil(picture.with_rgb(out))
-    result.info["dreamstyle"] = run.metadata(net, **masks.metadata())
+    result.info["dreamstyle"] = run.metadata(net, **masks.metadata(), **stopped)
     return result
 
 

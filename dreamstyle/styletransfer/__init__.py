@@ -19,6 +19,7 @@ from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
+from ..runs import run_stoppable
 from .style_masks import StyleMasks
 from .config import INITS, TransferConfig
 from .engine import (ProgressCallback, Scale, TransferProgress, scale_schedule, scale_sizes, total_iterations,
@@ -92,7 +93,9 @@ def transfer(
             where on the output each style lands; where none reaches, the photo stays. ``style_blend`` then
             sets each region's strength. None: every style everywhere, blended.
         style_masks: one mask per style image (or None) saying which part of it the style comes from.
-        callback: called with a :class:`TransferProgress` as the optimisation goes.
+        callback: called with a :class:`TransferProgress` as the optimisation goes; it may raise
+            :class:`~dreamstyle.runs.RunStopped` to end the run early, which then returns the picture so far
+            (its ``info["dreamstyle"]["interrupted_at_step"]`` says when).
         **settings: any :class:`TransferConfig` field (``style_blend=[0.7, 0.3]``,
             ``preserve_colors="luminance"``, ``style_weight=20``...).
     """
@@ -100,8 +103,11 @@ def transfer(
                                                              seed=seed, **settings)
     picture = run.fit(as_picture(content))
     regions = StyleMasks(masks, style_masks, [batch.shape[-2:] for batch in style_batches], still=True)
-    out = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed, init_image=init_batch,
-                          regions=regions(0, (picture.height, picture.width)), callback=callback)
+    hw = (picture.height, picture.width)
+    out, stopped = run_stoppable(lambda watched: transfer_tensor(net, picture.batch(), style_batches, run.config,
+                                                                 seed=run.seed, init_image=init_batch,
+                                                                 regions=regions(0, hw), callback=watched),
+                                 callback, hw)
     result = picture_to_pil(picture.with_rgb(out))
-    result.info["dreamstyle"] = run.metadata(net, styles=names, **regions.metadata())
+    result.info["dreamstyle"] = run.metadata(net, styles=names, **regions.metadata(), **stopped)
     return result

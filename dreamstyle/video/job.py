@@ -35,7 +35,7 @@ from ..imaging import Picture, read_image, write_image
 from ..imaging.resize import fit_longest_side, resize
 from ..imaging.write import create_temporary_beside
 from .encode import VIDEO_FORMATS, encode_video
-from .sinks import FRAME_NAME, GIF, save_gif
+from .sinks import FRAME_NAME, GIF, is_frame_folder, save_gif
 from .sources import FrameSource, SourceInfo
 from .stability import Stability, warping_error
 from .temporal import FrameCallback, FrameRenderer, Previous, render_sequence
@@ -88,6 +88,11 @@ def prepared_frames(source: FrameSource, start: int, hw: tuple[int, int]) -> Ite
 def as_json_values(values: Mapping[str, Any]) -> dict:
     """``values`` as they read back from JSON (tuples as lists, other objects as text), for comparing settings."""
     return json.loads(json.dumps(dict(values), sort_keys=True, default=str))
+
+
+def work_folder(output: Path) -> Path:
+    """Where a clip's frames go: the output folder itself, or ``OUTPUT.frames`` beside a video or GIF."""
+    return output if is_frame_folder(output) else output.with_name(output.name + ".frames")
 
 
 def read_manifest(folder: Path) -> dict | None:

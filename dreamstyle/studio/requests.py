@@ -1,0 +1,149 @@
+"""The page's job requests (JSON) checked and turned into :mod:`.work`, so a mistake is told at once, not
+when the job's turn comes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from ..backbone import VGGFeatures
+from ..deepdream import DreamConfig
+from ..deepdream.atlas import atlas_config
+from ..deepdream.config import parse_channels
+from ..deepdream.engine import check_config
+from ..deepdream.objectives import check_channels
+from ..deepdream.run import resolve_run as resolve_dream
+from ..errors import ImageReadError, InvalidArgumentError
+from ..imaging.read import open_image
+from ..presets import builtin_presets
+from ..styletransfer import TransferConfig
+from ..styletransfer.run import resolve_run as resolve_transfer
+from ..video import open_source
+from .work import AtlasWork, ClipWork, StillWork
+from .workspace import Workspace
+
+KINDS = ("dream", "transfer", "atlas", "clip")
+SIZES = (32, 4096)
+TILE_SIZES = (32, 256)
+MAX_CHANNELS = 64
+CLIP_FORMAT = ".mp4"
+
+
+def _field(body: Mapping[str, Any], name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+    value = body.get(name, default)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is not bool):
+        raise InvalidArgumentError(f"{name}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
+    return value
+
+
+def _bounded(body: Mapping[str, Any], name: str, bounds: tuple[int, int]) -> int | None:
+    value = _field(body, name, int)
+    if value is not None and not bounds[0] <= value <= bounds[1]:
+        raise InvalidArgumentError(f"{name} must be between {bounds[0]} and {bounds[1]}, got {value}")
+    return value
+
+
+def _image(workspace: Workspace, name: str, what: str) -> Path:
+    path = workspace.readable(name)
+    try:
+        open_image(path)
+    except ImageReadError as error:
+        raise InvalidArgumentError(f"{what}: {error}") from None
+    return path
+
+
+def _preset(body: Mapping[str, Any], kind: str) -> str | None:
+    """A built-in preset's name: the page may not name a file to read."""
+    preset = _field(body, "preset", str)
+    names = [preset.name for preset in builtin_presets(kind)]
+    if preset is not None and preset not in names:
+        raise InvalidArgumentError(f"preset: no {kind} preset {preset!r} (choose one of {', '.join(names)})")
+    return preset
+
+
+def _settings(body: Mapping[str, Any], config_type: type) -> dict[str, Any]:
+    settings = _field(body, "settings", dict, {})
+    allowed = {f.name for f in fields(config_type)}
+    unknown = sorted(set(settings) - allowed)
+    if unknown:
+        raise InvalidArgumentError(f"settings: no setting named {', '.join(unknown)}")
+    return {name: value for name, value in settings.items() if value is not None}
+
+
+def work_of(body: Any, workspace: Workspace, backbone: Callable[[], VGGFeatures]) -> StillWork | AtlasWork | ClipWork:
+    """The work a job request asks for.
+
+    ``body``: ``{"kind": "dream" | "transfer" | "atlas" | "clip", "input": path, "styles": [path...],
+    "masks": [path...], "preset": name, "size": px, "seed": n, "settings": {config field: value}}``; an atlas
+    takes ``"layer"``, ``"channels"`` ("0-15") and ``"tile"`` (px) instead of the images.
+
+    Raises:
+        InvalidArgumentError: a field is missing or wrong; the message names it.
+        PathRefused: a path lies outside what the studio may read.
+    """
+    if not isinstance(body, dict):
+        raise InvalidArgumentError("the request must be a JSON object")
+    kind = _field(body, "kind", str)
+    if kind not in KINDS:
+        raise InvalidArgumentError(f"kind: choose one of {', '.join(KINDS)}, got {kind!r}")
+    seed = _field(body, "seed", int)
+    if kind == "atlas":
+        return _atlas_work(body, workspace, backbone, seed)
+    command = _field(body, "command", str, "dream") if kind == "clip" else kind
+    if command not in ("dream", "transfer"):
+        raise InvalidArgumentError(f"command: a clip is dreamed or painted (dream, transfer), got {command!r}")
+    config_type, resolve = (DreamConfig, resolve_dream) if command == "dream" else (TransferConfig, resolve_transfer)
+    preset, size, settings = _preset(body, command), _bounded(body, "size", SIZES), _settings(body, config_type)
+    run = resolve(preset=preset, size=size, seed=seed, **settings)  # every value checked now
+    if command == "dream":
+        check_config(backbone(), run.config)  # and its layers and channels
+    name = _field(body, "input", str)
+    if not name:
+        raise InvalidArgumentError("input: choose a photo" + (" or a clip" if kind == "clip" else ""))
+    style_names = _field(body, "styles", list, [])
+    if command == "transfer" and not style_names:
+        raise InvalidArgumentError("styles: add at least one style image")
+    if command == "dream" and style_names:
+        raise InvalidArgumentError("styles: a dream takes no style images")
+    styles = tuple(_image(workspace, style, "styles") for style in style_names)
+    if kind == "clip":
+        return _clip_work(workspace.readable(name), command, workspace, styles, preset, size, seed, settings)
+    mask_names = _field(body, "masks", list, [])
+    wanted = len(styles) if command == "transfer" else 1
+    if mask_names and len(mask_names) != wanted:
+        raise InvalidArgumentError(f"masks: one per style ({wanted}), got {len(mask_names)}" if command == "transfer"
+                                   else f"masks: a dream takes one mask, got {len(mask_names)}")
+    masks = tuple(_image(workspace, mask, "masks") for mask in mask_names)
+    return StillWork(command, _image(workspace, name, "input"), workspace, backbone, styles, masks, preset, size,
+                     seed, settings)
+
+
+def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callable[[], VGGFeatures],
+                seed: int | None) -> AtlasWork:
+    layer = _field(body, "layer", str)
+    if not layer:
+        raise InvalidArgumentError("layer: choose a layer, e.g. relu4_2")
+    channels = parse_channels(f"{layer}={_field(body, 'channels', str, '0-15')}")[0][1]
+    if len(channels) > MAX_CHANNELS:
+        raise InvalidArgumentError(f"channels: at most {MAX_CHANNELS} at once, got {len(channels)}")
+    settings = _settings(body, DreamConfig)
+    atlas_config(layer, **settings)  # every value checked now
+    check_channels(backbone(), ((layer, tuple(channels)),))
+    tile = _bounded(body, "tile", TILE_SIZES) or 96
+    return AtlasWork(layer, tuple(channels), workspace, backbone, tile, seed, settings)
+
+
+def _clip_work(path: Path, command: str, workspace: Workspace, styles: tuple[Path, ...], preset: str | None,
+               size: int | None, seed: int | None, settings: dict[str, Any]) -> ClipWork:
+    source = open_source([path])
+    if source is None:
+        raise InvalidArgumentError(f"input: {path.name} is one picture, not a clip (a video or a folder of frames)")
+    # The same clip and settings go to the same file, so a stopped clip submitted again continues.
+    output = workspace.outputs / f"{path.stem}_{command}{CLIP_FORMAT}"
+    count = 1
+    while output.exists():
+        count += 1
+        output = workspace.outputs / f"{path.stem}_{command}-{count}{CLIP_FORMAT}"
+    return ClipWork(command, path, output, source.info.count, workspace, styles, preset, size, seed, settings)

@@ -1,0 +1,255 @@
+"""What each kind of studio job asks of the Python API, and where its results go.
+
+A still (dream or transfer) and an atlas run in the studio's process on its one
+backbone. A clip runs as the ``dreamstyle`` command itself, so it keeps its
+finished frames when stopped and continues from them exactly as the CLI does.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..backbone import VGGFeatures
+from ..deepdream import DreamProgress, atlas, atlas_config, atlas_steps
+from ..deepdream import dream
+from ..errors import DreamstyleError
+from ..imaging import save, write_image
+from ..imaging.read import images_in, open_image, picture_from_pil
+from ..imaging.sheet import contact_sheet, sheet_layout
+from ..imaging.write import create_temporary_beside
+from ..styletransfer import transfer
+from ..video.job import work_folder
+from .jobs import JobControl
+from .workspace import Workspace
+
+# How often a clip's frames folder is looked at for new frames.
+CLIP_POLL_SECONDS = 0.5
+
+
+class ClipFailed(DreamstyleError, RuntimeError):
+    """The ``dreamstyle`` command rendering a clip ended with an error."""
+
+
+def memory_in_use(device: torch.device) -> int:
+    """Bytes: the device's allocated memory on CUDA, else the process's peak resident memory."""
+    if device.type == "cuda":
+        return int(torch.cuda.memory_allocated(device))
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def pace(done: int, total: int, started: float) -> dict[str, Any]:
+    """Steps done and planned, steps per second and seconds left (None until known)."""
+    elapsed = time.monotonic() - started
+    rate = done / elapsed if done and elapsed > 0 else None
+    return {"done": done, "total": total, "rate": rate,
+            "eta": (total - done) / rate if rate else None}
+
+
+def engine_progress(progress: Any, started: float, device: torch.device) -> dict[str, Any]:
+    """What the page shows of a dream's or a transfer's progress report (it reads the losses: a device sync)."""
+    height, width = progress.size
+    if isinstance(progress, DreamProgress):
+        stage = f"octave {progress.octave + 1} of {progress.octaves}"
+        losses = {"objective": float(progress.objective)}
+    else:
+        stage = f"scale {progress.scale + 1} of {progress.scales}"
+        losses = {"content": float(progress.content), "style": float(progress.style), "tv": float(progress.tv)}
+        if progress.photo is not None:
+            losses["photo"] = float(progress.photo)
+    return {"stage": stage, "iteration": f"{progress.iteration} of {progress.iterations}",
+            "size": f"{width}x{height}", "losses": losses, "memory": memory_in_use(device),
+            **pace(progress.run_done, progress.run_total, started)}
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    descriptor, temporary = create_temporary_beside(target)
+    os.close(descriptor)
+    try:
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class StillWork:
+    """A dream or a transfer of one picture.
+
+    Attributes:
+        kind: ``"dream"`` or ``"transfer"``.
+        input: the photo.
+        styles: the style images (transfer only).
+        masks: none, or one per style (the dream's one mask): where each applies.
+        preset / size / seed / settings: as for :func:`dreamstyle.dream` and :func:`dreamstyle.transfer`.
+    """
+
+    kind: str
+    input: Path
+    workspace: Workspace
+    backbone: Callable[[], VGGFeatures]
+    styles: tuple[Path, ...] = ()
+    masks: tuple[Path, ...] = ()
+    preset: str | None = None
+    size: int | None = None
+    seed: int | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        styles = f" in the style of {', '.join(style.name for style in self.styles)}" if self.styles else ""
+        return f"{self.kind} {self.input.name}{styles}"
+
+    def run(self, control: JobControl) -> dict[str, Any]:
+        net = self.backbone()
+        started = time.monotonic()
+
+        def callback(progress: Any) -> None:
+            control.check()
+            if control.due():
+                control.report(engine_progress(progress, started, net.device), progress.image)
+
+        common = dict(preset=self.preset, size=self.size, seed=self.seed, backbone=net, callback=callback,
+                      **self.settings)
+        if self.kind == "dream":
+            result = dream(self.input, mask=self.masks[0] if self.masks else None, **common)
+        else:
+            result = transfer(self.input, list(self.styles), masks=list(self.masks) or None, **common)
+        output = self.workspace.new_output(self.input.stem, self.kind)
+        beside = [output.with_name(f"{output.stem}_mask{index + 1}.png") for index in range(len(self.masks))]
+        result.info["dreamstyle"] = {
+            **result.info["dreamstyle"], "input": self.input.name,
+            "studio": {"input": self.workspace.relative(self.input),
+                       "styles": [self.workspace.relative(style) for style in self.styles],
+                       "masks": [path.name for path in beside]}}
+        for mask, path in zip(self.masks, beside):
+            _copy_atomically(mask, path)
+        save(result, output)
+        stopped_at = result.info["dreamstyle"].get("interrupted_at_step")
+        control.report({**control.job.progress, "stage": "stopped" if stopped_at is not None else "done"}, result)
+        return {"output": self.workspace.relative(output), "stopped_at": stopped_at}
+
+
+@dataclass(frozen=True)
+class AtlasWork:
+    """A layer's channel atlas: one small dream per channel, laid out as a sheet the page can click on."""
+
+    layer: str
+    channels: tuple[int, ...]
+    workspace: Workspace
+    backbone: Callable[[], VGGFeatures]
+    tile: int = 96
+    seed: int | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    kind: str = "atlas"
+
+    @property
+    def title(self) -> str:
+        return f"atlas of {self.layer}, {len(self.channels)} channels"
+
+    def run(self, control: JobControl) -> dict[str, Any]:
+        net = self.backbone()
+        started = time.monotonic()
+        total = atlas_steps(net, atlas_config(self.layer, **self.settings), len(self.channels), self.tile)
+        labels = [f"{self.layer}:{channel}" for channel in self.channels]
+        done, first, previous = 0, 0, None  # steps so far; the first tile of the batch at hand; its last report
+
+        def callback(progress: DreamProgress) -> None:
+            nonlocal done, first, previous
+            control.check()
+            if previous is not None and progress.run_done < previous.run_done:  # the next batch of tiles began
+                first += previous.image.shape[0]
+            done, previous = done + 1, progress
+            if control.due():
+                batch = progress.image.detach().float().cpu().clamp(0, 1)
+                sheet = contact_sheet(batch, labels[first:first + batch.shape[0]], tile_size=self.tile)
+                control.report({"stage": f"octave {progress.octave + 1} of {progress.octaves}",
+                                "memory": memory_in_use(net.device), **pace(done, total, started)}, sheet)
+
+        sheet = atlas(self.layer, list(self.channels), size=self.tile, seed=self.seed, backbone=net,
+                      callback=callback, **self.settings)
+        output = self.workspace.new_output(f"atlas_{self.layer}", "channels")
+        write_image(picture_from_pil(sheet), output)
+        layout = sheet_layout(len(self.channels), (self.tile, self.tile), self.tile)
+        control.report({**pace(total, total, started), "stage": "done"}, sheet)
+        return {"output": self.workspace.relative(output), "layer": self.layer, "channels": list(self.channels),
+                "sheet": {"size": layout.size, "tile": layout.tile, "corners": layout.corners}}
+
+
+@dataclass(frozen=True)
+class ClipWork:
+    """A clip (a video or a folder of frames on disk) dreamed or painted frame by frame by ``dreamstyle``.
+
+    The same clip with the same settings goes to the same output, so submitting it again after a stop
+    continues from the frames already made.
+    """
+
+    kind: str
+    input: Path
+    output: Path
+    frames: int
+    workspace: Workspace
+    styles: tuple[Path, ...] = ()
+    preset: str | None = None
+    size: int | None = None
+    seed: int | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return f"{self.kind} clip {self.input.name} ({self.frames} frames)"
+
+    def command(self) -> list[str]:
+        """The ``dreamstyle`` command line that renders the clip."""
+        line = [sys.executable, "-m", "dreamstyle", self.kind, str(self.input), *map(str, self.styles),
+                "-o", str(self.output), "--quiet"]
+        given = {"preset": self.preset, "size": self.size, "seed": self.seed, **self.settings}
+        for name, value in given.items():
+            if value is not None:
+                line += [f"--{name.replace('_', '-')}", str(value)]
+        return line
+
+    def run(self, control: JobControl) -> dict[str, Any]:
+        folder = work_folder(self.output)
+        before = len(images_in(folder)) if folder.is_dir() else 0
+        started = time.monotonic()
+        process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        shown = -1
+        try:
+            while process.poll() is None:
+                if control.stopping:
+                    process.send_signal(signal.SIGTERM)  # the command keeps its finished frames
+                    break
+                frames = images_in(folder) if folder.is_dir() else []
+                if len(frames) != shown:
+                    shown = len(frames)
+                    progress = {"stage": f"frame {shown} of {self.frames}",
+                                **pace(shown - before, self.frames - before, started), "done": shown,
+                                "total": self.frames}
+                    control.report(progress, open_image(frames[-1]) if frames else None)
+                time.sleep(CLIP_POLL_SECONDS)
+            _, errors = process.communicate()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        if control.stopping:
+            return {"output": None, "frames_folder": self.workspace.relative(folder)}
+        if process.returncode != 0:
+            lines = [line for line in errors.splitlines() if line.startswith("Error:")]
+            raise ClipFailed(lines[-1].removeprefix("Error:").strip() if lines
+                             else f"dreamstyle {self.kind} ended with exit status {process.returncode}")
+        control.report({**control.job.progress, "stage": "done", "done": self.frames, "total": self.frames})
+        return {"output": self.workspace.relative(self.output)}

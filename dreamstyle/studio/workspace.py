@@ -1,0 +1,156 @@
+"""The studio's files: the outputs folder, uploads, which paths the page may name, and past results."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError
+from ..imaging import read_metadata
+from ..imaging.read import IMAGE_EXTENSIONS, open_image
+from ..imaging.write import create_temporary_beside
+
+# Uploads go into this folder of the outputs folder, named by their content, so the same photo dropped twice is
+# one file and a result's metadata can name its input for good.
+UPLOADS = "uploads"
+MAX_UPLOAD_BYTES = 64 * 2**20
+THUMBNAIL_QUALITY = 85
+
+
+class PathRefused(DreamstyleError, PermissionError):
+    """The page named a path outside the folders the studio may read."""
+
+
+class UploadRefused(DreamstyleError, ValueError):
+    """An upload is too large, or not an image dreamstyle can read."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where the studio reads and writes.
+
+    Attributes:
+        outputs: results go here, uploads into its ``uploads/`` folder; every file in it may be read.
+        roots: the files and folders given on the command line (clips and photos already on disk); they and
+            what lies under them may be read, nothing else outside ``outputs``.
+        max_upload: the largest upload accepted, in bytes.
+    """
+
+    outputs: Path
+    roots: tuple[Path, ...] = ()
+    max_upload: int = MAX_UPLOAD_BYTES
+
+    @classmethod
+    def create(cls, outputs: str | os.PathLike, roots: tuple[str | os.PathLike, ...] = (),
+               max_upload: int = MAX_UPLOAD_BYTES) -> "Workspace":
+        """The workspace with ``outputs`` (made if missing) and ``roots``, every path made absolute."""
+        folder = Path(outputs).expanduser().resolve()
+        try:
+            (folder / UPLOADS).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InvalidArgumentError(f"outputs: cannot make the folder {folder} ({error.strerror or error})") \
+                from None
+        missing = [str(root) for root in roots if not Path(root).expanduser().exists()]
+        if missing:
+            raise InvalidArgumentError(f"paths: no such file or folder: {', '.join(missing)}")
+        return cls(folder, tuple(Path(root).expanduser().resolve() for root in roots), max_upload)
+
+    @property
+    def uploads(self) -> Path:
+        return self.outputs / UPLOADS
+
+    def readable(self, name: str) -> Path:
+        """The existing file or folder ``name`` means (absolute, or relative to the outputs folder).
+
+        Raises:
+            PathRefused: it lies outside the outputs folder and the paths given on the command line
+                (after following links, so a link cannot lead out).
+            InvalidArgumentError: nothing is there.
+        """
+        if not isinstance(name, str) or not name or "\0" in name:
+            raise InvalidArgumentError("path: give a file's path as text")
+        given = Path(name).expanduser()
+        path = (given if given.is_absolute() else self.outputs / given).resolve()
+        if not any(path == root or path.is_relative_to(root) for root in (self.outputs, *self.roots)):
+            raise PathRefused(f"{name}: outside the outputs folder and the paths given to dreamstyle studio; "
+                              f"start the studio with this path to use it")
+        if not path.exists():
+            raise InvalidArgumentError(f"{name}: no such file or folder")
+        return path
+
+    def relative(self, path: Path) -> str:
+        """``path`` as the page names it: relative to the outputs folder when inside it, else absolute."""
+        return str(path.relative_to(self.outputs)) if path.is_relative_to(self.outputs) else str(path)
+
+    def save_upload(self, data: bytes, filename: str) -> Path:
+        """Keep an uploaded image in ``uploads/``, named by its content, once it reads as an image.
+
+        Raises:
+            UploadRefused: larger than :attr:`max_upload`, of a kind that is not an image, or not readable
+                (damaged, or so many pixels it may be a decompression bomb).
+        """
+        if len(data) > self.max_upload:
+            raise UploadRefused(f"{filename}: {len(data) / 2**20:.1f} MiB is over the studio's upload limit of "
+                                f"{self.max_upload / 2**20:.0f} MiB; downscale it first")
+        suffix = Path(filename).suffix.lower()
+        if suffix not in IMAGE_EXTENSIONS:
+            raise UploadRefused(f"{filename}: not an image file the studio takes "
+                                f"({' '.join(sorted(IMAGE_EXTENSIONS))})")
+        path = self.uploads / f"{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
+        if path.exists():
+            return path
+        descriptor, temporary = create_temporary_beside(path)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(data)
+            open_image(temporary)
+            os.replace(temporary, path)
+        except ImageReadError as error:
+            raise UploadRefused(str(error).replace(str(temporary), filename)) from None
+        finally:
+            temporary.unlink(missing_ok=True)
+        return path
+
+    def new_output(self, stem: str, kind: str, suffix: str = ".png") -> Path:
+        """A new file in the outputs folder: ``STEM_KIND_YYYYmmdd-HHMMSS.png`` (with a count if that exists)."""
+        base = f"{stem}_{kind}_{datetime.now():%Y%m%d-%H%M%S}"
+        path, count = self.outputs / f"{base}{suffix}", 1
+        while path.exists():
+            count += 1
+            path = self.outputs / f"{base}-{count}{suffix}"
+        return path
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every result in the outputs folder that holds dreamstyle's settings, newest first."""
+        entries = []
+        for path in self.outputs.iterdir():
+            if path.suffix.lower() not in IMAGE_EXTENSIONS or not path.is_file():
+                continue
+            try:
+                metadata = read_metadata(path)
+            except ImageReadError:
+                continue
+            if metadata.get("command") not in ("dream", "transfer"):
+                continue
+            entries.append({"path": path.name, "modified": path.stat().st_mtime, "metadata": metadata})
+        return sorted(entries, key=lambda entry: entry["modified"], reverse=True)
+
+
+def thumbnail(path: Path, side: int) -> bytes:
+    """A JPEG of the image at ``path`` whose longer side is at most ``side`` px."""
+    image = open_image(path).convert("RGB")
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return jpeg(image)
+
+
+def jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=THUMBNAIL_QUALITY)
+    return buffer.getvalue()

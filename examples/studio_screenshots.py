@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -57,7 +56,7 @@ def main() -> None:
         page.click("#tabs button[data-tab=transfer]")
         page.set_input_files("#form-transfer .drop[data-role=photo] input[type=file]", str(DATA / "chelsea.png"))
         page.wait_for_selector("#form-transfer .drop.has")
-        for style in ("mosaic.jpg", "brick.jpg"):
+        for style in ("mosaic.jpg", "brick.png"):
             page.set_input_files("#form-transfer .drop[data-role=style] input[type=file]", str(DATA / style))
         page.wait_for_selector("#styles .style:nth-child(2)")
         page.locator("#styles .style:nth-child(1) .paint").click()
@@ -75,8 +74,9 @@ def main() -> None:
         page.wait_for_selector("#styles .style:nth-child(1) .mask-state:text('mask painted')")
         page.fill("#form-transfer input[type=number][name=size]", "256")
         page.click("#run")
-        page.wait_for_function("Number(document.querySelector('#preview').dataset.loads || 0) >= 2", timeout=600_000)
-        time.sleep(3)
+        page.wait_for_function("document.querySelector('#status').textContent.includes('scale 3 of 3')",
+                               timeout=600_000)
+        page.evaluate("document.querySelector('#controls').scrollTop = 0")
         page.screenshot(path=SHOTS / "transfer.png")
         output = wait_for_result(page)
 
@@ -94,7 +94,7 @@ def main() -> None:
         page.fill("#form-atlas input[name=channels]", "0-15")
         page.click("#run")
         wait_for_result(page)
-        page.wait_for_selector("#atlas-cells button")
+        page.wait_for_selector("#atlas-cells button", timeout=600_000)
         for channel in (2, 7, 11):
             page.click(f"#atlas-cells button[data-channel='{channel}']")
         page.screenshot(path=SHOTS / "atlas.png")

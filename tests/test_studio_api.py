@@ -72,6 +72,7 @@ def test_an_upload_is_kept_by_its_content_and_served_back_as_a_thumbnail(client,
     first = client.post("/api/uploads", content=data, headers={"X-Filename": "red.png"})
     again = client.post("/api/uploads", content=data, headers={"X-Filename": "same.png"})
     assert first.status_code == 201 and first.json()["path"] == again.json()["path"]
+    assert first.json()["path"].startswith("uploads/") and first.json()["path"].endswith("/red.png")
     assert (studio.workspace.outputs / first.json()["path"]).read_bytes() == data
     thumb = client.get("/api/file", params={"path": first.json()["path"], "thumb": 64})
     assert thumb.headers["content-type"] == "image/jpeg"

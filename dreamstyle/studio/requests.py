@@ -21,7 +21,7 @@ from ..presets import builtin_presets
 from ..styletransfer import TransferConfig
 from ..styletransfer.run import resolve_run as resolve_transfer
 from ..video import open_source
-from .work import AtlasWork, ClipWork, StillWork
+from .work import AtlasWork, ClipWork, RunChoice, StillWork
 from .workspace import Workspace
 
 KINDS = ("dream", "transfer", "atlas", "clip")
@@ -109,15 +109,15 @@ def work_of(body: Any, workspace: Workspace, backbone: Callable[[], VGGFeatures]
         raise InvalidArgumentError("styles: a dream takes no style images")
     styles = tuple(_image(workspace, style, "styles") for style in style_names)
     if kind == "clip":
-        return _clip_work(workspace.readable(name), command, workspace, styles, preset, size, seed, settings)
+        return _clip_work(workspace.readable(name), command, workspace, styles, RunChoice(preset, size, seed, settings))
     mask_names = _field(body, "masks", list, [])
     wanted = len(styles) if command == "transfer" else 1
     if mask_names and len(mask_names) != wanted:
         raise InvalidArgumentError(f"masks: one per style ({wanted}), got {len(mask_names)}" if command == "transfer"
                                    else f"masks: a dream takes one mask, got {len(mask_names)}")
     masks = tuple(_image(workspace, mask, "masks") for mask in mask_names)
-    return StillWork(command, _image(workspace, name, "input"), workspace, backbone, styles, masks, preset, size,
-                     seed, settings)
+    return StillWork(command, _image(workspace, name, "input"), workspace, backbone,
+                     RunChoice(preset, size, seed, settings), styles, masks)
 
 
 def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callable[[], VGGFeatures],
@@ -135,8 +135,8 @@ def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callabl
     return AtlasWork(layer, tuple(channels), workspace, backbone, tile, seed, settings)
 
 
-def _clip_work(path: Path, command: str, workspace: Workspace, styles: tuple[Path, ...], preset: str | None,
-               size: int | None, seed: int | None, settings: dict[str, Any]) -> ClipWork:
+def _clip_work(path: Path, command: str, workspace: Workspace, styles: tuple[Path, ...], choice: RunChoice
+               ) -> ClipWork:
     source = open_source([path])
     if source is None:
         raise InvalidArgumentError(f"input: {path.name} is one picture, not a clip (a video or a folder of frames)")
@@ -146,4 +146,4 @@ def _clip_work(path: Path, command: str, workspace: Workspace, styles: tuple[Pat
     while output.exists():
         count += 1
         output = workspace.outputs / f"{path.stem}_{command}-{count}{CLIP_FORMAT}"
-    return ClipWork(command, path, output, source.info.count, workspace, styles, preset, size, seed, settings)
+    return ClipWork(command, path, output, source.info.count, workspace, choice, styles)

@@ -22,8 +22,7 @@ from typing import Any
 import torch
 
 from ..backbone import VGGFeatures
-from ..deepdream import DreamProgress, atlas, atlas_config, atlas_steps
-from ..deepdream import dream
+from ..deepdream import DreamProgress, atlas, atlas_config, atlas_steps, dream
 from ..errors import DreamstyleError
 from ..imaging import save, write_image
 from ..imaging.read import images_in, open_image, picture_from_pil
@@ -66,7 +65,7 @@ def engine_progress(progress: Any, started: float, device: torch.device) -> dict
     else:
         stage = f"scale {progress.scale + 1} of {progress.scales}"
         losses = {"content": float(progress.content), "style": float(progress.style), "tv": float(progress.tv)}
-        if progress.photo is not None:
+        if progress.photo is not None and float(progress.photo):
             losses["photo"] = float(progress.photo)
     return {"stage": stage, "iteration": f"{progress.iteration} of {progress.iterations}",
             "size": f"{width}x{height}", "losses": losses, "memory": memory_in_use(device),
@@ -84,6 +83,20 @@ def _copy_atomically(source: Path, target: Path) -> None:
 
 
 @dataclass(frozen=True)
+class RunChoice:
+    """What the page chose besides the images: a preset, a size, a seed and engine settings (None: not chosen)."""
+
+    preset: str | None = None
+    size: int | None = None
+    seed: int | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def arguments(self) -> dict[str, Any]:
+        """As keyword arguments of :func:`dreamstyle.dream` and :func:`dreamstyle.transfer`."""
+        return {"preset": self.preset, "size": self.size, "seed": self.seed, **self.settings}
+
+
+@dataclass(frozen=True)
 class StillWork:
     """A dream or a transfer of one picture.
 
@@ -92,19 +105,15 @@ class StillWork:
         input: the photo.
         styles: the style images (transfer only).
         masks: none, or one per style (the dream's one mask): where each applies.
-        preset / size / seed / settings: as for :func:`dreamstyle.dream` and :func:`dreamstyle.transfer`.
     """
 
     kind: str
     input: Path
     workspace: Workspace
     backbone: Callable[[], VGGFeatures]
+    choice: RunChoice
     styles: tuple[Path, ...] = ()
     masks: tuple[Path, ...] = ()
-    preset: str | None = None
-    size: int | None = None
-    seed: int | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -120,8 +129,7 @@ class StillWork:
             if control.due():
                 control.report(engine_progress(progress, started, net.device), progress.image)
 
-        common = dict(preset=self.preset, size=self.size, seed=self.seed, backbone=net, callback=callback,
-                      **self.settings)
+        common = dict(backbone=net, callback=callback, **self.choice.arguments())
         if self.kind == "dream":
             result = dream(self.input, mask=self.masks[0] if self.masks else None, **common)
         else:
@@ -200,11 +208,8 @@ class ClipWork:
     output: Path
     frames: int
     workspace: Workspace
+    choice: RunChoice
     styles: tuple[Path, ...] = ()
-    preset: str | None = None
-    size: int | None = None
-    seed: int | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -214,8 +219,7 @@ class ClipWork:
         """The ``dreamstyle`` command line that renders the clip."""
         line = [sys.executable, "-m", "dreamstyle", self.kind, str(self.input), *map(str, self.styles),
                 "-o", str(self.output), "--quiet"]
-        given = {"preset": self.preset, "size": self.size, "seed": self.seed, **self.settings}
-        for name, value in given.items():
+        for name, value in self.choice.arguments().items():
             if value is not None:
                 line += [f"--{name.replace('_', '-')}", str(value)]
         return line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,9 +18,10 @@ from ..imaging import read_metadata
 from ..imaging.read import IMAGE_EXTENSIONS, open_image
 from ..imaging.write import create_temporary_beside
 
-# Uploads go into this folder of the outputs folder, named by their content, so the same photo dropped twice is
-# one file and a result's metadata can name its input for good.
+# Uploads go into this folder of the outputs folder, in a folder named by their content, so the same photo
+# dropped twice is one file, a result's metadata can name its input for good, and the file keeps its own name.
 UPLOADS = "uploads"
+NAME_CHARACTERS = re.compile(r"[^\w.-]+")
 MAX_UPLOAD_BYTES = 64 * 2**20
 THUMBNAIL_QUALITY = 85
 
@@ -103,9 +105,11 @@ class Workspace:
         if suffix not in IMAGE_EXTENSIONS:
             raise UploadRefused(f"{filename}: not an image file the studio takes "
                                 f"({' '.join(sorted(IMAGE_EXTENSIONS))})")
-        path = self.uploads / f"{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
-        if path.exists():
-            return path
+        folder = self.uploads / hashlib.sha256(data).hexdigest()[:20]
+        kept = [path for path in folder.glob("*") if not path.name.startswith(".")] if folder.is_dir() else []
+        if kept:
+            return kept[0]  # the same picture dropped again, under any name
+        path = folder / f"{_safe_stem(Path(filename).stem)}{suffix}"
         descriptor, temporary = create_temporary_beside(path)
         try:
             with os.fdopen(descriptor, "wb") as file:
@@ -116,6 +120,8 @@ class Workspace:
             raise UploadRefused(str(error).replace(str(temporary), filename)) from None
         finally:
             temporary.unlink(missing_ok=True)
+            if not path.exists():
+                folder.rmdir()
         return path
 
     def new_output(self, stem: str, kind: str, suffix: str = ".png") -> Path:
@@ -141,6 +147,11 @@ class Workspace:
                 continue
             entries.append({"path": path.name, "modified": path.stat().st_mtime, "metadata": metadata})
         return sorted(entries, key=lambda entry: entry["modified"], reverse=True)
+
+
+def _safe_stem(stem: str) -> str:
+    """A file name's stem with anything but letters, digits, '.', '-' and '_' made '_' (at most 80 of them)."""
+    return NAME_CHARACTERS.sub("_", stem).strip("._")[:80] or "upload"
 
 
 def thumbnail(path: Path, side: int) -> bytes:

@@ -139,12 +139,13 @@ function addStyle(path, name, blend = 1) {
 function renderStyles() {
   const holder = $("#styles");
   holder.innerHTML = "";
+  const painted = studio.styles.some((style) => style.mask);  // with regions, a style without one goes nowhere
   studio.styles.forEach((style, index) => {
     const row = document.createElement("div");
     row.className = "style";
     row.innerHTML = `<img src="${fileUrl(style.path, 128)}" alt=""><div><div class="name">${style.name}</div>`
       + `<label class="muted">blend <input type="range" min="0" max="1" step="0.05" value="${style.blend}"></label>`
-      + `<div class="muted mask-state">${style.mask ? "mask painted" : "everywhere"}</div></div>`
+      + `<div class="muted mask-state">${style.mask ? "mask painted" : painted ? "nowhere: paint its region" : "everywhere"}</div></div>`
       + `<div class="buttons"><button type="button" class="paint">mask</button><button type="button" class="remove" title="remove">&#10005;</button></div>`;
     $("input", row).addEventListener("input", (event) => { style.blend = Number(event.target.value); });
     $(".paint", row).addEventListener("click", () => openPainter({ kind: "transfer", index }));
@@ -290,6 +291,7 @@ function watch(id) {
   studio.watched = id;
   studio.previewShown = 0;
   studio.shownResult = null;
+  delete $("#preview").dataset.result;
   clearCells();
 }
 
@@ -394,9 +396,12 @@ function drawCells() {
   holder.innerHTML = "";
   if (!studio.atlas) return;
   const { sheet, channels, layer } = studio.atlas.result;
-  const scale = preview.clientWidth / sheet.size[0];
-  holder.style.left = `${preview.offsetLeft}px`; holder.style.top = `${preview.offsetTop}px`;
-  holder.style.width = `${preview.clientWidth}px`; holder.style.height = `${preview.clientHeight}px`;
+  // The sheet is drawn "contain"ed in the preview's box: find where it lies.
+  const scale = Math.min(preview.clientWidth / sheet.size[0], preview.clientHeight / sheet.size[1]);
+  const left = preview.offsetLeft + (preview.clientWidth - sheet.size[0] * scale) / 2;
+  const top = preview.offsetTop + (preview.clientHeight - sheet.size[1] * scale) / 2;
+  holder.style.left = `${left}px`; holder.style.top = `${top}px`;
+  holder.style.width = `${sheet.size[0] * scale}px`; holder.style.height = `${sheet.size[1] * scale}px`;
   sheet.corners.forEach(([left, top], index) => {
     const cell = document.createElement("button");
     cell.type = "button";

@@ -109,7 +109,7 @@ def test_a_dropped_photo_dreams_grows_in_place_and_lands_in_the_history_whose_se
     assert page.input_value("#form-dream input[type=number][name=seed]") == "1234"
     assert page.input_value("#form-dream select[name=preset]") == "soft"
     assert page.input_value("#form-dream input[type=number][name=iterations]") == "24"
-    assert page.is_visible("#form-dream .drop.has img")
+    page.wait_for_selector("#form-dream .drop.has img")  # the photo it was made from, loaded again
 
 
 def test_stop_ends_a_running_job_and_keeps_its_picture(page, server):

@@ -100,7 +100,8 @@ def main() -> None:
             print(f"| matting Laplacian: made / one energy and gradient | {size} | {made} / {evaluation} | "
                   f"{matting.peak_gib:.2f} GiB |")
             filtered = run_python(str(script), "filter", str(photo), str(size), str(PRESET_RADIUS))
-            print(f"| guided filter pass (radius {round(PRESET_RADIUS * size / 512)}) | {size} | {filtered.log.split()[-1]} | "
+            radius = round(PRESET_RADIUS * size / 512)
+            print(f"| guided filter pass (radius {radius}) | {size} | {filtered.log.split()[-1]} | "
                   f"{filtered.peak_gib:.2f} GiB |", flush=True)
     sys.stdout.flush()
 

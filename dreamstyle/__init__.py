@@ -11,6 +11,6 @@ from .styletransfer import transfer
 from .version import __version__
 
 __all__ = [
-    "BackboneChoice", "RunStopped", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom", "load_backbone",
-    "save", "transfer",
+    "BackboneChoice", "RunStopped", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom",
+    "load_backbone", "save", "transfer",
 ]

@@ -181,7 +181,8 @@ class IntermediateSaver:
 
     def _write(self, image, path, metadata: dict, overwrite: bool = True) -> None:
         picture_so_far = snapshot(image, (self.picture.height, self.picture.width))
-        write_image(self.picture.with_rgb(picture_so_far), path, metadata=metadata, inputs=self.inputs, overwrite=overwrite)
+        write_image(self.picture.with_rgb(picture_so_far), path, metadata=metadata, inputs=self.inputs,
+                    overwrite=overwrite)
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ import io
 import json
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import torch
 from PIL import Image, PngImagePlugin
 
 from ..version import __version__
-from ..errors import ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
+from ..errors import DreamstyleError, ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
 from .deep_colour import DEEP_FORMATS, png_bytes, tiff_bytes
 from .picture import Picture, picture_from_pil, picture_to_pil, srgb_icc_bytes, to_uint16
 from .read import open_image
@@ -188,20 +188,36 @@ def write_image(
     ImageDescription of JPEG, WebP and TIFF; :func:`read_metadata` reads it back.
     """
     path = check_output_path(path, inputs, overwrite)
-    payload = encode_image(picture, output_format(path), metadata)
+    write_atomically(path, encode_image(picture, output_format(path), metadata))
+    return path
+
+
+def write_atomically(path: Path, payload: bytes, check: Callable[[Path], object] | None = None) -> None:
+    """Write ``payload`` to ``path`` through a temporary file beside it, renamed into place once complete.
+
+    Args:
+        path: the file to write (an existing one is replaced only by the complete new one).
+        payload: its bytes.
+        check: called with the complete temporary file before the rename; what it raises leaves ``path``
+            as it was and is raised.
+
+    Raises:
+        ImageWriteError: the file cannot be written there.
+    """
     descriptor, temporary = create_temporary_beside(path)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        if check is not None:
+            check(temporary)
         os.replace(temporary, path)
     except BaseException as error:
         temporary.unlink(missing_ok=True)
-        if isinstance(error, OSError):
+        if isinstance(error, OSError) and not isinstance(error, DreamstyleError):
             raise ImageWriteError(f"{path}: cannot write ({error.strerror or error})") from None
         raise
-    return path
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:

@@ -32,9 +32,9 @@ from ..presets import builtin_presets
 from ..runtime import describe_device
 from ..styletransfer.run import resolve_run as resolve_transfer
 from ..version import __version__
-from .jobs import JobQueue, QueueError
+from .jobs import JobQueue, NoSuchJob, QueueError
 from .requests import work_of
-from .workspace import PathRefused, UploadRefused, Workspace, thumbnail
+from .workspace import PathRefused, UploadRefused, UploadTooLarge, Workspace, thumbnail
 
 STATIC = Path(__file__).parent / "static"
 TOKEN_COOKIE = "dreamstyle_token"
@@ -88,10 +88,14 @@ def _answered(endpoint: Callable[..., Awaitable[Response]]) -> Callable[..., Awa
             return await endpoint(request)
         except PathRefused as error:
             return _error(403, str(error))
+        except UploadTooLarge as error:
+            return _error(413, str(error))
         except UploadRefused as error:
-            return _error(413 if "limit" in str(error) else 415, str(error))
+            return _error(415, str(error))
+        except NoSuchJob as error:
+            return _error(404, str(error))
         except QueueError as error:
-            return _error(404 if "no such job" in str(error) else 409, str(error))
+            return _error(409, str(error))
         except (DreamstyleError, ValueError) as error:
             return _error(400, str(error))
         except Exception as error:  # the server must outlive any request
@@ -141,9 +145,7 @@ def create_app(studio: Studio) -> Starlette:
         data = bytearray()
         async for chunk in request.stream():
             data += chunk
-            if len(data) > workspace.max_upload:
-                raise UploadRefused(f"{filename}: over the studio's upload limit of "
-                                    f"{workspace.max_upload / 2**20:.0f} MiB; downscale it first")
+            workspace.check_upload_size(len(data), filename)  # before the rest arrives
         path = await asyncio.to_thread(workspace.save_upload, bytes(data), filename)
         return JSONResponse({"path": workspace.relative(path), "name": filename}, status_code=201)
 

@@ -20,11 +20,10 @@ import torch
 from PIL import Image
 
 from ..errors import DreamstyleError
-from ..imaging import picture_to_pil
 from ..imaging.read import as_picture
 from ..imaging.resize import fit_longest_side
+from ..imaging.write import encode_image
 from ..runs import RunStopped, snapshot
-from .workspace import jpeg
 
 PREVIEW_SIDE = 384
 # A person cannot follow more; and each preview copy waits for the device.
@@ -36,7 +35,11 @@ log = logging.getLogger("dreamstyle.studio")
 
 
 class QueueError(DreamstyleError, ValueError):
-    """A request the queue cannot carry out: full, or no such job, or not in a state for it."""
+    """A request the queue cannot carry out: full, or the job not in a state for it."""
+
+
+class NoSuchJob(QueueError, LookupError):
+    """The queue has no job of that id."""
 
 
 class Work(Protocol):
@@ -61,7 +64,7 @@ class Preview:
         if self.image is None:
             return None
         if self.encoded is None or self.encoded[0] != self.version:
-            self.encoded = (self.version, jpeg(picture_to_pil(as_picture(self.image[0]))))
+            self.encoded = (self.version, encode_image(as_picture(self.image[0]), "JPEG", None))
         return self.encoded[1]
 
 
@@ -189,7 +192,7 @@ class JobQueue:
             for job in self._jobs:
                 if job.id == job_id:
                     return job
-        raise QueueError(f"job {job_id}: no such job")
+        raise NoSuchJob(f"job {job_id}: no such job")
 
     def jobs(self) -> list[dict[str, Any]]:
         """Every job the page shows: running and waiting ones in order, then the finished, newest first."""

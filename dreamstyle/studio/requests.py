@@ -141,9 +141,5 @@ def _clip_work(path: Path, command: str, workspace: Workspace, styles: tuple[Pat
     if source is None:
         raise InvalidArgumentError(f"input: {path.name} is one picture, not a clip (a video or a folder of frames)")
     # The same clip and settings go to the same file, so a stopped clip submitted again continues.
-    output = workspace.outputs / f"{path.stem}_{command}{CLIP_FORMAT}"
-    count = 1
-    while output.exists():
-        count += 1
-        output = workspace.outputs / f"{path.stem}_{command}-{count}{CLIP_FORMAT}"
+    output = workspace.free_name(f"{path.stem}_{command}", CLIP_FORMAT)
     return ClipWork(command, path, output, source.info.count, workspace, choice, styles)

@@ -7,9 +7,7 @@ finished frames when stopped and continues from them exactly as the CLI does.
 
 from __future__ import annotations
 
-import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,7 +25,7 @@ from ..errors import DreamstyleError
 from ..imaging import save, write_image
 from ..imaging.read import images_in, open_image, picture_from_pil
 from ..imaging.sheet import contact_sheet, sheet_layout
-from ..imaging.write import create_temporary_beside
+from ..imaging.write import write_atomically
 from ..styletransfer import transfer
 from ..video.job import work_folder
 from .jobs import JobControl
@@ -70,16 +68,6 @@ def engine_progress(progress: Any, started: float, device: torch.device) -> dict
     return {"stage": stage, "iteration": f"{progress.iteration} of {progress.iterations}",
             "size": f"{width}x{height}", "losses": losses, "memory": memory_in_use(device),
             **pace(progress.run_done, progress.run_total, started)}
-
-
-def _copy_atomically(source: Path, target: Path) -> None:
-    descriptor, temporary = create_temporary_beside(target)
-    os.close(descriptor)
-    try:
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -142,7 +130,7 @@ class StillWork:
                        "styles": [self.workspace.relative(style) for style in self.styles],
                        "masks": [path.name for path in beside]}}
         for mask, path in zip(self.masks, beside):
-            _copy_atomically(mask, path)
+            write_atomically(path, mask.read_bytes())
         save(result, output)
         stopped_at = result.info["dreamstyle"].get("interrupted_at_step")
         control.report({**control.job.progress, "stage": "stopped" if stopped_at is not None else "done"}, result)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 from dataclasses import dataclass
@@ -15,15 +14,15 @@ from PIL import Image
 
 from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError
 from ..imaging import read_metadata
+from ..imaging.picture import picture_from_pil
 from ..imaging.read import IMAGE_EXTENSIONS, open_image
-from ..imaging.write import create_temporary_beside
+from ..imaging.write import encode_image, write_atomically
 
 # Uploads go into this folder of the outputs folder, in a folder named by their content, so the same photo
 # dropped twice is one file, a result's metadata can name its input for good, and the file keeps its own name.
 UPLOADS = "uploads"
 NAME_CHARACTERS = re.compile(r"[^\w.-]+")
 MAX_UPLOAD_BYTES = 64 * 2**20
-THUMBNAIL_QUALITY = 85
 
 
 class PathRefused(DreamstyleError, PermissionError):
@@ -31,7 +30,11 @@ class PathRefused(DreamstyleError, PermissionError):
 
 
 class UploadRefused(DreamstyleError, ValueError):
-    """An upload is too large, or not an image dreamstyle can read."""
+    """An upload is not an image dreamstyle can read."""
+
+
+class UploadTooLarge(UploadRefused):
+    """An upload is over the studio's size limit."""
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,11 @@ class Workspace:
         """Keep an uploaded image in ``uploads/``, named by its content, once it reads as an image.
 
         Raises:
-            UploadRefused: larger than :attr:`max_upload`, of a kind that is not an image, or not readable
-                (damaged, or so many pixels it may be a decompression bomb).
+            UploadTooLarge: larger than :attr:`max_upload`.
+            UploadRefused: of a kind that is not an image, or not readable (damaged, or so many pixels it
+                may be a decompression bomb).
         """
-        if len(data) > self.max_upload:
-            raise UploadRefused(f"{filename}: {len(data) / 2**20:.1f} MiB is over the studio's upload limit of "
-                                f"{self.max_upload / 2**20:.0f} MiB; downscale it first")
+        self.check_upload_size(len(data), filename)
         suffix = Path(filename).suffix.lower()
         if suffix not in IMAGE_EXTENSIONS:
             raise UploadRefused(f"{filename}: not an image file the studio takes "
@@ -110,28 +112,37 @@ class Workspace:
         if kept:
             return kept[0]  # the same picture dropped again, under any name
         path = folder / f"{_safe_stem(Path(filename).stem)}{suffix}"
-        descriptor, temporary = create_temporary_beside(path)
+
+        def readable(temporary: Path) -> None:
+            try:
+                open_image(temporary)
+            except ImageReadError as error:
+                raise UploadRefused(str(error).replace(str(temporary), filename)) from None
+
         try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(data)
-            open_image(temporary)
-            os.replace(temporary, path)
-        except ImageReadError as error:
-            raise UploadRefused(str(error).replace(str(temporary), filename)) from None
+            write_atomically(path, data, check=readable)
         finally:
-            temporary.unlink(missing_ok=True)
             if not path.exists():
                 folder.rmdir()
         return path
 
-    def new_output(self, stem: str, kind: str, suffix: str = ".png") -> Path:
-        """A new file in the outputs folder: ``STEM_KIND_YYYYmmdd-HHMMSS.png`` (with a count if that exists)."""
-        base = f"{stem}_{kind}_{datetime.now():%Y%m%d-%H%M%S}"
+    def check_upload_size(self, size: int, filename: str) -> None:
+        """Raise :class:`UploadTooLarge` for an upload of ``size`` bytes over :attr:`max_upload`."""
+        if size > self.max_upload:
+            raise UploadTooLarge(f"{filename}: over the studio's upload limit of {self.max_upload / 2**20:.0f} MiB; "
+                                 f"downscale it first")
+
+    def free_name(self, base: str, suffix: str) -> Path:
+        """``BASE.suffix`` in the outputs folder, or ``BASE-2.suffix``, ``BASE-3.suffix``... if it exists."""
         path, count = self.outputs / f"{base}{suffix}", 1
         while path.exists():
             count += 1
             path = self.outputs / f"{base}-{count}{suffix}"
         return path
+
+    def new_output(self, stem: str, kind: str, suffix: str = ".png") -> Path:
+        """A new file in the outputs folder: ``STEM_KIND_YYYYmmdd-HHMMSS.png`` (with a count if that exists)."""
+        return self.free_name(f"{stem}_{kind}_{datetime.now():%Y%m%d-%H%M%S}", suffix)
 
     def history(self) -> list[dict[str, Any]]:
         """Every result in the outputs folder that holds dreamstyle's settings, newest first."""
@@ -158,10 +169,4 @@ def thumbnail(path: Path, side: int) -> bytes:
     """A JPEG of the image at ``path`` whose longer side is at most ``side`` px."""
     image = open_image(path).convert("RGB")
     image.thumbnail((side, side), Image.Resampling.LANCZOS)
-    return jpeg(image)
-
-
-def jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=THUMBNAIL_QUALITY)
-    return buffer.getvalue()
+    return encode_image(picture_from_pil(image), "JPEG", None)

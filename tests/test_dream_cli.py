@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from dreamstyle.imaging import read_image, read_metadata, write_image
+from dreamstyle.video.job import read_clip_metadata
 
 from .helpers import assert_one_error_line, ffmpeg, run
 
@@ -132,6 +133,8 @@ def test_zoom_animation_outputs(photo, tmp_path, name):
         assert Image.open(output).n_frames == 3
     else:
         assert sorted(p.name for p in output.iterdir()) == ["000000.png", "000001.png", "000002.png"]
+    settings = read_clip_metadata(output) if output.suffix else read_metadata(output / "000002.png")
+    assert (settings["command"], settings["rotate"]) == ("dream", 2.0)  # each output keeps the zoom's settings
     assert not list(tmp_path.glob(".*part*"))
 
 

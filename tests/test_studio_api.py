@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import urllib.request
 
 import pytest
 from PIL import Image
@@ -12,6 +14,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from dreamstyle.imaging import read_metadata  # noqa: E402
 from dreamstyle.studio import create_app  # noqa: E402
+from dreamstyle.studio.browser import serve_in_background  # noqa: E402
 from dreamstyle.studio.jobs import JobQueue  # noqa: E402
 from .helpers import DATA, TINY_DREAM, make_studio, wait_until  # noqa: E402
 
@@ -217,7 +220,7 @@ def test_an_atlas_says_where_each_channel_sits_on_its_sheet(client, studio):
     assert Image.open(studio.workspace.outputs / done["result"]["output"]).size == tuple(sheet["size"])
 
 
-def test_a_clip_on_disk_is_rendered_by_the_dreamstyle_command(tmp_path, vgg19):
+def test_a_clip_on_disk_is_rendered_by_the_dreamstyle_command_and_listed_with_its_settings(tmp_path, vgg19):
     frames = tmp_path / "frames"
     frames.mkdir()
     for index in range(2):
@@ -229,8 +232,64 @@ def test_a_clip_on_disk_is_rendered_by_the_dreamstyle_command(tmp_path, vgg19):
         job = client.post("/api/jobs", json=body).json()
         assert job["title"] == "dream clip frames (2 frames)"
         done = finished(client, job["id"])
-    assert done["state"] == "done", done
-    assert (studio.workspace.outputs / done["result"]["output"]).stat().st_size > 0
+        assert done["state"] == "done", done
+        output = done["result"]["output"]
+        entry = client.get("/api/history").json()[0]
+        assert (entry["path"], entry["clip"]) == (output, True)  # the clip's settings, read from the video itself
+        assert entry["metadata"]["seed"] == 1 and entry["metadata"]["studio"]["input"] == str(frames)
+        thumb = client.get("/api/file", params={"path": output, "thumb": 64})
+        assert thumb.headers["content-type"] == "image/jpeg" and Image.open(io.BytesIO(thumb.content)).size == (48, 48)
+        part = client.get("/api/file", params={"path": output}, headers={"Range": "bytes=0-99"})
+        assert part.status_code == 206 and part.headers["content-type"] == "video/mp4" and len(part.content) == 100
+
+
+def test_the_event_stream_sends_the_queue_at_once_then_each_change(tmp_path, vgg19):
+    studio = make_studio(tmp_path, vgg19)
+    url, server = serve_in_background(studio)
+
+    def post(path: str, body: dict) -> dict:
+        request = urllib.request.Request(f"{url}{path}", json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return json.load(answer)
+
+    try:
+        with urllib.request.urlopen(f"{url}/api/events", timeout=60) as stream:
+            assert stream.headers["Content-Type"].startswith("text/event-stream")
+            events = [_next_event(stream)]
+            assert events[0]["jobs"] == []
+            job = post("/api/jobs", {"kind": "dream", "input": PHOTO, "size": 64,
+                                     "settings": {"octaves": 2, "iterations": 400}})
+            events += _events_until(stream, lambda jobs: jobs and jobs[0]["progress"].get("done", 0) >= 2)
+            post(f"/api/jobs/{job['id']}/stop", {})
+            events += _events_until(stream, lambda jobs: jobs[0]["state"] == "stopped")
+    finally:
+        server.should_exit = True
+    versions = [event["version"] for event in events]
+    assert versions == sorted(set(versions))  # an event only when something changed
+    steps = [event["jobs"][0]["progress"].get("done", 0) for event in events[1:]]
+    assert steps == sorted(steps) and len(set(steps)) >= 2  # the running job's progress, as it grows
+    assert events[-1]["jobs"][0]["id"] == job["id"] and events[-1]["jobs"][0]["result"]["stopped_at"] < 800
+
+
+def _events_until(stream, condition) -> list[dict]:
+    """Server-sent events up to the first whose jobs meet ``condition``."""
+    events = [_next_event(stream)]
+    while not condition(events[-1]["jobs"]):
+        events.append(_next_event(stream))
+    return events
+
+
+def _next_event(stream) -> dict:
+    """The next server-sent event's data, as JSON."""
+    lines = []
+    while True:
+        line = stream.readline().decode()
+        assert line, "the event stream ended"
+        if line == "\n" and lines:
+            return json.loads("".join(lines))
+        if line.startswith("data: "):
+            lines.append(line.removeprefix("data: "))
 
 
 def test_without_its_token_or_from_another_host_nothing_is_answered(tmp_path, vgg19):

@@ -14,7 +14,7 @@ from PIL import Image
 
 from dreamstyle.imaging import read_metadata
 from dreamstyle.studio.browser import chromium_path, launch_chromium, serve_in_background
-from .helpers import DATA, make_studio
+from .helpers import DATA, make_studio, pan_frames
 
 if chromium_path() is None:
     if os.environ.get("CI"):
@@ -150,3 +150,30 @@ def test_a_painted_mask_is_white_where_painted_and_black_elsewhere(page, server)
     assert mask.getpixel((int(width * 0.2), height // 2)) == 255
     assert mask.getpixel((int(width * 0.8), height // 2)) == 0
     assert (width, height) == Image.open(PHOTO).size
+
+
+def test_a_clip_renders_then_plays_and_its_settings_reload_from_the_history(page, server):
+    _, studio = server
+    frames = studio.workspace.outputs / "pan"
+    frames.mkdir()
+    for index, pixels in enumerate(pan_frames(3, width=48, height=36)):
+        Image.fromarray(pixels).save(frames / f"{index:06d}.png")
+    for name, value in (("size", "48"), ("octaves", "1"), ("iterations", "2"), ("seed", "77")):
+        page.fill(f"#form-dream input[type=number][name={name}]", value)
+    page.click("#tabs button[data-tab=clip]")
+    page.fill("#form-clip input[name=input]", "pan")
+    page.select_option("#form-clip select[name=command]", "dream")
+    page.click("#run")
+    page.wait_for_function("document.querySelector('#preview').dataset.result", timeout=180_000)
+    output = page.get_attribute("#preview", "data-result")
+    assert output == "pan_dream.mp4" and "3/3" in page.text_content("#status")  # frames done of all
+    page.wait_for_function("document.querySelector('#stage-video').readyState >= 2")  # Chromium decodes it
+
+    page.fill("#form-clip input[name=input]", "")
+    page.click("#tabs button[data-tab=dream]")
+    page.fill("#form-dream input[type=number][name=seed]", "1")
+    page.click(f"#history button.clip[data-path='{output}']")
+    assert page.is_visible("#viewer-video") and not page.is_visible("#compare")
+    page.click("#viewer-like")
+    assert page.is_visible("#form-clip") and page.input_value("#form-clip input[name=input]") == "pan"
+    assert page.input_value("#form-dream input[type=number][name=seed]") == "77"

@@ -18,7 +18,8 @@ from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.video import (Motion, Shard, TemporalConfig, dream_frames, dream_renderer, open_source,
                               optical_flow, render_sequence, transfer_frames, warp, warping_error)
 from dreamstyle.video.sources import exact_frame_rate
-from dreamstyle.video.job import FrameJob
+from dreamstyle.video.encode import encode_video, read_video_comment, write_video_comment
+from dreamstyle.video.job import FrameJob, read_clip_metadata
 from dreamstyle.video.temporal import SETTLING_DISTANCE, detail_strength, hold_strength, settled
 
 from .helpers import DATA, assert_one_error_line, make_clip, pan_frames, run, video_facts
@@ -192,6 +193,21 @@ def test_video_keeps_frame_count_exact_rate_and_audio(clip, tmp_path):
     assert video_facts(output) == (8, "aac", (64, 48))
     assert exact_frame_rate(output) == Fraction(30000, 1001)
     assert not (tmp_path / "dreamed.mp4.frames").exists()  # the frames folder goes once the video is written
+    settings = read_clip_metadata(output)
+    assert (settings["command"], settings["seed"], settings["config"]["iterations"]) == ("dream", 1, 2)
+    assert "frame" not in settings  # the clip's settings, not its first frame's number
+
+
+def test_a_videos_settings_survive_the_characters_ffmpeg_escapes(tmp_path):
+    frames = pan_frames(2, width=32, height=32)
+    text = '{"note": "a=b; c#d \\\\ e\\nf", "word": "\\u00e9t\\u00e9"}'
+    for suffix in (".mp4", ".webm"):
+        output = tmp_path / f"noted{suffix}"
+        encode_video(frames, output, 32, 32, Fraction(10), comment=text)
+        assert read_video_comment(output) == text
+        assert read_clip_metadata(output) == {"note": "a=b; c#d \\ e\nf", "word": "\u00e9t\u00e9"}
+    write_video_comment(output, '{"command": "dream"}')  # streams copied, the tag replaced
+    assert read_clip_metadata(output) == {"command": "dream"} and video_facts(output)[0] == 2
 
 
 def test_video_without_audio_and_odd_size(clips, tmp_path):
@@ -227,6 +243,7 @@ def test_cli_shards_join_into_the_single_run(clip, tmp_path):
     result = run("assemble", str(tmp_path / "parts"), "-o", str(final))
     assert result.exit_code == 0, result.output
     assert video_facts(final)[:2] == (8, "aac") and exact_frame_rate(final) == Fraction(30000, 1001)
+    assert read_clip_metadata(final)["seed"] == 2  # the frames' settings travel into the assembled clip
 
 
 def test_cli_assemble_refuses_a_missing_shard(clip, tmp_path):
@@ -255,6 +272,8 @@ def test_cli_gif_and_folder_outputs(clip, tmp_path):
     assert run("dream", str(clip), "-o", str(tmp_path / "pan.gif"), *DREAM_QUICK).exit_code == 0
     with Image.open(tmp_path / "pan.gif") as gif:
         assert gif.n_frames == 8
+    assert read_clip_metadata(tmp_path / "pan.gif")["command"] == "dream"
+    assert read_metadata(tmp_path / "pan.gif") == read_clip_metadata(tmp_path / "pan.gif")
     assert run("dream", str(tmp_path / "pan.gif"), "-o", str(tmp_path / "frames"), *DREAM_QUICK).exit_code == 0
     assert len(frames_of(tmp_path / "frames")) == 8
 

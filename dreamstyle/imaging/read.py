@@ -63,6 +63,7 @@ def open_image(path: str | os.PathLike) -> Image.Image:
         # load() closes the file of a single image but keeps an animation's
         # open for its later frames; only the first frame is used.
         first = image.copy()
+        first.format = image.format  # copy() forgets it; read_metadata looks for a GIF's comment by it
         image.close()
         return first
     return image

@@ -128,15 +128,31 @@ def create_temporary_beside(path: Path) -> tuple[int, Path]:
         raise ImageWriteError(f"{path}: cannot write there ({error.strerror or error})") from None
 
 
-def _metadata_text(metadata: Mapping[str, Any] | None) -> str | None:
+def metadata_text(metadata: Mapping[str, Any] | None) -> str | None:
+    """``metadata`` as the JSON text every dreamstyle output carries (None for no metadata)."""
     if not metadata:
         return None
     return json.dumps(dict(metadata), sort_keys=True, ensure_ascii=True, default=str)
 
 
+def metadata_from_text(text: str | bytes | None, path: str | os.PathLike) -> dict[str, Any]:
+    """The parameters in :func:`metadata_text`'s ``text`` read from ``path``, or {} if there is no text.
+
+    Raises:
+        ImageReadError: the text is not JSON.
+    """
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ImageReadError(f"{path}: its dreamstyle metadata is damaged (not JSON)") from None
+    return value if isinstance(value, dict) else {}
+
+
 def _pil_save_arguments(fmt: str, metadata: Mapping[str, Any] | None, software: str) -> dict[str, Any]:
     arguments = dict(SAVE_OPTIONS[fmt], icc_profile=srgb_icc_bytes())
-    text = _metadata_text(metadata)
+    text = metadata_text(metadata)
     if fmt == "PNG":
         info = PngImagePlugin.PngInfo()
         info.add_text("Software", software)
@@ -159,7 +175,7 @@ def encode_image(picture: Picture, fmt: str, metadata: Mapping[str, Any] | None)
     keep_alpha = fmt in ALPHA_FORMATS and picture.alpha is not None
     if picture.bit_depth == 16 and fmt in DEEP_FORMATS:
         samples = to_uint16(torch.cat([picture.rgb, picture.alpha]) if keep_alpha else picture.rgb)
-        text = _metadata_text(metadata)
+        text = metadata_text(metadata)
         if fmt == "PNG":
             texts = {"Software": software, **({METADATA_KEY: text} if text else {})}
             return png_bytes(samples, srgb_icc_bytes(), texts)
@@ -221,19 +237,15 @@ def write_atomically(path: Path, payload: bytes, check: Callable[[Path], object]
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """The parameters :func:`write_image` stored in ``path``, or {} if it has none."""
+    """The parameters :func:`write_image` (or a GIF clip's writer, in its comment) stored in ``path``, or {}."""
     image = open_image(path)
     if image.format == "PNG":
         text = image.text.get(METADATA_KEY)
+    elif image.format == "GIF":
+        text = image.info.get("comment")
     else:
         text = image.getexif().get(EXIF_IMAGE_DESCRIPTION)
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        raise ImageReadError(f"{path}: its dreamstyle metadata is damaged (not JSON)") from None
-    return value if isinstance(value, dict) else {}
+    return metadata_from_text(text, path)
 
 
 def save(image: Image.Image, path: str | os.PathLike, *, overwrite: bool = False) -> Path:

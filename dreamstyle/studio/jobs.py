@@ -171,12 +171,6 @@ class JobQueue:
             self._version += 1
             self._lock.notify_all()
 
-    def wait_for_change(self, version: int, timeout: float) -> int:
-        """Block until :attr:`version` is past ``version`` or ``timeout`` seconds pass; the version then."""
-        with self._lock:
-            self._lock.wait_for(lambda: self._version != version or self._closing, timeout)
-            return self._version
-
     def submit(self, work: Work) -> Job:
         with self._lock:
             waiting = sum(1 for job in self._jobs if job.state == "queued")

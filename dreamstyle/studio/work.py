@@ -25,9 +25,10 @@ from ..errors import DreamstyleError
 from ..imaging import save, write_image
 from ..imaging.read import images_in, open_image, picture_from_pil
 from ..imaging.sheet import contact_sheet, sheet_layout
-from ..imaging.write import write_atomically
+from ..imaging.write import metadata_text, write_atomically
 from ..styletransfer import transfer
-from ..video.job import work_folder
+from ..video.encode import write_video_comment
+from ..video.job import read_clip_metadata, work_folder
 from .jobs import JobControl
 from .workspace import Workspace
 
@@ -68,6 +69,13 @@ def engine_progress(progress: Any, started: float, device: torch.device) -> dict
     return {"stage": stage, "iteration": f"{progress.iteration} of {progress.iterations}",
             "size": f"{width}x{height}", "losses": losses, "memory": memory_in_use(device),
             **pace(progress.run_done, progress.run_total, started)}
+
+
+def studio_files(workspace: Workspace, input: Path, styles: tuple[Path, ...], masks: list[Path]) -> dict[str, Any]:
+    """Where a result's photo or clip, styles and masks are, as the page names them, kept in the result's
+    metadata so that "like this one" can load them again."""
+    return {"input": workspace.relative(input), "styles": [workspace.relative(style) for style in styles],
+            "masks": [path.name for path in masks]}
 
 
 @dataclass(frozen=True)
@@ -124,11 +132,8 @@ class StillWork:
             result = transfer(self.input, list(self.styles), masks=list(self.masks) or None, **common)
         output = self.workspace.new_output(self.input.stem, self.kind)
         beside = [output.with_name(f"{output.stem}_mask{index + 1}.png") for index in range(len(self.masks))]
-        result.info["dreamstyle"] = {
-            **result.info["dreamstyle"], "input": self.input.name,
-            "studio": {"input": self.workspace.relative(self.input),
-                       "styles": [self.workspace.relative(style) for style in self.styles],
-                       "masks": [path.name for path in beside]}}
+        result.info["dreamstyle"] = {**result.info["dreamstyle"], "input": self.input.name,
+                                      "studio": studio_files(self.workspace, self.input, self.styles, beside)}
         for mask, path in zip(self.masks, beside):
             write_atomically(path, mask.read_bytes())
         save(result, output)
@@ -191,21 +196,22 @@ class ClipWork:
     continues from the frames already made.
     """
 
-    kind: str
+    command: str
     input: Path
     output: Path
     frames: int
     workspace: Workspace
     choice: RunChoice
     styles: tuple[Path, ...] = ()
+    kind: str = "clip"
 
     @property
     def title(self) -> str:
-        return f"{self.kind} clip {self.input.name} ({self.frames} frames)"
+        return f"{self.command} clip {self.input.name} ({self.frames} frames)"
 
-    def command(self) -> list[str]:
+    def command_line(self) -> list[str]:
         """The ``dreamstyle`` command line that renders the clip."""
-        line = [sys.executable, "-m", "dreamstyle", self.kind, str(self.input), *map(str, self.styles),
+        line = [sys.executable, "-m", "dreamstyle", self.command, str(self.input), *map(str, self.styles),
                 "-o", str(self.output), "--quiet"]
         for name, value in self.choice.arguments().items():
             if value is not None:
@@ -216,7 +222,7 @@ class ClipWork:
         folder = work_folder(self.output)
         before = len(images_in(folder)) if folder.is_dir() else 0
         started = time.monotonic()
-        process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        process = subprocess.Popen(self.command_line(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True)
         shown = -1
         try:
@@ -242,6 +248,9 @@ class ClipWork:
         if process.returncode != 0:
             lines = [line for line in errors.splitlines() if line.startswith("Error:")]
             raise ClipFailed(lines[-1].removeprefix("Error:").strip() if lines
-                             else f"dreamstyle {self.kind} ended with exit status {process.returncode}")
+                             else f"dreamstyle {self.command} ended with exit status {process.returncode}")
+        settings = read_clip_metadata(self.output)
+        write_video_comment(self.output, metadata_text(
+            {**settings, "studio": studio_files(self.workspace, self.input, self.styles, [])}))
         control.report({**control.job.progress, "stage": "done", "done": self.frames, "total": self.frames})
         return {"output": self.workspace.relative(self.output)}

@@ -14,9 +14,12 @@ from PIL import Image
 
 from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError
 from ..imaging import read_metadata
-from ..imaging.picture import picture_from_pil
+from ..imaging.picture import picture_from_pil, picture_to_pil
 from ..imaging.read import IMAGE_EXTENSIONS, open_image
 from ..imaging.write import encode_image, write_atomically
+from ..video.job import is_clip_file, read_clip_metadata
+from ..video.sources import first_video_frame
+from ..video.encode import VIDEO_FORMATS
 
 # Uploads go into this folder of the outputs folder, in a folder named by their content, so the same photo
 # dropped twice is one file, a result's metadata can name its input for good, and the file keeps its own name.
@@ -145,18 +148,22 @@ class Workspace:
         return self.free_name(f"{stem}_{kind}_{datetime.now():%Y%m%d-%H%M%S}", suffix)
 
     def history(self) -> list[dict[str, Any]]:
-        """Every result in the outputs folder that holds dreamstyle's settings, newest first."""
+        """Every result (picture or clip) in the outputs folder that holds dreamstyle's settings, newest first.
+
+        Each is ``{"path": name, "modified": seconds, "clip": bool, "metadata": settings}``.
+        """
         entries = []
         for path in self.outputs.iterdir():
-            if path.suffix.lower() not in IMAGE_EXTENSIONS or not path.is_file():
+            clip = is_clip_file(path)
+            if not (clip or path.suffix.lower() in IMAGE_EXTENSIONS) or not path.is_file():
                 continue
             try:
-                metadata = read_metadata(path)
+                metadata = read_clip_metadata(path) if clip else read_metadata(path)
             except ImageReadError:
                 continue
             if metadata.get("command") not in ("dream", "transfer"):
                 continue
-            entries.append({"path": path.name, "modified": path.stat().st_mtime, "metadata": metadata})
+            entries.append({"path": path.name, "modified": path.stat().st_mtime, "clip": clip, "metadata": metadata})
         return sorted(entries, key=lambda entry: entry["modified"], reverse=True)
 
 
@@ -166,7 +173,10 @@ def _safe_stem(stem: str) -> str:
 
 
 def thumbnail(path: Path, side: int) -> bytes:
-    """A JPEG of the image at ``path`` whose longer side is at most ``side`` px."""
-    image = open_image(path).convert("RGB")
+    """A JPEG of the image (or a video's first frame) at ``path`` whose longer side is at most ``side`` px."""
+    if path.suffix.lower() in VIDEO_FORMATS:
+        image = picture_to_pil(first_video_frame(path))
+    else:
+        image = open_image(path).convert("RGB")
     image.thumbnail((side, side), Image.Resampling.LANCZOS)
     return encode_image(picture_from_pil(image), "JPEG", None)

@@ -6,6 +6,8 @@
   never a resize, and the caller is told.
 - Audio is copied from a source file when it has some (re-encoded only if the
   container cannot hold its codec); a source without audio is fine.
+- The settings of the run travel in the container's ``comment`` tag, as an
+  image's travel in its PNG text or EXIF description.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..errors import ImageWriteError
+from ..errors import ImageReadError, ImageWriteError
 from ..imaging.picture import to_uint8
 from ..imaging.write import create_temporary_beside
 
@@ -54,15 +56,17 @@ class VideoEncoder:
         path: the file to write; its extension picks the format.
         width, height: the frames' size (odd sides are padded by one repeated row/column).
         fps: exact frame rate.
+        comment: text for the container's ``comment`` tag (dreamstyle's settings as JSON), or None.
     """
 
-    def __init__(self, path: Path, width: int, height: int, fps: Fraction):
+    def __init__(self, path: Path, width: int, height: int, fps: Fraction, comment: str | None = None):
         codec, quality, _ = VIDEO_FORMATS[path.suffix.lower()]
         self.path, self.size = path, (width, height)
         padded_width, padded_height = even_size(width, height)
         command = [ffmpeg_executable(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
                    "-s", f"{padded_width}x{padded_height}", "-framerate", fps_text(fps), "-i", "-",
-                   "-map", "0:v:0", "-c:v", codec, *quality, "-pix_fmt", "yuv420p", str(path)]
+                   "-map", "0:v:0", "-c:v", codec, *quality, "-pix_fmt", "yuv420p",
+                   *(["-metadata", f"comment={comment}"] if comment else []), str(path)]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         self.frames = 0
 
@@ -90,8 +94,8 @@ class VideoEncoder:
                 pass
         code = self.process.wait()
         if code != 0:
-            reason = self.process.stderr.read().decode(errors="replace").strip().splitlines()
-            raise ImageWriteError(f"{self.path}: ffmpeg could not write the video ({reason[-1] if reason else code})")
+            reason = _last_line(self.process.stderr.read(), f"exit status {code}")
+            raise ImageWriteError(f"{self.path}: ffmpeg could not write the video ({reason})")
 
     def kill(self) -> None:
         self.process.kill()
@@ -107,23 +111,22 @@ def _mux_audio(video: Path, audio_source: Path, output: Path) -> None:
         result = subprocess.run([*base, *audio, str(output)], capture_output=True, check=False)
         if result.returncode == 0:
             return
-    reason = result.stderr.decode(errors="replace").strip().splitlines()
-    raise ImageWriteError(f"{output}: cannot add the audio of {audio_source} ({reason[-1] if reason else 'ffmpeg failed'})")
+    raise ImageWriteError(f"{output}: cannot add the audio of {audio_source} ({_last_line(result.stderr)})")
 
 
-def encode_video(frames, output: Path, width: int, height: int, fps: Fraction, audio_source: Path | None = None
-                 ) -> int:
+def encode_video(frames, output: Path, width: int, height: int, fps: Fraction, audio_source: Path | None = None,
+                 comment: str | None = None) -> int:
     """Write ``frames`` (tensors or uint8 arrays, see :meth:`VideoEncoder.write`) to ``output`` atomically.
 
     The video goes to a temporary file beside ``output``, gets the audio of
-    ``audio_source`` (if it has any) and is renamed into place only when
-    complete. Returns the number of frames.
+    ``audio_source`` (if it has any) and ``comment`` in its ``comment`` tag,
+    and is renamed into place only when complete. Returns the number of frames.
     """
     descriptor, silent = create_temporary_beside(output)
     os.close(descriptor)
     final = silent
     try:
-        encoder = VideoEncoder(silent, width, height, fps)
+        encoder = VideoEncoder(silent, width, height, fps, comment)
         try:
             for frame in frames:
                 encoder.write(frame)
@@ -140,3 +143,65 @@ def encode_video(frames, output: Path, width: int, height: int, fps: Fraction, a
     finally:
         silent.unlink(missing_ok=True)
         final.unlink(missing_ok=True)
+
+
+def read_video_comment(path: Path) -> str | None:
+    """The text of the video's ``comment`` tag (any letter case, as Matroska stores COMMENT), or None.
+
+    Raises:
+        ImageReadError: ffmpeg cannot read ``path`` as a video.
+    """
+    command = [ffmpeg_executable(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"]
+    result = subprocess.run(command, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise ImageReadError(f"{path}: not a video dreamstyle can read ({_last_line(result.stderr)})")
+    return _ffmetadata_tags(result.stdout.decode("utf-8", errors="replace")).get("comment")
+
+
+def write_video_comment(path: Path, comment: str) -> None:
+    """Replace the ``comment`` tag of the video at ``path`` (streams copied, not re-encoded), atomically."""
+    descriptor, temporary = create_temporary_beside(path)
+    os.close(descriptor)
+    try:
+        command = [ffmpeg_executable(), "-y", "-v", "error", "-i", str(path), "-map", "0", "-c", "copy",
+                   "-metadata", f"comment={comment}", str(temporary)]
+        result = subprocess.run(command, capture_output=True, check=False)
+        if result.returncode != 0:
+            raise ImageWriteError(f"{path}: cannot rewrite its settings ({_last_line(result.stderr)})")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _last_line(stderr: bytes, otherwise: str = "ffmpeg failed") -> str:
+    """ffmpeg's reason for failing: the last line it wrote to stderr."""
+    lines = stderr.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else otherwise
+
+
+def _ffmetadata_tags(text: str) -> dict[str, str]:
+    """The global tags of ffmpeg's FFMETADATA1 text, keys lower-cased.
+
+    In that format ``=``, ``;``, ``#``, ``\\`` and newlines inside a key or value are escaped with a
+    backslash; the global tags end at the first ``[SECTION]``.
+    """
+    tags: dict[str, str] = {}
+    key: list[str] = []
+    value: list[str] = []
+    in_value = False
+    characters = iter(text + "\n")
+    for character in characters:
+        if character == "\\":
+            (value if in_value else key).append(next(characters, ""))
+        elif character == "=" and not in_value:
+            in_value = True
+        elif character != "\n":
+            (value if in_value else key).append(character)
+        else:
+            name = "".join(key)
+            if name.startswith("["):
+                break
+            if in_value and name and not name.startswith((";", "#")):
+                tags[name.lower()] = "".join(value)
+            key, value, in_value = [], [], False
+    return tags

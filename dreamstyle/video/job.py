@@ -31,10 +31,10 @@ import torch
 from PIL import Image
 
 from ..errors import InvalidArgumentError, OutputExistsError
-from ..imaging import Picture, read_image, write_image
+from ..imaging import Picture, read_image, read_metadata, write_image
 from ..imaging.resize import fit_longest_side, resize
-from ..imaging.write import create_temporary_beside
-from .encode import VIDEO_FORMATS, encode_video
+from ..imaging.write import create_temporary_beside, metadata_from_text, metadata_text
+from .encode import VIDEO_FORMATS, encode_video, read_video_comment
 from .sinks import FRAME_NAME, GIF, is_frame_folder, save_gif
 from .sources import FrameSource, SourceInfo
 from .stability import Stability, warping_error
@@ -287,17 +287,37 @@ def _uint8_frames(paths: Iterable[Path]) -> Iterator[np.ndarray]:
 def write_clip(frame_paths: Sequence[Path], output: Path, fps: Fraction, audio: Path | None = None) -> str:
     """Encode frame files into a video (with ``audio``'s sound) or a GIF at ``output``, atomically.
 
+    The clip carries the first frame's settings (less its frame number), which
+    :func:`read_clip_metadata` reads back.
+
     Returns a note for the user (empty, or what was adjusted).
     """
     with Image.open(frame_paths[0]) as first:
         width, height = first.size
+    metadata = {key: value for key, value in read_metadata(frame_paths[0]).items() if key != "frame"}
     if output.suffix.lower() == GIF:
-        save_gif((Image.fromarray(pixels) for pixels in _uint8_frames(frame_paths)), output, fps)
+        save_gif((Image.fromarray(pixels) for pixels in _uint8_frames(frame_paths)), output, fps, metadata)
         return ""
     if output.suffix.lower() not in VIDEO_FORMATS:
         raise InvalidArgumentError(f"{output}: use {', '.join(VIDEO_FORMATS)} or {GIF}")
-    encode_video(_uint8_frames(frame_paths), output, width, height, fps, audio)
+    encode_video(_uint8_frames(frame_paths), output, width, height, fps, audio, metadata_text(metadata))
     if width % 2 or height % 2:
         return (f"{width}x{height} frames were padded to {width + width % 2}x{height + height % 2} with a repeated "
                 f"edge (4:2:0 video needs even sides); the frames themselves keep their size")
     return ""
+
+
+def is_clip_file(path: Path) -> bool:
+    """A video or GIF file by its extension (what :func:`write_clip` writes)."""
+    return path.suffix.lower() in VIDEO_FORMATS or path.suffix.lower() == GIF
+
+
+def read_clip_metadata(path: Path) -> dict[str, Any]:
+    """The settings a video or GIF dreamstyle wrote carries, or {} if it has none.
+
+    Raises:
+        ImageReadError: not a readable video or GIF, or its settings are damaged.
+    """
+    if path.suffix.lower() == GIF:
+        return read_metadata(path)
+    return metadata_from_text(read_video_comment(path), path)

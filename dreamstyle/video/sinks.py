@@ -19,7 +19,8 @@ from PIL import Image
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, write_image
 from ..imaging.picture import to_uint8
-from ..imaging.write import check_new_file, check_not_an_input, check_writable, create_temporary_beside
+from ..imaging.write import (check_new_file, check_not_an_input, check_writable, create_temporary_beside,
+                             metadata_text)
 from .encode import VIDEO_FORMATS, VideoEncoder
 from .sources import parse_fps
 
@@ -99,17 +100,18 @@ class VideoSink(FrameSink):
     Encoded under a temporary name beside the output, renamed into place when finished.
     """
 
-    def __init__(self, path: Path, fps: Fraction):
+    def __init__(self, path: Path, fps: Fraction, metadata: dict | None = None):
         self.path = path
         descriptor, self.temporary = create_temporary_beside(path)
         os.close(descriptor)
         self.fps = fps
+        self.metadata = metadata
         self._encoder: VideoEncoder | None = None
 
     def write(self, frame: torch.Tensor) -> None:
         if self._encoder is None:
             height, width = frame.shape[-2:]
-            self._encoder = VideoEncoder(self.temporary, width, height, self.fps)
+            self._encoder = VideoEncoder(self.temporary, width, height, self.fps, metadata_text(self.metadata))
         self._encoder.write(frame)
         self.frames_written += 1
 
@@ -126,9 +128,10 @@ class VideoSink(FrameSink):
 class GifSink(FrameSink):
     """An endlessly looping GIF (frames are kept until the end: GIF needs a shared palette pass)."""
 
-    def __init__(self, path: Path, fps: float):
+    def __init__(self, path: Path, fps: float, metadata: dict | None = None):
         self.path = path
         self.fps = fps
+        self.metadata = metadata
         self.frames: list[Image.Image] = []
 
     def write(self, frame: torch.Tensor) -> None:
@@ -136,11 +139,11 @@ class GifSink(FrameSink):
         self.frames_written += 1
 
     def finish(self) -> None:
-        save_gif(self.frames, self.path, self.fps)
+        save_gif(self.frames, self.path, self.fps, self.metadata)
 
 
-def save_gif(frames: Iterable[Image.Image], path: Path, fps: Fraction) -> None:
-    """An endlessly looping GIF of ``frames`` at ``path``, written atomically.
+def save_gif(frames: Iterable[Image.Image], path: Path, fps: Fraction, metadata: dict | None = None) -> None:
+    """An endlessly looping GIF of ``frames`` at ``path``, written atomically, ``metadata`` in its comment.
 
     Streamed (Pillow takes the later frames from an iterator) into a
     temporary file beside ``path``, renamed into place when complete.
@@ -150,19 +153,23 @@ def save_gif(frames: Iterable[Image.Image], path: Path, fps: Fraction) -> None:
     descriptor, temporary = create_temporary_beside(path)
     os.close(descriptor)
     try:
+        comment = metadata_text(metadata)
         first.save(temporary, format="GIF", save_all=True, append_images=frames, duration=round(1000 / float(fps)),
-                   loop=0)
+                   loop=0, **({"comment": comment} if comment else {}))
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
 
 def open_sink(path: str | os.PathLike, fps: float | Fraction = 24, metadata: dict | None = None) -> FrameSink:
-    """A sink for ``path``: a folder of frames, a GIF, or a video by extension (see :func:`check_sink_path`)."""
+    """A sink for ``path``: a folder of frames, a GIF, or a video by extension (see :func:`check_sink_path`).
+
+    ``metadata`` (the run's settings) goes into every frame file, or the GIF's or the video's comment.
+    """
     path = Path(path)
     fps = parse_fps(fps)
     if is_frame_folder(path):
         return FolderSink(path, metadata)
     if path.suffix.lower() == GIF:
-        return GifSink(path, fps)
-    return VideoSink(path, fps)
+        return GifSink(path, fps, metadata)
+    return VideoSink(path, fps, metadata)

@@ -149,19 +149,38 @@ class VideoSource(FrameSource):
         self.info = SourceInfo("video", path.name, count, fps, tuple(meta["size"]), audio)
 
     def frames(self, start: int = 0) -> Iterator[tuple[int, Picture]]:
-        import imageio_ffmpeg
+        yield from _decoded_frames(self.path, start)
 
-        reader = imageio_ffmpeg.read_frames(str(self.path))
-        try:
-            meta = next(reader)
-            width, height = meta["size"]
-            for index, data in enumerate(reader):
-                if index >= start:
-                    pixels = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
-                    rgb = torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div_(255.0)
-                    yield index, Picture(rgb=rgb)
-        finally:
-            reader.close()
+
+def first_video_frame(path: Path) -> Picture:
+    """The first frame of the video at ``path``, decoding nothing after it.
+
+    Raises:
+        ImageReadError: not a video with a frame.
+    """
+    try:
+        for _, picture in _decoded_frames(path):
+            return picture
+    except (OSError, RuntimeError) as error:
+        raise ImageReadError(f"{path}: not a video dreamstyle can read ({str(error).strip() or error!r})") from None
+    raise ImageReadError(f"{path}: the video has no frames")
+
+
+def _decoded_frames(path: Path, start: int = 0) -> Iterator[tuple[int, Picture]]:
+    """(index, Picture) for the video's frames from ``start`` on, through imageio-ffmpeg."""
+    import imageio_ffmpeg
+
+    reader = imageio_ffmpeg.read_frames(str(path))
+    try:
+        meta = next(reader)
+        width, height = meta["size"]
+        for index, data in enumerate(reader):
+            if index >= start:
+                pixels = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+                rgb = torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div_(255.0)
+                yield index, Picture(rgb=rgb)
+    finally:
+        reader.close()
 
 
 def is_video_path(path: str | os.PathLike) -> bool:

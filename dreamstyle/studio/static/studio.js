@@ -292,7 +292,21 @@ function watch(id) {
   studio.previewShown = 0;
   studio.shownResult = null;
   delete $("#preview").dataset.result;
+  showClip(null);
   clearCells();
+}
+
+function showClip(path) {  // a finished clip plays where its frames grew
+  const video = $("#stage-video");
+  video.hidden = !path;
+  $("#preview").hidden = Boolean(path);
+  if (path) {
+    video.src = fileUrl(path);
+    video.play().catch(() => {});
+  } else {
+    video.pause();
+    video.removeAttribute("src");
+  }
 }
 
 async function jobAction(id, action, body) {
@@ -322,7 +336,8 @@ function showJob(job) {
   if (job.result && job.result.output && job.state !== "running" && studio.shownResult !== job.result.output) {
     studio.shownResult = job.result.output;
     preview.dataset.result = job.result.output;
-    if (!job.result.output.endsWith(".mp4")) loadPreview(fileUrl(job.result.output));
+    if (job.kind === "clip") showClip(job.result.output);
+    else loadPreview(fileUrl(job.result.output));
     if (job.kind === "atlas") studio.atlas = { result: job.result, chosen: new Set() };
     refreshHistory();
   } else if (job.preview > studio.previewShown && !studio.previewLoading && !studio.shownResult) {
@@ -440,6 +455,7 @@ async function refreshHistory() {
       const button = document.createElement("button");
       button.title = entry.path;
       button.dataset.path = entry.path;
+      button.classList.toggle("clip", entry.clip);
       button.innerHTML = `<img src="${fileUrl(entry.path, 160)}" alt="${entry.path}" loading="lazy">`;
       button.addEventListener("click", () => openViewer(entry));
       holder.appendChild(button);
@@ -452,14 +468,23 @@ let viewed = null;
 function openViewer(entry) {
   viewed = entry;
   const studioFiles = entry.metadata.studio || {};
+  const video = $("#viewer-video");
   $("#viewer-title").textContent = entry.path;
-  $("#compare-after").src = fileUrl(entry.path);
-  $("#compare-before").src = studioFiles.input ? fileUrl(studioFiles.input) : fileUrl(entry.path);
+  $("#compare").hidden = entry.clip;
+  video.hidden = !entry.clip;
+  if (entry.clip) {
+    video.src = fileUrl(entry.path);
+    video.play().catch(() => {});  // a browser that cannot autoplay still shows the controls
+  } else {
+    video.removeAttribute("src");
+    $("#compare-after").src = fileUrl(entry.path);
+    $("#compare-before").src = studioFiles.input ? fileUrl(studioFiles.input) : fileUrl(entry.path);
+    $("#compare-slider").value = 50;
+    $("#compare-after-wrap").style.clipPath = "inset(0 0 0 50%)";
+  }
   $("#viewer-download").href = fileUrl(entry.path);
   $("#viewer-download").download = entry.path;
   $("#viewer-settings").textContent = JSON.stringify(entry.metadata, null, 1);
-  $("#compare-slider").value = 50;
-  $("#compare-after-wrap").style.clipPath = "inset(0 0 0 50%)";
   $("#viewer").showModal();
 }
 
@@ -473,15 +498,20 @@ async function likeThisOne() {
   setField(form, "size", metadata.size);
   const files = metadata.studio || {};
   try {
-    if (files.input) await setPhoto(kind, files.input, files.input.split("/").pop());
+    if (files.input && !viewed.clip) await setPhoto(kind, files.input, files.input.split("/").pop());
     if (kind === "transfer" && files.styles) {
       studio.styles = [];
       const blends = String((metadata.config || {}).style_blend || "").split(",").map(Number);
       files.styles.forEach((path, index) => addStyle(path, path.split("/").pop(), blends[index] || 1));
     }
   } catch (error) { say(`like this one: ${error.message}`); }
+  if (viewed.clip) {  // the clip and its command go to the Clips tab, the settings to that command's tab
+    const clipForm = $("#form-clip");
+    setField(clipForm, "input", files.input || "");
+    setField(clipForm, "command", kind);
+  }
   $("#viewer").close();
-  showTab(kind);
+  showTab(viewed.clip ? "clip" : kind);
 }
 
 // ---- the page --------------------------------------------------------------------------------------------
@@ -535,6 +565,7 @@ async function start() {
   $("#painter-done").addEventListener("click", finishPainting);
   $("#painter-cancel").addEventListener("click", () => $("#painter").close());
   $("#viewer-close").addEventListener("click", () => $("#viewer").close());
+  $("#viewer").addEventListener("close", () => $("#viewer-video").pause());  // Esc closes it too
   $("#viewer-like").addEventListener("click", likeThisOne);
   $("#compare-slider").addEventListener("input", (event) => {
     $("#compare-after-wrap").style.clipPath = `inset(0 0 0 ${event.target.value}%)`;

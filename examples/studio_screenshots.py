@@ -13,6 +13,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from dreamstyle import load_backbone
@@ -28,6 +29,18 @@ SHOTS = HERE / "studio"
 def wait_for_result(page, timeout_ms: int = 600_000) -> str:
     page.wait_for_function("document.querySelector('#preview').dataset.result", timeout=timeout_ms)
     return page.get_attribute("#preview", "data-result")
+
+
+def make_panning_frames(folder: Path, photo: Path, count: int, side: int = 256) -> None:
+    """``count`` frames of ``photo`` seen through a ``side`` x 3/4 ``side`` window moving right."""
+    folder.mkdir(parents=True, exist_ok=True)
+    image = Image.open(photo).convert("RGB")
+    width, height = side, side * 3 // 4
+    step = (image.width - width) // max(1, count - 1)
+    for index in range(count):
+        left = index * step
+        image.crop((left, (image.height - height) // 2, left + width, (image.height + height) // 2)).save(
+            folder / f"{index:06d}.png")
 
 
 def main() -> None:
@@ -98,6 +111,21 @@ def main() -> None:
         for channel in (2, 7, 11):
             page.click(f"#atlas-cells button[data-channel='{channel}']")
         page.screenshot(path=SHOTS / "atlas.png")
+
+        # Clips: a folder of frames on disk, dreamed with the Dream tab's settings, caught a few frames in.
+        make_panning_frames(outputs / "pan", DATA / "chelsea.png", count=8)
+        page.click("#tabs button[data-tab=dream]")
+        page.select_option("#form-dream select[name=preset]", "classic")
+        page.fill("#form-dream input[type=number][name=size]", "256")
+        page.click("#tabs button[data-tab=clip]")
+        page.fill("#form-clip input[name=input]", "pan")
+        page.select_option("#form-clip select[name=command]", "dream")
+        page.click("#run")
+        page.wait_for_function("document.querySelector('#status').textContent.includes('frame 3 of 8')",
+                               timeout=600_000)
+        page.wait_for_function("Number(document.querySelector('#preview').dataset.loads || 0) >= 2")
+        page.screenshot(path=SHOTS / "clips.png")
+        wait_for_result(page)
         browser.close()
     server.should_exit = True
     for shot in sorted(SHOTS.glob("*.png")):

@@ -17,9 +17,9 @@ from ..imaging import read_metadata
 from ..imaging.picture import picture_from_pil, picture_to_pil
 from ..imaging.read import IMAGE_EXTENSIONS, open_image
 from ..imaging.write import encode_image, write_atomically
+from ..video.encode import VIDEO_FORMATS
 from ..video.job import is_clip_file, read_clip_metadata
 from ..video.sources import first_video_frame
-from ..video.encode import VIDEO_FORMATS
 
 # Uploads go into this folder of the outputs folder, in a folder named by their content, so the same photo
 # dropped twice is one file, a result's metadata can name its input for good, and the file keeps its own name.

@@ -90,7 +90,7 @@ def photo_sheet(net, size: int) -> tuple[Path, list[str]]:
             lines.append(f"{content_name} -> {style_name}, {preset}: edge correlation {edges:.3f}, "
                          f"colour shift {colours:.2f}")
             print(lines[-1], flush=True)
-            row.append((f"{preset}: edges {edges:.2f} colour {colours:.2f}", out))
+            row.append((f"{preset}: edges {edges:.3f} colour {colours:.2f}", out))
         rows.append(row)
     return write_image(picture_from_pil(sheet(rows, thumb=200)), HERE / "gallery" / "photo.jpg",
                        overwrite=True), lines

@@ -5,7 +5,9 @@
 
 - dream: a panning clip dreamed with ``--temporal flow`` and ``none``. Per
   frame, the strength ``mean |output - input|`` (0-255); the spread of the
-  frames around the clip's median; and E_warp (Lai et al. 2018) of each.
+  frames around the clip's median; E_warp (Lai et al. 2018) of each; and the
+  strength of the last frame's left quarter (in view from the start) and
+  right quarter (what the pan reveals) against a still dream of that frame.
 - transfer: the same clip painted in mosaic.jpg. Per frame, the style error
   (benchmarks/transfer_quality.py's measure), and the style error of the
   quarter the pan reveals (the right edge) against the same quarter of a
@@ -30,7 +32,7 @@ from measure import DATA, machine
 from transfer_quality import errors
 from video import pan_frames
 
-from dreamstyle import dream_zoom, load_backbone, transfer
+from dreamstyle import dream, dream_zoom, load_backbone, transfer
 from dreamstyle.imaging import as_picture
 from dreamstyle.video.api import dream_frames, transfer_frames
 from dreamstyle.video.stability import warping_error
@@ -56,16 +58,26 @@ def spread(values: Sequence[float]) -> str:
 
 def dream_section(net, frames: list[Image.Image]) -> None:
     inputs = [batch(frame) for frame in frames]
+    last = len(frames) - 1
+    still = batch(dream(frames[last], seed=1, backbone=net))
     rows = {}
     for mode in ("flow", "none"):
         outputs = [batch(image) for image in dream_frames(frames, temporal=mode, seed=1, backbone=net)]
-        rows[mode] = ([strength(o, i) for o, i in zip(outputs, inputs)], warping_error(inputs, outputs))
+        rows[mode] = ([strength(o, i) for o, i in zip(outputs, inputs)], warping_error(inputs, outputs),
+                      [strength(part(outputs[last]), part(inputs[last])) for part in (left_quarter, right_quarter)])
+    quarters = [strength(part(still), part(inputs[last])) for part in (left_quarter, right_quarter)]
     print(f"\n### Dreamed clip: {len(frames)} frames, {frames[0].width}x{frames[0].height}, classic preset\n")
-    print("| --temporal | strength per frame (0-255), frames 0, 1, 2, 5, 11, 23, 47 | spread | E_warp (input) |")
-    print("|---|---|---|---|")
-    for mode, (values, stability) in rows.items():
+    print("| --temporal | strength per frame (0-255), frames 0, 1, 2, 5, 11, 23, 47 | spread | E_warp (input) | "
+          "last frame's left / right quarter (a still's) |")
+    print("|---|---|---|---|---|")
+    for mode, (values, stability, (left, right)) in rows.items():
         shown = ", ".join(f"{values[i]:.1f}" for i in (0, 1, 2, 5, 11, 23, 47) if i < len(values))
-        print(f"| {mode} | {shown} | {spread(values)} | {stability.output:.3g} ({stability.input:.3g}) |", flush=True)
+        print(f"| {mode} | {shown} | {spread(values)} | {stability.output:.3g} ({stability.input:.3g}) | "
+              f"{left:.1f} ({quarters[0]:.1f}) / {right:.1f} ({quarters[1]:.1f}) |", flush=True)
+
+
+def left_quarter(x: torch.Tensor) -> torch.Tensor:
+    return x[..., :x.shape[-1] // 4]
 
 
 def right_quarter(x: torch.Tensor) -> torch.Tensor:

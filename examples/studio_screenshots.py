@@ -31,6 +31,11 @@ def wait_for_result(page, timeout_ms: int = 600_000) -> str:
     return page.get_attribute("#preview", "data-result")
 
 
+def wait_for_status(page, words: str, timeout_ms: int = 600_000) -> None:
+    """Wait until the line under the stage says ``words``."""
+    page.wait_for_function(f"document.querySelector('#status').textContent.includes('{words}')", timeout=timeout_ms)
+
+
 def make_panning_frames(folder: Path, photo: Path, count: int, side: int = 256) -> None:
     """``count`` frames of ``photo`` seen through a ``side`` x 3/4 ``side`` window moving right."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,8 +92,7 @@ def main() -> None:
         page.wait_for_selector("#styles .style:nth-child(1) .mask-state:text('mask painted')")
         page.fill("#form-transfer input[type=number][name=size]", "256")
         page.click("#run")
-        page.wait_for_function("document.querySelector('#status').textContent.includes('scale 3 of 3')",
-                               timeout=600_000)
+        wait_for_status(page, "scale 3 of 3")
         page.evaluate("document.querySelector('#controls').scrollTop = 0")
         page.screenshot(path=SHOTS / "transfer.png")
         output = wait_for_result(page)
@@ -121,8 +125,7 @@ def main() -> None:
         page.fill("#form-clip input[name=input]", "pan")
         page.select_option("#form-clip select[name=command]", "dream")
         page.click("#run")
-        page.wait_for_function("document.querySelector('#status').textContent.includes('frame 3 of 8')",
-                               timeout=600_000)
+        wait_for_status(page, "frame 3 of 8")
         page.wait_for_function("Number(document.querySelector('#preview').dataset.loads || 0) >= 2")
         page.screenshot(path=SHOTS / "clips.png")
         wait_for_result(page)

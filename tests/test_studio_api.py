@@ -162,6 +162,15 @@ def test_a_full_queue_refuses_more_and_waiting_jobs_move_and_go(idle_client):
     assert idle_client.post("/api/jobs/999/stop").status_code == 404
 
 
+def test_the_history_passes_over_files_without_settings_and_a_damaged_video_is_a_clear_error(client, studio):
+    outputs = studio.workspace.outputs
+    (outputs / "broken.mp4").write_bytes(b"not a video")
+    (outputs / "plain.png").write_bytes(png_bytes())
+    assert client.get("/api/history").json() == []
+    answer = client.get("/api/file", params={"path": "broken.mp4", "thumb": 64})
+    assert answer.status_code == 400 and "broken.mp4: not a video dreamstyle can read" in answer.json()["error"]
+
+
 def test_a_dream_runs_shows_previews_and_lands_in_the_history_with_settings_like_can_repeat(client, studio):
     body = {"kind": "dream", "input": PHOTO, "size": 48, "seed": 5, "settings": {**TINY_DREAM, "iterations": 3}}
     job = client.post("/api/jobs", json=body).json()

@@ -20,6 +20,5 @@ __all__ = [
     "FrameSource", "Motion", "Previous", "Shard", "SourceInfo", "Stability", "TemporalConfig", "check_sink_path",
     "collect_frames", "dream_frames", "dream_renderer", "encode_video", "is_frame_folder", "natural_key",
     "open_sink", "open_source", "optical_flow", "parse_fps", "read_clip_metadata", "reliability", "render_sequence",
-    "save_gif",
-    "transfer_frames", "transfer_renderer", "warp", "warping_error", "write_clip",
+    "save_gif", "transfer_frames", "transfer_renderer", "warp", "warping_error", "write_clip",
 ]

@@ -140,8 +140,7 @@ class VideoSource(FrameSource):
             reader.close()
             count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
         except (OSError, RuntimeError, StopIteration, IndexError) as error:
-            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-            raise ImageReadError(f"{path}: not a video dreamstyle can read ({reason})") from None
+            raise ImageReadError(f"{path}: not a video dreamstyle can read ({_reason(error)})") from None
         if count < 1:
             raise ImageReadError(f"{path}: the video has no frames")
         fps = exact_frame_rate(path) or Fraction(meta["fps"]).limit_denominator(1001)
@@ -161,9 +160,15 @@ def first_video_frame(path: Path) -> Picture:
     try:
         for _, picture in _decoded_frames(path):
             return picture
-    except (OSError, RuntimeError) as error:
-        raise ImageReadError(f"{path}: not a video dreamstyle can read ({str(error).strip() or error!r})") from None
+    except (OSError, RuntimeError, StopIteration, IndexError) as error:
+        raise ImageReadError(f"{path}: not a video dreamstyle can read ({_reason(error)})") from None
     raise ImageReadError(f"{path}: the video has no frames")
+
+
+def _reason(error: Exception) -> str:
+    """imageio-ffmpeg's reason for an error, on one line: its last."""
+    text = str(error).strip()
+    return text.splitlines()[-1] if text else type(error).__name__
 
 
 def _decoded_frames(path: Path, start: int = 0) -> Iterator[tuple[int, Picture]]:

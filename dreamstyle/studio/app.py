@@ -71,10 +71,6 @@ class Studio:
             return self.backbone_choice
 
 
-class RequestRefused(DreamstyleError):
-    """A request without the token or for another host."""
-
-
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 

@@ -29,7 +29,6 @@ PREVIEW_SIDE = 384
 # A person cannot follow more; and each preview copy waits for the device.
 REPORTS_PER_SECOND = 4.0
 MAX_QUEUED = 16
-STATES = ("queued", "running", "done", "stopped", "failed")
 
 log = logging.getLogger("dreamstyle.studio")
 
@@ -108,10 +107,10 @@ class JobControl:
     def stopping(self) -> bool:
         return self.job.stop_requested.is_set()
 
-    def due(self, final: bool = False) -> bool:
-        """Whether a report now is worth its cost (at most :data:`REPORTS_PER_SECOND`, and always the last)."""
+    def due(self) -> bool:
+        """Whether a progress report now is worth its cost (at most :data:`REPORTS_PER_SECOND`)."""
         now = time.monotonic()
-        if not final and now - self._last_report < 1.0 / REPORTS_PER_SECOND:
+        if now - self._last_report < 1.0 / REPORTS_PER_SECOND:
             return False
         self._last_report = now
         return True
@@ -237,8 +236,7 @@ class JobQueue:
                 for job in self._jobs:
                     if job.state == "queued":
                         job.state, job.started = "running", time.time()
-                        self._version += 1
-                        self._lock.notify_all()
+                        self._changed()  # the lock is reentrant
                         return job
                 self._lock.wait()
             return None

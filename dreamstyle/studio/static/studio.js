@@ -15,7 +15,6 @@ const studio = {
   previewLoading: false,
   shownResult: null,
   atlas: null,                              // {layer, chosen: Set}
-  historyVersion: "",
 };
 
 // ---- talking to the server -------------------------------------------------------------------------
@@ -162,14 +161,25 @@ function showDreamMask() {
 // The painter: strokes in one colour on a transparent canvas at the photo's shape; exported as a white-on-black mask.
 const painter = { target: null, drawing: false, last: null };
 
+function blankCanvas(width, height) {
+  const canvas = document.createElement("canvas");
+  canvas.width = width; canvas.height = height;
+  return canvas;
+}
+
+function maskCanvas(photo) {  // a mask is painted and sent at the photo's shape, at most 1024 px
+  const scale = Math.min(1, 1024 / Math.max(photo.width, photo.height));
+  return blankCanvas(Math.round(photo.width * scale), Math.round(photo.height * scale));
+}
+
 function openPainter(target) {
   const photo = studio.photo[target.kind];
   if (!photo) { say("choose a photo first, then paint on it"); return; }
   painter.target = target;
-  const scale = Math.min(1, 1024 / Math.max(photo.width, photo.height));
   const canvas = $("#painter-canvas");
-  canvas.width = Math.round(photo.width * scale);
-  canvas.height = Math.round(photo.height * scale);
+  const shape = maskCanvas(photo);
+  canvas.width = shape.width;
+  canvas.height = shape.height;
   const context = canvas.getContext("2d");
   context.clearRect(0, 0, canvas.width, canvas.height);
   const earlier = target.kind === "dream" ? studio.dreamMask : studio.styles[target.index].mask;
@@ -198,15 +208,13 @@ function paintAt(event) {
 }
 
 function maskBlob(canvas) {
-  const white = document.createElement("canvas");
-  white.width = canvas.width; white.height = canvas.height;
+  const white = blankCanvas(canvas.width, canvas.height);
   const whiteContext = white.getContext("2d");
   whiteContext.drawImage(canvas, 0, 0);
   whiteContext.globalCompositeOperation = "source-in";
   whiteContext.fillStyle = "#fff";
   whiteContext.fillRect(0, 0, white.width, white.height);
-  const out = document.createElement("canvas");
-  out.width = canvas.width; out.height = canvas.height;
+  const out = blankCanvas(canvas.width, canvas.height);
   const context = out.getContext("2d");
   context.fillStyle = "#000";
   context.fillRect(0, 0, out.width, out.height);
@@ -216,8 +224,7 @@ function maskBlob(canvas) {
 
 async function finishPainting() {
   const canvas = $("#painter-canvas");
-  const kept = document.createElement("canvas");
-  kept.width = canvas.width; kept.height = canvas.height;
+  const kept = blankCanvas(canvas.width, canvas.height);
   kept.getContext("2d").drawImage(canvas, 0, 0);
   try {
     const saved = await upload(await maskBlob(canvas), "mask.png");
@@ -229,10 +236,7 @@ async function finishPainting() {
 }
 
 async function blankMask(photo) {
-  const canvas = document.createElement("canvas");
-  const scale = Math.min(1, 1024 / Math.max(photo.width, photo.height));
-  canvas.width = Math.round(photo.width * scale); canvas.height = Math.round(photo.height * scale);
-  return (await upload(await maskBlob(canvas), "mask.png")).path;
+  return (await upload(await maskBlob(maskCanvas(photo)), "mask.png")).path;
 }
 
 // ---- jobs --------------------------------------------------------------------------------------------
@@ -297,12 +301,15 @@ function watch(id) {
 }
 
 function showClip(path) {  // a finished clip plays where its frames grew
-  const video = $("#stage-video");
-  video.hidden = !path;
   $("#preview").hidden = Boolean(path);
+  playIn($("#stage-video"), path);
+}
+
+function playIn(video, path) {  // shows and plays the clip at path; null hides and stops the video
+  video.hidden = !path;
   if (path) {
     video.src = fileUrl(path);
-    video.play().catch(() => {});
+    video.play().catch(() => {});  // a browser that cannot autoplay still shows the controls
   } else {
     video.pause();
     video.removeAttribute("src");
@@ -468,15 +475,10 @@ let viewed = null;
 function openViewer(entry) {
   viewed = entry;
   const studioFiles = entry.metadata.studio || {};
-  const video = $("#viewer-video");
   $("#viewer-title").textContent = entry.path;
   $("#compare").hidden = entry.clip;
-  video.hidden = !entry.clip;
-  if (entry.clip) {
-    video.src = fileUrl(entry.path);
-    video.play().catch(() => {});  // a browser that cannot autoplay still shows the controls
-  } else {
-    video.removeAttribute("src");
+  playIn($("#viewer-video"), entry.clip ? entry.path : null);
+  if (!entry.clip) {
     $("#compare-after").src = fileUrl(entry.path);
     $("#compare-before").src = studioFiles.input ? fileUrl(studioFiles.input) : fileUrl(entry.path);
     $("#compare-slider").value = 50;

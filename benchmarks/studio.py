@@ -55,7 +55,7 @@ def main() -> None:
     url, server = serve_in_background(studio)
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)  # for wait_for_function
         outside: list[str] = []
         page.on("request", lambda request: outside.append(request.url)
                 if not request.url.startswith((url + "/", "data:", "blob:")) else None)

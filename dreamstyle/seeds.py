@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import secrets
 
 import torch
@@ -9,12 +10,20 @@ import torch
 from .errors import InvalidArgumentError
 
 
+# Runs draw from seed + a frame's or a batch's index, which must still fit torch's 64-bit seeds.
+MAX_SEED = 2**62
+
+
 def choose_seed(seed: int | None) -> int:
-    """``seed`` itself, or a fresh random one to print and store so the run can be repeated."""
+    """``seed`` itself, or a fresh random one to print and store so the run can be repeated.
+
+    Raises:
+        InvalidArgumentError: ``seed`` is not a whole number from 0 to :data:`MAX_SEED`.
+    """
     if seed is None:
         return secrets.randbelow(2**32)
-    if seed < 0:
-        raise InvalidArgumentError(f"seed must be zero or positive, got {seed}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
+        raise InvalidArgumentError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
     return int(seed)
 
 

@@ -36,6 +36,11 @@ def check_scalar_types(settings: Any) -> None:
             raise InvalidArgumentError(f"{field.name} must be {described}, got {value!r}")
 
 
+# Beyond these a run would not end in any time a person waits for; a typo, not a wish.
+MAX_ITERATIONS = 10_000
+MAX_SCALES = 16
+
+
 # The stride of the deepest layer (pool5): a smaller tile would not hold one whole position of it.
 MIN_REQUESTED_TILE = 32
 

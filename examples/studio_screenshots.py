@@ -56,7 +56,7 @@ def main() -> None:
     url, server = serve_in_background(Studio(Workspace.create(outputs, (DATA,)), load_backbone("vgg19")))
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 860})
+        page = browser.new_page(viewport={"width": 1400, "height": 860}, bypass_csp=True)  # for wait_for_function
         page.goto(url)
         page.wait_for_selector("body[data-ready='1']")
 

@@ -117,3 +117,13 @@ def make_studio(tmp_path: Path, net, roots=(), **options):
 
     workspace = Workspace.create(tmp_path / "out", (DATA, *roots), **options.pop("workspace", {}))
     return Studio(workspace, net, **options)
+
+
+def studio_client(studio, **options):
+    """Starlette's test client of ``studio``'s app, sending the secret its own page sends with every change."""
+    from starlette.testclient import TestClient
+
+    from dreamstyle.studio import create_app
+    from dreamstyle.studio.guard import SECRET_HEADER
+
+    return TestClient(create_app(studio), headers={SECRET_HEADER: studio.secret}, **options)

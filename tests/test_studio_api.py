@@ -10,13 +10,12 @@ import pytest
 from PIL import Image
 
 pytest.importorskip("httpx2")
-from starlette.testclient import TestClient  # noqa: E402
 
 from dreamstyle.imaging import read_metadata  # noqa: E402
-from dreamstyle.studio import create_app  # noqa: E402
 from dreamstyle.studio.browser import serve_in_background  # noqa: E402
+from dreamstyle.studio.guard import SECRET_HEADER  # noqa: E402
 from dreamstyle.studio.jobs import JobQueue  # noqa: E402
-from .helpers import DATA, TINY_DREAM, make_studio, wait_until  # noqa: E402
+from .helpers import DATA, TINY_DREAM, make_studio, studio_client, wait_until  # noqa: E402
 
 PHOTO = str(DATA / "amber.jpg")
 STYLE = str(DATA / "rocket.jpg")
@@ -36,7 +35,7 @@ def studio(tmp_path, vgg19):
 @pytest.fixture
 def client(studio):
     """A client whose app runs its worker (the lifespan runs inside ``with``)."""
-    with TestClient(create_app(studio)) as client:
+    with studio_client(studio) as client:
         yield client
 
 
@@ -44,7 +43,7 @@ def client(studio):
 def idle_client(tmp_path, vgg19):
     """A client whose worker never starts: every job stays queued."""
     studio = make_studio(tmp_path, vgg19, queue=JobQueue(limit=2))
-    return TestClient(create_app(studio))
+    return studio_client(studio)
 
 
 def finished(client, job_id):
@@ -84,13 +83,13 @@ def test_an_upload_is_kept_by_its_content_and_served_back_as_a_thumbnail(client,
 
 @pytest.mark.parametrize("data, name, status, words", [
     (b"this is not a picture", "notes.png", 415, ["notes.png", "not an image"]),
-    (png_bytes(), "notes.txt", 415, ["notes.txt", "not an image file"]),
+    (png_bytes(), "notes.txt", 415, ["notes.txt", "not an image or video file"]),
     (b"\0" * (2 * 2**20), "huge.png", 413, ["huge.png", "upload limit of 1 MiB"]),
 ])
 def test_a_bad_upload_is_refused_with_a_message_naming_it_and_nothing_is_kept(tmp_path, vgg19, data, name, status,
                                                                               words):
     studio = make_studio(tmp_path, vgg19, workspace={"max_upload": 2**20})
-    client = TestClient(create_app(studio))
+    client = studio_client(studio)
     answer = client.post("/api/uploads", content=data, headers={"X-Filename": name})
     assert answer.status_code == status
     assert all(word in answer.json()["error"] for word in words), answer.json()
@@ -235,11 +234,11 @@ def test_a_clip_on_disk_is_rendered_by_the_dreamstyle_command_and_listed_with_it
     for index in range(2):
         Image.open(PHOTO).convert("RGB").resize((48, 48)).rotate(index * 5).save(frames / f"{index:03d}.png")
     studio = make_studio(tmp_path, vgg19, roots=(frames,))
-    with TestClient(create_app(studio)) as client:
+    with studio_client(studio) as client:
         body = {"kind": "clip", "command": "dream", "input": str(frames), "size": 48, "seed": 1,
                 "settings": {"octaves": 1, "iterations": 1}}
         job = client.post("/api/jobs", json=body).json()
-        assert job["title"] == "dream clip frames (2 frames)"
+        assert job["title"] == "dream clip frames (2 frames, default preset, 48 px)"
         done = finished(client, job["id"])
         assert done["state"] == "done", done
         output = done["result"]["output"]
@@ -258,7 +257,7 @@ def test_the_event_stream_sends_the_queue_at_once_then_each_change(tmp_path, vgg
 
     def post(path: str, body: dict) -> dict:
         request = urllib.request.Request(f"{url}{path}", json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", SECRET_HEADER: studio.secret})
         with urllib.request.urlopen(request, timeout=60) as answer:
             return json.load(answer)
 
@@ -303,10 +302,10 @@ def _next_event(stream) -> dict:
 
 def test_without_its_token_or_from_another_host_nothing_is_answered(tmp_path, vgg19):
     studio = make_studio(tmp_path, vgg19, token="sesame", hosts=("127.0.0.1:8765",))
-    client = TestClient(create_app(studio), base_url="http://127.0.0.1:8765")
+    client = studio_client(studio, base_url="http://127.0.0.1:8765")
     assert client.get("/api/info").status_code == 403
     page = client.get("/?token=sesame")
     assert page.status_code == 200 and client.get("/api/info").status_code == 200  # the cookie carries it on
-    other = TestClient(create_app(studio), base_url="http://evil.example:8765")
+    other = studio_client(studio, base_url="http://evil.example:8765")
     answer = other.get("/?token=sesame")
     assert answer.status_code == 403 and "answers only at 127.0.0.1:8765" in answer.json()["error"]

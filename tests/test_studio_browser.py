@@ -45,7 +45,9 @@ def browser():
 def page(browser, server):
     """The studio's page, loaded; afterwards, every request it made must have gone to the studio."""
     url, _ = server
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    # Playwright's wait_for_function evaluates its text with eval(), which the studio's Content-Security-Policy
+    # forbids; these tests drive the page, and test_studio_hostile_pages checks the policy itself.
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
@@ -107,7 +109,10 @@ def test_a_dropped_photo_dreams_grows_in_place_and_lands_in_the_history_whose_se
     assert page.is_visible("#viewer") and page.get_attribute("#viewer-download", "download") == output
     page.click("#viewer-like")
     assert page.input_value("#form-dream input[type=number][name=seed]") == "1234"
-    assert page.input_value("#form-dream select[name=preset]") == "soft"
+    # Its octaves and iterations depart from the preset's, so the menu says so, and the run starts from soft.
+    assert page.input_value("#form-dream select[name=preset]") == "custom"
+    assert page.text_content("#form-dream select[name=preset] option[value=custom]") == "custom (from soft)"
+    assert page.get_attribute("#form-dream", "data-preset") == "soft"
     assert page.input_value("#form-dream input[type=number][name=iterations]") == "24"
     page.wait_for_selector("#form-dream .drop.has img")  # the photo it was made from, loaded again
 
@@ -161,7 +166,11 @@ def test_a_clip_renders_then_plays_and_its_settings_reload_from_the_history(page
     for name, value in (("size", "48"), ("octaves", "1"), ("iterations", "2"), ("seed", "77")):
         page.fill(f"#form-dream input[type=number][name={name}]", value)
     page.click("#tabs button[data-tab=clip]")
-    page.fill("#form-clip input[name=input]", "pan")
+    page.click("#tabs button[data-tab=dream]")
+    page.click("#tabs button[data-tab=clip]")
+    page.evaluate("refreshClips()")  # the folder was made after the page loaded
+    page.wait_for_selector("#form-clip select[name=input] option[value='pan']", state="attached")
+    page.select_option("#form-clip select[name=input]", "pan")
     page.select_option("#form-clip select[name=command]", "dream")
     page.click("#run")
     page.wait_for_function("document.querySelector('#preview').dataset.result", timeout=180_000)
@@ -169,11 +178,12 @@ def test_a_clip_renders_then_plays_and_its_settings_reload_from_the_history(page
     assert output == "pan_dream.mp4" and "3/3" in page.text_content("#status")  # frames done of all
     page.wait_for_function("document.querySelector('#stage-video').readyState >= 2")  # Chromium decodes it
 
-    page.fill("#form-clip input[name=input]", "")
+    page.select_option("#form-clip select[name=input]", "")
     page.click("#tabs button[data-tab=dream]")
     page.fill("#form-dream input[type=number][name=seed]", "1")
     page.click(f"#history button.clip[data-path='{output}']")
     assert page.is_visible("#viewer-video") and not page.is_visible("#compare")
     page.click("#viewer-like")
-    assert page.is_visible("#form-clip") and page.input_value("#form-clip input[name=input]") == "pan"
+    page.wait_for_selector("#form-clip", state="visible")  # once the list of clips is fetched again
+    assert page.input_value("#form-clip select[name=input]") == "pan"
     assert page.input_value("#form-dream input[type=number][name=seed]") == "77"

@@ -13,6 +13,7 @@ from ..backbone import DEFAULT_WEIGHTS, POOLINGS, WEIGHT_SETS, BackboneChoice
 from ..backbone.preprocessing import PREPROCESSINGS
 from ..errors import DreamstyleError
 from ..runtime import DEVICE_CHOICES, PRECISION_CHOICES, resolve_device, use_deterministic_algorithms
+from ..seeds import MAX_SEED
 from .messages import in_options
 
 
@@ -99,7 +100,7 @@ def run_options(command: str, default_size: str):
                      help="Also write the image every N steps (OUTPUT_stepNNNN.png)."),
     )
 
-seed_option = click.option("--seed", type=click.IntRange(min=0), default=None,
+seed_option = click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None,
                            help="Random seed; the same seed reproduces a run bit for bit on the same machine.")
 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")

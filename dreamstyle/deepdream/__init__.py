@@ -19,10 +19,11 @@ from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
-from ..imaging.sheet import contact_sheet
+from ..imaging.sheet import contact_sheet, sheet_layout
 from ..masks import DreamMask
 from ..runs import run_stoppable
 from ..seeds import choose_seed
+from ..version import __version__
 from .atlas import atlas_config, atlas_steps, channel_atlas, first_layer_filters
 from .config import DreamConfig, parse_channels
 from .engine import DreamProgress, ProgressCallback, dream_steps, dream_tensor, octave_sizes
@@ -149,6 +150,12 @@ def atlas(
         start: grow every tile from this image instead of noise.
         backbone: a loaded backbone, or the one to load (as for :func:`dream`).
         **settings: DreamConfig fields overriding the atlas defaults (iterations, octaves, step...).
+
+    Returns:
+        the sheet; its ``info["dreamstyle"]`` holds the settings, the channels drawn and where each tile
+        lies (``"sheet"``: size, tile and corners in px). A ``callback`` that raises
+        :class:`~dreamstyle.runs.RunStopped` ends it early with the tiles so far (``"channels"`` then lists
+        only those).
     """
     net = backbone_of(backbone, None)
     if isinstance(channels, str):
@@ -158,9 +165,19 @@ def atlas(
     if start_batch is not None:
         start_batch = torch.nn.functional.interpolate(start_batch.batch(), size=(size, size), mode="bicubic",
                                                       align_corners=False).clamp(0, 1)
-    tiles = channel_atlas(net, layer, list(channels), seed=choose_seed(seed), size=size, start=start_batch,
+    seed = choose_seed(seed)
+    tiles = channel_atlas(net, layer, list(channels), seed=seed, size=size, start=start_batch,
                           config=config, callback=callback)
-    return contact_sheet(tiles, [f"{layer}:{c}" for c in channels], tile_size=size)
+    drawn = list(channels)[:tiles.shape[0]]
+    sheet = contact_sheet(tiles, [f"{layer}:{c}" for c in drawn], tile_size=size)
+    layout = sheet_layout(len(drawn), (size, size), size)
+    sheet.info["dreamstyle"] = {
+        "dreamstyle": __version__, "command": "atlas", "layer": layer, "channels": drawn, "tile": size,
+        "seed": seed, "config": config.to_dict(), "weights": net.weights, "pooling": net.pooling,
+        "sheet": {"size": layout.size, "tile": layout.tile, "corners": layout.corners},
+        **({"stopped_after_channels": len(drawn)} if len(drawn) < len(channels) else {}),
+    }
+    return sheet
 
 
 def filters(layer: str = "conv1_1", *, backbone: VGGFeatures | BackboneChoice | None = None,

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
+from ..runs import run_stoppable
 from ..seeds import make_generator
 from .config import DreamConfig
 from .engine import ProgressCallback, dream_steps, dream_tensor
@@ -61,7 +62,9 @@ def channel_atlas(
         callback: progress of each batch of channels.
 
     Returns:
-        (len(channels), 3, size, size) in [0, 1], on the CPU.
+        (len(channels), 3, size, size) in [0, 1], on the CPU. If ``callback`` raises :class:`RunStopped`,
+        the tiles so far: every finished batch's, then the stopped batch's pictures so far (fewer than
+        ``len(channels)`` when later batches were never begun).
     """
     if not channels:
         raise InvalidArgumentError("choose at least one channel")
@@ -73,7 +76,13 @@ def channel_atlas(
         chunk = list(channels[first:first + BATCH])
         begin = smooth_noise(len(chunk), size, generator) if start is None else start.expand(len(chunk), -1, -1, -1)
         objective = ChannelPerImageObjective(net, layer, chunk)
-        tiles.append(dream_tensor(net, begin, config, seed=seed + first, objective=objective, callback=callback).cpu())
+        batch, stopped = run_stoppable(
+            lambda reported: dream_tensor(net, begin, config, seed=seed + first, objective=objective,
+                                          callback=reported),  # noqa: B023 (called at once)
+            callback, (size, size))
+        tiles.append(batch.cpu())
+        if stopped:
+            break
     return torch.cat(tiles)
 
 

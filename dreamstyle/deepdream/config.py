@@ -8,7 +8,7 @@ from typing import Any
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..errors import InvalidArgumentError
-from ..validation import check_scalar_types, require, tile_check
+from ..validation import MAX_ITERATIONS, MAX_SCALES, check_scalar_types, require, tile_check
 
 SMOOTHINGS = ("none", "gaussian", "laplacian")
 
@@ -85,10 +85,11 @@ class DreamConfig:
         object.__setattr__(self, "channels", parse_channels(self.channels))
         check_scalar_types(self)
         require([
-            (self.octaves >= 1, f"octaves must be at least 1, got {self.octaves}"),
+            (1 <= self.octaves <= MAX_SCALES, f"octaves must be from 1 to {MAX_SCALES}, got {self.octaves}"),
             (self.octave_scale > 1, f"octave_scale must be greater than 1, got {self.octave_scale}"),
-            (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
-            (self.step > 0, f"step must be positive, got {self.step}"),
+            (1 <= self.iterations <= MAX_ITERATIONS,
+             f"iterations must be from 1 to {MAX_ITERATIONS}, got {self.iterations}"),
+            (0 < self.step <= 1, f"step must be in (0, 1], got {self.step}"),
             (self.jitter >= 0, f"jitter must not be negative, got {self.jitter}"),
             (self.smoothing in SMOOTHINGS, f"smoothing must be one of {', '.join(SMOOTHINGS)}, got {self.smoothing!r}"),
             tile_check(self.tile),

@@ -1,7 +1,8 @@
 """The studio's web server: the page, its JSON API and a stream of the queue's changes.
 
 Every request is answered, a mistake with ``{"error": "..."}`` and a status that says whose it was; no
-request sees a stack trace or stops the server.
+request sees a stack trace or stops the server. What a request may do at all is :mod:`.guard`'s to say,
+before any handler here runs.
 """
 
 from __future__ import annotations
@@ -11,16 +12,14 @@ import contextlib
 import functools
 import json
 import logging
-import secrets
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -32,14 +31,16 @@ from ..presets import builtin_presets
 from ..runtime import describe_device
 from ..styletransfer.run import resolve_run as resolve_transfer
 from ..version import __version__
+from .guard import TOKEN_COOKIE, Guard, GuardMiddleware, new_secret
 from .jobs import JobQueue, NoSuchJob, QueueError
-from .requests import work_of
+from .requests import RequestTooLarge, read_json, work_of
 from .workspace import PathRefused, UploadRefused, UploadTooLarge, Workspace, thumbnail
 
 STATIC = Path(__file__).parent / "static"
-TOKEN_COOKIE = "dreamstyle_token"
 EVENT_INTERVAL_SECONDS = 0.25
 THUMBNAIL_SIDES = (64, 1024)
+# The page's one placeholder for the per-server secret; no other page can read the page, so none learns it.
+SECRET_PLACEHOLDER = '<meta name="dreamstyle-secret" content="">'
 
 log = logging.getLogger("dreamstyle.studio")
 
@@ -54,12 +55,14 @@ class Studio:
         token: when set, every request must carry it (``?token=`` once; the page then keeps it as a cookie).
         hosts: when set, the only Host headers answered (a page elsewhere cannot reach a loopback studio
             through a name that points at 127.0.0.1).
+        secret: what the page sends with every change it asks for (see :mod:`.guard`).
     """
 
     workspace: Workspace
     backbone_choice: VGGFeatures | BackboneChoice = field(default_factory=BackboneChoice)
     token: str | None = None
     hosts: tuple[str, ...] | None = None
+    secret: str = field(default_factory=new_secret)
     queue: JobQueue = field(default_factory=JobQueue)
     _loading: threading.Lock = field(default_factory=threading.Lock)
 
@@ -70,21 +73,25 @@ class Studio:
                 self.backbone_choice = self.backbone_choice.load(None)
             return self.backbone_choice
 
+    @property
+    def guard(self) -> Guard:
+        return Guard(self.secret, self.token, self.hosts)
+
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def _answered(endpoint: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
-    """Any failure of ``endpoint`` as one line of JSON with the status it deserves."""
+def _answered(endpoint: Callable[[Request, Studio], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """``endpoint(request, studio)`` as a route, with any failure as one line of JSON and the status it deserves."""
 
     @functools.wraps(endpoint)
     async def answered(request: Request) -> Response:
         try:
-            return await endpoint(request)
+            return await endpoint(request, request.app.state.studio)
         except PathRefused as error:
             return _error(403, str(error))
-        except UploadTooLarge as error:
+        except (UploadTooLarge, RequestTooLarge) as error:
             return _error(413, str(error))
         except UploadRefused as error:
             return _error(415, str(error))
@@ -101,157 +108,166 @@ def _answered(endpoint: Callable[..., Awaitable[Response]]) -> Callable[..., Awa
     return answered
 
 
-async def _json(request: Request) -> Any:
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise DreamstyleError("the request body is not JSON") from None
+def _job_id(request: Request) -> int:
+    return int(request.path_params["job"])
 
 
-def create_app(studio: Studio) -> Starlette:
-    """The ASGI app serving ``studio``; its queue's worker runs while the app does."""
-    workspace, queue = studio.workspace, studio.queue
-
-    async def index(request: Request) -> Response:
-        response = FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
-        if studio.token:
-            response.set_cookie(TOKEN_COOKIE, studio.token, httponly=True, samesite="strict")
-        return response
-
-    @_answered
-    async def info(request: Request) -> Response:
-        presets = {}
-        for kind, resolve in (("dream", resolve_dream), ("transfer", resolve_transfer)):
-            presets[kind] = [{"name": preset.name, "description": preset.description,
-                              "config": resolve(preset=preset.name).config.to_dict()}
-                             for preset in builtin_presets(kind)]
-        net = studio.backbone_choice
-        device = describe_device(net.device) if isinstance(net, VGGFeatures) else "loaded with the first job"
-        layers = [{"name": spec.name, "channels": spec.channels} for spec in layer_specs("vgg19")
-                  if spec.kind == "relu"]
-        return JSONResponse({"version": __version__, "presets": presets, "layers": layers, "device": device,
-                             "outputs": str(workspace.outputs), "max_upload": workspace.max_upload,
-                             "roots": [str(root) for root in workspace.roots]})
-
-    @_answered
-    async def upload(request: Request) -> Response:
-        filename = request.headers.get("x-filename", "")
-        if not filename:
-            raise DreamstyleError("upload: say the file's name in the X-Filename header")
-        data = bytearray()
-        async for chunk in request.stream():
-            data += chunk
-            workspace.check_upload_size(len(data), filename)  # before the rest arrives
-        path = await asyncio.to_thread(workspace.save_upload, bytes(data), filename)
-        return JSONResponse({"path": workspace.relative(path), "name": filename}, status_code=201)
-
-    @_answered
-    async def file(request: Request) -> Response:
-        path = workspace.readable(request.query_params.get("path", ""))
-        if not path.is_file():
-            raise DreamstyleError(f"{request.query_params['path']}: a folder, not a file")
-        side = request.query_params.get("thumb")
-        if side is None:
-            return FileResponse(path, headers={"Content-Disposition": f'inline; filename="{path.name}"'})
-        if not side.isdigit() or not THUMBNAIL_SIDES[0] <= int(side) <= THUMBNAIL_SIDES[1]:
-            raise DreamstyleError(f"thumb: a side between {THUMBNAIL_SIDES[0]} and {THUMBNAIL_SIDES[1]} px")
-        data = await asyncio.to_thread(thumbnail, path, int(side))
-        return Response(data, media_type="image/jpeg")
-
-    @_answered
-    async def history(request: Request) -> Response:
-        return JSONResponse(await asyncio.to_thread(workspace.history))
-
-    @_answered
-    async def jobs(request: Request) -> Response:
-        return JSONResponse({"version": queue.version, "jobs": queue.jobs()})
-
-    @_answered
-    async def submit(request: Request) -> Response:
-        work = await asyncio.to_thread(work_of, await _json(request), workspace, studio.backbone)
-        return JSONResponse(queue.submit(work).public(), status_code=201)
-
-    def _job_id(request: Request) -> int:
-        return int(request.path_params["job"])
-
-    @_answered
-    async def stop(request: Request) -> Response:
-        return JSONResponse(queue.stop(_job_id(request)).public())
-
-    @_answered
-    async def move(request: Request) -> Response:
-        body = await _json(request)
-        position = body.get("position") if isinstance(body, dict) else None
-        if not isinstance(position, int) or isinstance(position, bool):
-            raise DreamstyleError("position: the place in the queue, 0 for next")
-        queue.move(_job_id(request), position)
-        return JSONResponse({"jobs": queue.jobs()})
-
-    @_answered
-    async def remove(request: Request) -> Response:
-        queue.remove(_job_id(request))
-        return JSONResponse({"jobs": queue.jobs()})
-
-    @_answered
-    async def preview(request: Request) -> Response:
-        job = queue.get(_job_id(request))
-        data = await asyncio.to_thread(job.preview.jpeg)
-        if data is None:
-            return Response(status_code=204)
-        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
-
-    async def events(request: Request) -> Response:
-        async def stream():
-            version = -1
-            while not await request.is_disconnected():
-                if queue.version != version:
-                    version = queue.version
-                    yield f"data: {json.dumps({'version': version, 'jobs': queue.jobs()})}\n\n"
-                await asyncio.sleep(EVENT_INTERVAL_SECONDS)
-
-        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
-
-    routes = [
-        Route("/", index),
-        Route("/api/info", info),
-        Route("/api/uploads", upload, methods=["POST"]),
-        Route("/api/file", file),
-        Route("/api/history", history),
-        Route("/api/jobs", jobs),
-        Route("/api/jobs", submit, methods=["POST"]),
-        Route("/api/jobs/{job:int}/stop", stop, methods=["POST"]),
-        Route("/api/jobs/{job:int}/move", move, methods=["POST"]),
-        Route("/api/jobs/{job:int}", remove, methods=["DELETE"]),
-        Route("/api/jobs/{job:int}/preview", preview),
-        Route("/api/events", events),
-        Mount("/static", StaticFiles(directory=STATIC)),
-    ]
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):
-        queue.start()
-        yield
-        await asyncio.to_thread(queue.close)
-
-    app = Starlette(routes=routes, lifespan=lifespan)
-    return _guarded(app, studio)
+async def index(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    page = request.app.state.page.replace(SECRET_PLACEHOLDER,
+                                          f'<meta name="dreamstyle-secret" content="{studio.secret}">')
+    response = HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    if studio.token:
+        response.set_cookie(TOKEN_COOKIE, studio.token, httponly=True, samesite="strict")
+    return response
 
 
-def _guarded(app: Starlette, studio: Studio):
-    """``app`` answering only requests with the studio's token and for its hosts."""
+@_answered
+async def info(request: Request, studio: Studio) -> Response:
+    presets = {}
+    for kind, resolve in (("dream", resolve_dream), ("transfer", resolve_transfer)):
+        presets[kind] = [{"name": preset.name, "description": preset.description,
+                          "config": resolve(preset=preset.name).config.to_dict()}
+                         for preset in builtin_presets(kind)]
+    net = studio.backbone_choice
+    loaded = isinstance(net, VGGFeatures)
+    layers = [{"name": spec.name, "channels": spec.channels} for spec in layer_specs(net.arch if loaded else "vgg19")
+              if spec.kind == "relu"]
+    workspace = studio.workspace
+    return JSONResponse({"version": __version__, "presets": presets, "layers": layers,
+                         "device": describe_device(net.device) if loaded else "loaded with the first job",
+                         "outputs": str(workspace.outputs), "max_upload": workspace.max_upload,
+                         "roots": [str(root) for root in workspace.roots]})
 
-    async def guarded(scope, receive, send):
-        if scope["type"] == "http":
-            request = Request(scope)
-            host = request.headers.get("host", "")
-            if studio.hosts is not None and host not in studio.hosts:
-                await _error(403, f"this studio answers only at {', '.join(studio.hosts)}")(scope, receive, send)
-                return
-            given = request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
-            if studio.token and not (given and secrets.compare_digest(given, studio.token)):
-                await _error(403, "this studio needs its token: open the address it printed, with ?token=")(
-                    scope, receive, send)
-                return
-        await app(scope, receive, send)
 
-    return guarded
+@_answered
+async def upload(request: Request, studio: Studio) -> Response:
+    filename = request.headers.get("x-filename", "")
+    if not filename:
+        raise DreamstyleError("upload: say the file's name in the X-Filename header")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        studio.workspace.check_upload_size(len(data), filename)  # before the rest arrives
+    path = await asyncio.to_thread(studio.workspace.save_upload, bytes(data), filename)
+    return JSONResponse({"path": studio.workspace.relative(path), "name": filename}, status_code=201)
+
+
+@_answered
+async def file(request: Request, studio: Studio) -> Response:
+    path = studio.workspace.readable(request.query_params.get("path", ""))
+    if not path.is_file():
+        raise DreamstyleError(f"{request.query_params['path']}: a folder, not a file")
+    side = request.query_params.get("thumb")
+    if side is None:
+        return FileResponse(path, filename=path.name, content_disposition_type="inline")
+    if not side.isdigit() or not THUMBNAIL_SIDES[0] <= int(side) <= THUMBNAIL_SIDES[1]:
+        raise DreamstyleError(f"thumb: a side between {THUMBNAIL_SIDES[0]} and {THUMBNAIL_SIDES[1]} px")
+    data = await asyncio.to_thread(thumbnail, path, int(side))
+    return Response(data, media_type="image/jpeg")
+
+
+@_answered
+async def history(request: Request, studio: Studio) -> Response:
+    return JSONResponse(await asyncio.to_thread(studio.workspace.history))
+
+
+@_answered
+async def clips(request: Request, studio: Studio) -> Response:
+    return JSONResponse(await asyncio.to_thread(studio.workspace.clips))
+
+
+@_answered
+async def jobs(request: Request, studio: Studio) -> Response:
+    return JSONResponse({"version": studio.queue.version, "jobs": studio.queue.jobs()})
+
+
+@_answered
+async def submit(request: Request, studio: Studio) -> Response:
+    work = await asyncio.to_thread(work_of, await read_json(request), studio.workspace, studio.backbone)
+    return JSONResponse(studio.queue.submit(work).public(), status_code=201)
+
+
+@_answered
+async def clear(request: Request, studio: Studio) -> Response:
+    studio.queue.clear_ended()
+    return JSONResponse({"jobs": studio.queue.jobs()})
+
+
+@_answered
+async def stop(request: Request, studio: Studio) -> Response:
+    return JSONResponse(studio.queue.stop(_job_id(request)).public())
+
+
+@_answered
+async def move(request: Request, studio: Studio) -> Response:
+    body = await read_json(request)
+    position = body.get("position") if isinstance(body, dict) else None
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise DreamstyleError("position: the place in the queue, 0 for next")
+    studio.queue.move(_job_id(request), position)
+    return JSONResponse({"jobs": studio.queue.jobs()})
+
+
+@_answered
+async def remove(request: Request, studio: Studio) -> Response:
+    studio.queue.remove(_job_id(request))
+    return JSONResponse({"jobs": studio.queue.jobs()})
+
+
+@_answered
+async def preview(request: Request, studio: Studio) -> Response:
+    job = studio.queue.get(_job_id(request))
+    data = await asyncio.to_thread(job.preview.jpeg)
+    if data is None:
+        return Response(status_code=204)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+async def events(request: Request) -> Response:
+    queue: JobQueue = request.app.state.studio.queue
+
+    async def stream():
+        version = -1
+        while not await request.is_disconnected():
+            if queue.version != version:
+                version = queue.version
+                yield f"data: {json.dumps({'version': version, 'jobs': queue.jobs()})}\n\n"
+            await asyncio.sleep(EVENT_INTERVAL_SECONDS)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+ROUTES = [
+    Route("/", index),
+    Route("/api/info", info),
+    Route("/api/uploads", upload, methods=["POST"]),
+    Route("/api/file", file),
+    Route("/api/history", history),
+    Route("/api/clips", clips),
+    Route("/api/jobs", jobs),
+    Route("/api/jobs", submit, methods=["POST"]),
+    Route("/api/jobs", clear, methods=["DELETE"]),
+    Route("/api/jobs/{job:int}/stop", stop, methods=["POST"]),
+    Route("/api/jobs/{job:int}/move", move, methods=["POST"]),
+    Route("/api/jobs/{job:int}", remove, methods=["DELETE"]),
+    Route("/api/jobs/{job:int}/preview", preview),
+    Route("/api/events", events),
+    Mount("/static", StaticFiles(directory=STATIC)),
+]
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette):
+    queue = app.state.studio.queue
+    queue.start()
+    yield
+    await asyncio.to_thread(queue.close)
+
+
+def create_app(studio: Studio) -> GuardMiddleware:
+    """The ASGI app serving ``studio`` behind its guard; its queue's worker runs while the app does."""
+    app = Starlette(routes=ROUTES, lifespan=_lifespan)
+    app.state.studio = studio
+    app.state.page = (STATIC / "index.html").read_text(encoding="utf-8")
+    return GuardMiddleware(app, studio.guard)

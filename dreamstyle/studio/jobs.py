@@ -217,6 +217,12 @@ class JobQueue:
             self._jobs.remove(job)
         self._changed()
 
+    def clear_ended(self) -> None:
+        """Forget every job that has ended (done, stopped or failed)."""
+        with self._lock:
+            self._jobs = [job for job in self._jobs if job.state in ("queued", "running")]
+        self._changed()
+
     def move(self, job_id: int, position: int) -> None:
         """Put a waiting job at ``position`` (0: next) among the waiting ones."""
         job = self.get(job_id)

@@ -3,10 +3,11 @@ when the job's turn comes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..backbone import VGGFeatures
 from ..deepdream import DreamConfig
@@ -15,20 +16,68 @@ from ..deepdream.config import parse_channels
 from ..deepdream.engine import check_config
 from ..deepdream.objectives import check_channels
 from ..deepdream.run import resolve_run as resolve_dream
-from ..errors import ImageReadError, InvalidArgumentError
+from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError
 from ..imaging.read import open_image
 from ..presets import builtin_presets
+from ..seeds import choose_seed
 from ..styletransfer import TransferConfig
 from ..styletransfer.run import resolve_run as resolve_transfer
 from ..video import open_source
 from .work import AtlasWork, ClipWork, RunChoice, StillWork
 from .workspace import Workspace
 
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
 KINDS = ("dream", "transfer", "atlas", "clip")
 SIZES = (32, 4096)
 TILE_SIZES = (32, 256)
 MAX_CHANNELS = 64
 CLIP_FORMAT = ".mp4"
+# A job request is a few hundred bytes; these bound what any page can make the server read and parse.
+MAX_JSON_BYTES = 256 * 2**10
+MAX_JSON_DEPTH = 8
+
+
+class RequestTooLarge(DreamstyleError, ValueError):
+    """A request's body is over :data:`MAX_JSON_BYTES`."""
+
+
+async def read_json(request: "Request") -> Any:
+    """The request's body as JSON, read no further than :data:`MAX_JSON_BYTES`.
+
+    Raises:
+        RequestTooLarge: the body is longer.
+        InvalidArgumentError: it is not JSON, holds NaN or Infinity, or nests deeper than :data:`MAX_JSON_DEPTH`.
+    """
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BYTES:
+            raise RequestTooLarge(f"the request body is over {MAX_JSON_BYTES // 2**10} KiB")
+    return parse_json(bytes(body))
+
+
+def _no_constant(name: str) -> None:
+    raise InvalidArgumentError(f"the request body holds {name}, which is not a number JSON allows")
+
+
+def parse_json(body: bytes) -> Any:
+    """``body`` as JSON: see :func:`read_json`."""
+    try:
+        value = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        raise InvalidArgumentError(f"the request body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidArgumentError("the request body is not JSON") from None
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise InvalidArgumentError(f"the request body nests deeper than {MAX_JSON_DEPTH} levels")
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return value
 
 
 def _field(body: Mapping[str, Any], name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
@@ -89,6 +138,8 @@ def work_of(body: Any, workspace: Workspace, backbone: Callable[[], VGGFeatures]
     if kind not in KINDS:
         raise InvalidArgumentError(f"kind: choose one of {', '.join(KINDS)}, got {kind!r}")
     seed = _field(body, "seed", int)
+    if seed is not None:
+        choose_seed(seed)  # in range, now
     if kind == "atlas":
         return _atlas_work(body, workspace, backbone, seed)
     command = _field(body, "command", str, "dream") if kind == "clip" else kind

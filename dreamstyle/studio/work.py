@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,16 @@ import torch
 from ..backbone import VGGFeatures
 from ..deepdream import DreamProgress, atlas, atlas_config, atlas_steps, dream
 from ..errors import DreamstyleError
-from ..imaging import save, write_image
-from ..imaging.read import images_in, open_image, picture_from_pil
-from ..imaging.sheet import contact_sheet, sheet_layout
+from ..imaging import save
+from ..imaging.read import images_in, open_image
+from ..imaging.sheet import contact_sheet
+from ..imaging.resize import fit_longest_side
 from ..imaging.write import metadata_text, write_atomically
+from ..deepdream.engine import dream_work
+from ..deepdream.run import resolve_run as resolve_dream
 from ..styletransfer import transfer
+from ..styletransfer.engine import schedule_work, scale_schedule
+from ..styletransfer.run import resolve_run as resolve_transfer
 from ..video.encode import write_video_comment
 from ..video.job import read_clip_metadata, work_folder
 from .jobs import JobControl
@@ -47,15 +52,39 @@ def memory_in_use(device: torch.device) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def pace(done: int, total: int, started: float) -> dict[str, Any]:
-    """Steps done and planned, steps per second and seconds left (None until known)."""
+Work = Sequence[tuple[int, int, int]]
+
+
+def work_share(done: int, work: Work) -> float:
+    """The share of a run's cost behind it after ``done`` steps, a step costing its picture's pixels.
+
+    Args:
+        done: steps made, over all octaves or scales.
+        work: (height, width, steps) of each octave or scale, in the order they run.
+    """
+    total = sum(height * width * steps for height, width, steps in work)
+    behind, left = 0, done
+    for height, width, steps in work:
+        behind += height * width * min(steps, left)
+        left -= min(steps, left)
+    return behind / total if total else 0.0
+
+
+def pace(done: int, total: int, started: float, work: Work | None = None) -> dict[str, Any]:
+    """Steps done and planned, steps per second and seconds left (None until known).
+
+    With ``work`` (see :func:`work_share`), the seconds left count later octaves and scales as the larger
+    pictures they are; without it, every step as the same.
+    """
     elapsed = time.monotonic() - started
     rate = done / elapsed if done and elapsed > 0 else None
+    share = work_share(done, work) if work else (done / total if total else 0.0)
     return {"done": done, "total": total, "rate": rate,
-            "eta": (total - done) / rate if rate else None}
+            "eta": elapsed * (1 - share) / share if rate and share > 0 else None}
 
 
-def engine_progress(progress: Any, started: float, device: torch.device) -> dict[str, Any]:
+def engine_progress(progress: Any, started: float, device: torch.device, work: Work | None = None
+                    ) -> dict[str, Any]:
     """What the page shows of a dream's or a transfer's progress report (it reads the losses: a device sync)."""
     height, width = progress.size
     if isinstance(progress, DreamProgress):
@@ -68,7 +97,7 @@ def engine_progress(progress: Any, started: float, device: torch.device) -> dict
             losses["photo"] = float(progress.photo)
     return {"stage": stage, "iteration": f"{progress.iteration} of {progress.iterations}",
             "size": f"{width}x{height}", "losses": losses, "memory": memory_in_use(device),
-            **pace(progress.run_done, progress.run_total, started)}
+            **pace(progress.run_done, progress.run_total, started, work)}
 
 
 def studio_files(workspace: Workspace, input: Path, styles: tuple[Path, ...], masks: list[Path]) -> dict[str, Any]:
@@ -90,6 +119,11 @@ class RunChoice:
     def arguments(self) -> dict[str, Any]:
         """As keyword arguments of :func:`dreamstyle.dream` and :func:`dreamstyle.transfer`."""
         return {"preset": self.preset, "size": self.size, "seed": self.seed, **self.settings}
+
+    @property
+    def label(self) -> str:
+        """How the queue names the choice: ``"classic, 512 px"``."""
+        return f"{self.preset or 'default preset'}, {f'{self.size} px' if self.size else 'its own size'}"
 
 
 @dataclass(frozen=True)
@@ -114,16 +148,31 @@ class StillWork:
     @property
     def title(self) -> str:
         styles = f" in the style of {', '.join(style.name for style in self.styles)}" if self.styles else ""
-        return f"{self.kind} {self.input.name}{styles}"
+        return f"{self.kind} {self.input.name}{styles} ({self.choice.label})"
+
+    def planned_work(self, net: VGGFeatures) -> Work:
+        """(height, width, steps) of each octave or scale the run will make, for its time left."""
+        resolve = resolve_dream if self.kind == "dream" else resolve_transfer
+        run = resolve(**self.choice.arguments())
+        width, height = open_image(self.input).size
+        side = run.side_for(height, width)
+        height, width = (height, width) if side is None else fit_longest_side(height, width, side)
+        if self.kind == "dream":
+            return dream_work(net, height, width, run.config)
+        return schedule_work(scale_schedule(height, width, run.config))
 
     def run(self, control: JobControl) -> dict[str, Any]:
         net = self.backbone()
         started = time.monotonic()
+        last: list[Any] = []  # the newest report, so the end shows where the run really ended
+
+        work = self.planned_work(net)
 
         def callback(progress: Any) -> None:
             control.check()
+            last[:] = [progress]
             if control.due():
-                control.report(engine_progress(progress, started, net.device), progress.image)
+                control.report(engine_progress(progress, started, net.device, work), progress.image)
 
         common = dict(backbone=net, callback=callback, **self.choice.arguments())
         if self.kind == "dream":
@@ -138,7 +187,8 @@ class StillWork:
             write_atomically(path, mask.read_bytes())
         save(result, output)
         stopped_at = result.info["dreamstyle"].get("interrupted_at_step")
-        control.report({**control.job.progress, "stage": "stopped" if stopped_at is not None else "done"}, result)
+        final = engine_progress(last[0], started, net.device, work) if last else control.job.progress
+        control.report({**final, "stage": "stopped" if stopped_at is not None else "done"}, result)
         return {"output": self.workspace.relative(output), "stopped_at": stopped_at}
 
 
@@ -157,7 +207,7 @@ class AtlasWork:
 
     @property
     def title(self) -> str:
-        return f"atlas of {self.layer}, {len(self.channels)} channels"
+        return f"atlas of {self.layer}, {len(self.channels)} channels ({self.tile} px tiles)"
 
     def run(self, control: JobControl) -> dict[str, Any]:
         net = self.backbone()
@@ -181,11 +231,13 @@ class AtlasWork:
         sheet = atlas(self.layer, list(self.channels), size=self.tile, seed=self.seed, backbone=net,
                       callback=callback, **self.settings)
         output = self.workspace.new_output(f"atlas_{self.layer}", "channels")
-        write_image(picture_from_pil(sheet), output)
-        layout = sheet_layout(len(self.channels), (self.tile, self.tile), self.tile)
-        control.report({**pace(total, total, started), "stage": "done"}, sheet)
-        return {"output": self.workspace.relative(output), "layer": self.layer, "channels": list(self.channels),
-                "sheet": {"size": layout.size, "tile": layout.tile, "corners": layout.corners}}
+        save(sheet, output)
+        settings = sheet.info["dreamstyle"]
+        stopped = control.stopping or len(settings["channels"]) < len(self.channels)
+        control.report({**pace(done if stopped else total, total, started), "stage": "stopped" if stopped else "done"},
+                       sheet)
+        return {"output": self.workspace.relative(output), "layer": self.layer, "channels": settings["channels"],
+                "sheet": settings["sheet"]}
 
 
 @dataclass(frozen=True)
@@ -207,7 +259,7 @@ class ClipWork:
 
     @property
     def title(self) -> str:
-        return f"{self.command} clip {self.input.name} ({self.frames} frames)"
+        return f"{self.command} clip {self.input.name} ({self.frames} frames, {self.choice.label})"
 
     def command_line(self) -> list[str]:
         """The ``dreamstyle`` command line that renders the clip."""

@@ -15,7 +15,7 @@ from PIL import Image
 from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError
 from ..imaging import read_metadata
 from ..imaging.picture import picture_from_pil, picture_to_pil
-from ..imaging.read import IMAGE_EXTENSIONS, open_image
+from ..imaging.read import IMAGE_EXTENSIONS, images_in, open_image
 from ..imaging.write import encode_image, write_atomically
 from ..video.encode import VIDEO_FORMATS
 from ..video.job import is_clip_file, read_clip_metadata
@@ -26,6 +26,7 @@ from ..video.sources import first_video_frame
 UPLOADS = "uploads"
 NAME_CHARACTERS = re.compile(r"[^\w.-]+")
 MAX_UPLOAD_BYTES = 64 * 2**20
+UPLOAD_EXTENSIONS = frozenset(IMAGE_EXTENSIONS) | frozenset(VIDEO_FORMATS)
 
 
 class PathRefused(DreamstyleError, PermissionError):
@@ -107,9 +108,9 @@ class Workspace:
         """
         self.check_upload_size(len(data), filename)
         suffix = Path(filename).suffix.lower()
-        if suffix not in IMAGE_EXTENSIONS:
-            raise UploadRefused(f"{filename}: not an image file the studio takes "
-                                f"({' '.join(sorted(IMAGE_EXTENSIONS))})")
+        if suffix not in UPLOAD_EXTENSIONS:
+            raise UploadRefused(f"{filename}: not an image or video file the studio takes "
+                                f"({' '.join(sorted(UPLOAD_EXTENSIONS))})")
         folder = self.uploads / hashlib.sha256(data).hexdigest()[:20]
         kept = [path for path in folder.glob("*") if not path.name.startswith(".")] if folder.is_dir() else []
         if kept:
@@ -118,7 +119,7 @@ class Workspace:
 
         def readable(temporary: Path) -> None:
             try:
-                open_image(temporary)
+                first_video_frame(temporary) if suffix in VIDEO_FORMATS else open_image(temporary)
             except ImageReadError as error:
                 raise UploadRefused(str(error).replace(str(temporary), filename)) from None
 
@@ -148,7 +149,8 @@ class Workspace:
         return self.free_name(f"{stem}_{kind}_{datetime.now():%Y%m%d-%H%M%S}", suffix)
 
     def history(self) -> list[dict[str, Any]]:
-        """Every result (picture or clip) in the outputs folder that holds dreamstyle's settings, newest first.
+        """Every result (picture, atlas or clip) in the outputs folder that holds dreamstyle's settings, newest
+        first.
 
         Each is ``{"path": name, "modified": seconds, "clip": bool, "metadata": settings}``.
         """
@@ -161,10 +163,35 @@ class Workspace:
                 metadata = read_clip_metadata(path) if clip else read_metadata(path)
             except ImageReadError:
                 continue
-            if metadata.get("command") not in ("dream", "transfer"):
+            if metadata.get("command") not in ("dream", "transfer", "atlas"):
                 continue
             entries.append({"path": path.name, "modified": path.stat().st_mtime, "clip": clip, "metadata": metadata})
         return sorted(entries, key=lambda entry: entry["modified"], reverse=True)
+
+    def clips(self) -> list[dict[str, str]]:
+        """What the page may render as a clip: the videos uploaded or in the outputs folder that are not
+        results, frame folders there (with at least two frames) and the paths given on the command line
+        that are videos or frame folders. Each is ``{"path": as the page names it, "name": to show}``."""
+        places = [self.outputs, *(folder for folder in self.uploads.iterdir() if folder.is_dir())]
+        candidates = [path for place in places for path in sorted(place.iterdir())]
+        candidates += [path for root in self.roots for path in (root, *(sorted(root.iterdir()) if root.is_dir() else ()))]
+        chosen = []
+        for path in candidates:
+            if path.name.startswith(".") or path == self.uploads:
+                continue
+            video = path.is_file() and path.suffix.lower() in VIDEO_FORMATS
+            frames = path.is_dir() and len(images_in(path)) >= 2
+            if (video and not _is_result(path)) or frames:
+                chosen.append({"path": self.relative(path), "name": path.name + ("/" if frames else "")})
+        return list({entry["path"]: entry for entry in chosen}.values())
+
+
+def _is_result(path: Path) -> bool:
+    """Whether the video at ``path`` is a clip dreamstyle made (it carries its settings)."""
+    try:
+        return bool(read_clip_metadata(path))
+    except ImageReadError:
+        return False
 
 
 def _safe_stem(stem: str) -> str:

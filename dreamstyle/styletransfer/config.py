@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..errors import InvalidArgumentError
-from ..validation import check_scalar_types, require, tile_check
+from ..validation import MAX_ITERATIONS, MAX_SCALES, check_scalar_types, require, tile_check
 
 COLOR_MODES = ("none", "luminance", "match")
 INITS = ("content", "noise", "style", "recoloured", "image")
@@ -147,9 +147,10 @@ class TransferConfig:
             (self.style_loss in STYLE_LOSSES,
              f"style_loss must be one of {', '.join(STYLE_LOSSES)}, got {self.style_loss!r}"),
             (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
-            (self.scales >= 1, f"scales must be at least 1, got {self.scales}"),
+            (1 <= self.scales <= MAX_SCALES, f"scales must be from 1 to {MAX_SCALES}, got {self.scales}"),
             (self.start_size >= 32, f"start_size must be at least 32 px, got {self.start_size}"),
-            (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
+            (1 <= self.iterations <= MAX_ITERATIONS,
+             f"iterations must be from 1 to {MAX_ITERATIONS}, got {self.iterations}"),
             (self.coarse_iterations_factor > 0,
              f"coarse_iterations_factor must be positive, got {self.coarse_iterations_factor}"),
             (self.final_iterations_factor > 0,

@@ -1,8 +1,25 @@
 // dreamstyle studio: the page. It only asks the server (same origin) and draws; no engine logic here.
+// Text from the server (file names, titles, settings) reaches the page only as text: every element that
+// carries data is built by el(), never from a string of markup.
 "use strict";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+
+// An element: el("img", { src, alt }, child...), properties set through the DOM and children as nodes or text.
+function el(tag, properties = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(properties)) {
+    if (name === "dataset") Object.assign(element.dataset, value);
+    else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else element[name] = value;
+  }
+  element.append(...children.filter((child) => child !== null && child !== undefined && child !== false));
+  return element;
+}
+
+// The per-server secret the studio put in this page; it goes with every request that changes something.
+const SECRET = document.querySelector("meta[name=dreamstyle-secret]").content;
 
 const studio = {
   info: null,
@@ -11,6 +28,7 @@ const studio = {
   dreamMask: null,                          // {path, canvas}
   styles: [],                               // [{path, name, blend, mask: {path, canvas} | null}]
   watched: null,                            // the job the stage shows
+  jobs: [],                                 // the queue as last told
   previewShown: 0,
   previewLoading: false,
   shownResult: null,
@@ -20,6 +38,7 @@ const studio = {
 // ---- talking to the server -------------------------------------------------------------------------
 
 async function api(method, url, body, headers = {}) {
+  if (method !== "GET") headers["X-Dreamstyle-Secret"] = SECRET;
   const options = { method, headers };
   if (body instanceof Blob || body instanceof ArrayBuffer) options.body = body;
   else if (body !== undefined) { options.body = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
@@ -42,9 +61,9 @@ async function upload(blob, name) {
 
 function buildSlider(holder) {
   const { name, min, max, step, label } = holder.dataset;
-  holder.innerHTML = `<label>${label}</label><div class="pair"><input type="range" min="${min}" max="${max}" step="${step}">`
-    + `<input type="number" name="${name}" min="${min}" max="${max}" step="${step}"></div>`;
-  const [range, number] = $$("input", holder);
+  const range = el("input", { type: "range", min, max, step });
+  const number = el("input", { type: "number", name, min, max, step });
+  holder.replaceChildren(el("label", { textContent: label }), el("div", { className: "pair" }, range, number));
   range.addEventListener("input", () => { number.value = range.value; });
   number.addEventListener("input", () => { range.value = number.value; });
   if (holder.dataset.value) { range.value = number.value = holder.dataset.value; }
@@ -77,9 +96,47 @@ function presetOf(kind, name) { return studio.info.presets[kind].find((preset) =
 
 function choosePreset(form, name) {
   const preset = presetOf(form.dataset.kind, name);
-  form.elements.preset.value = name;
-  $(".description", form).textContent = preset.description;
+  form.dataset.preset = name;
   applyConfig(form, preset.config);
+  markPreset(form);
+}
+
+// The preset menu says "custom" once a setting departs from the preset's; the run still starts from it.
+function departsFrom(form, config) {
+  const settings = settingsOf(form);
+  return Object.entries(settings).some(([name, value]) => name in config && config[name] !== null
+    && String(config[name]) !== String(value));
+}
+
+// What the Transfer tab's iterations mean: coarser scales run a multiple of them (the config's factors), so the
+// form says the steps the run makes, as its progress will count them.
+function showPlan(form) {
+  const plan = $(".plan", form);
+  if (!plan) return;
+  const config = presetOf("transfer", form.dataset.preset).config;
+  const value = (name) => Number(form.elements[name] ? form.elements[name].value : config[name]);
+  const [iterations, scales] = [value("iterations"), value("scales")];
+  const steps = scales > 1 ? (scales - 1) * Math.max(1, Math.round(iterations * config.coarse_iterations_factor))
+    + Math.max(1, Math.round(iterations * config.final_iterations_factor)) : iterations;
+  plan.textContent = `${steps} steps over ${scales} scale${scales > 1 ? "s" : ""} (fewer scales if the picture is small)`;
+}
+
+function markPreset(form) {
+  showPlan(form);
+  const preset = presetOf(form.dataset.kind, form.dataset.preset);
+  const custom = departsFrom(form, preset.config);
+  const menu = form.elements.preset;
+  const customOption = $("option[value=custom]", menu);
+  customOption.hidden = !custom;
+  customOption.textContent = `custom (from ${preset.name})`;
+  menu.value = custom ? "custom" : preset.name;
+  $(".description", form).textContent = custom ? `${preset.description} Changed: ${changedNames(form, preset.config)}.`
+    : preset.description;
+}
+
+function changedNames(form, config) {
+  return Object.entries(settingsOf(form)).filter(([name, value]) => name in config && config[name] !== null
+    && String(config[name]) !== String(value)).map(([name]) => name.replace(/_/g, " ")).join(", ");
 }
 
 function newSeed(form) { form.elements.seed.value = Math.floor(Math.random() * 2 ** 31); }
@@ -115,6 +172,7 @@ async function setPhoto(kind, path, name) {
   zone.classList.add("has");
   $("img", zone).src = fileUrl(path, 256);
   $("span", zone).firstChild.textContent = `${name}: drop another, or `;
+  $("img", zone).alt = name;
   if (kind === "dream") { studio.dreamMask = null; showDreamMask(); }
   else for (const style of studio.styles) style.mask = null;
   renderStyles();
@@ -136,21 +194,21 @@ function addStyle(path, name, blend = 1) {
 }
 
 function renderStyles() {
-  const holder = $("#styles");
-  holder.innerHTML = "";
   const painted = studio.styles.some((style) => style.mask);  // with regions, a style without one goes nowhere
-  studio.styles.forEach((style, index) => {
-    const row = document.createElement("div");
-    row.className = "style";
-    row.innerHTML = `<img src="${fileUrl(style.path, 128)}" alt=""><div><div class="name">${style.name}</div>`
-      + `<label class="muted">blend <input type="range" min="0" max="1" step="0.05" value="${style.blend}"></label>`
-      + `<div class="muted mask-state">${style.mask ? "mask painted" : painted ? "nowhere: paint its region" : "everywhere"}</div></div>`
-      + `<div class="buttons"><button type="button" class="paint">mask</button><button type="button" class="remove" title="remove">&#10005;</button></div>`;
-    $("input", row).addEventListener("input", (event) => { style.blend = Number(event.target.value); });
-    $(".paint", row).addEventListener("click", () => openPainter({ kind: "transfer", index }));
-    $(".remove", row).addEventListener("click", () => { studio.styles.splice(index, 1); renderStyles(); });
-    holder.appendChild(row);
-  });
+  $("#styles").replaceChildren(...studio.styles.map((style, index) => el("div", { className: "style" },
+    el("img", { src: fileUrl(style.path, 128), alt: "" }),
+    el("div", {},
+      el("div", { className: "name", textContent: style.name, title: style.name }),
+      el("label", { className: "muted" }, "blend ",
+        el("input", { type: "range", min: 0, max: 1, step: 0.05, value: style.blend,
+                      oninput: (event) => { style.blend = Number(event.target.value); } })),
+      el("div", { className: "muted mask-state",
+                  textContent: style.mask ? "mask painted" : painted ? "nowhere: paint its region" : "everywhere" })),
+    el("div", { className: "buttons" },
+      el("button", { type: "button", className: "paint", textContent: "mask",
+                     onclick: () => openPainter({ kind: "transfer", index }) }),
+      el("button", { type: "button", className: "remove", title: "remove", textContent: "\u2715",
+                     onclick: () => { studio.styles.splice(index, 1); renderStyles(); } })))));
 }
 
 function showDreamMask() {
@@ -235,6 +293,22 @@ async function finishPainting() {
   } catch (error) { say(error.message); }
 }
 
+// A saved white-on-black mask as the painter's strokes: the painter's colour, opaque where the mask is white.
+async function maskFromFile(path) {
+  const image = el("img", { src: fileUrl(path) });
+  await image.decode();
+  const canvas = blankCanvas(image.naturalWidth, image.naturalHeight);
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+  for (let i = 0; i < pixels.data.length; i += 4) {
+    const white = pixels.data[i];
+    pixels.data.set([255, 72, 72, white], i);
+  }
+  context.putImageData(pixels, 0, 0);
+  return { path, canvas };
+}
+
 async function blankMask(photo) {
   return (await upload(await maskBlob(maskCanvas(photo)), "mask.png")).path;
 }
@@ -243,7 +317,7 @@ async function blankMask(photo) {
 
 function commonFields(form) {
   const size = form.elements.size && form.elements.size.value;
-  return { preset: form.elements.preset.value, seed: Number(form.elements.seed.value),
+  return { preset: form.dataset.preset, seed: Number(form.elements.seed.value),
            size: size ? Number(size) : null, settings: settingsOf(form) };
 }
 
@@ -275,7 +349,7 @@ async function requestOf(tab) {
   const form = $("#form-clip");
   const command = form.elements.command.value;
   const settingsForm = $(`#form-${command}`);
-  const body = { kind: "clip", command, input: form.elements.input.value.trim(), ...commonFields(settingsForm) };
+  const body = { kind: "clip", command, input: form.elements.input.value, ...commonFields(settingsForm) };
   if (command === "transfer") {
     body.styles = studio.styles.map((style) => style.path);
     if (studio.styles.length > 1) body.settings.style_blend = studio.styles.map((style) => style.blend).join(",");
@@ -288,14 +362,20 @@ async function run() {
   try {
     const job = await api("POST", "/api/jobs", await requestOf(studio.tab));
     watch(job.id);
+    showJob(job);
   } catch (error) { say(error.message); }
 }
 
+// The stage belongs to the job it names: watching another clears it until that job's own picture comes.
 function watch(id) {
   studio.watched = id;
   studio.previewShown = 0;
   studio.shownResult = null;
-  delete $("#preview").dataset.result;
+  const preview = $("#preview");
+  delete preview.dataset.result;
+  preview.classList.remove("shown");
+  preview.removeAttribute("src");
+  $("#placeholder").hidden = false;
   showClip(null);
   clearCells();
 }
@@ -323,6 +403,10 @@ async function jobAction(id, action, body) {
   } catch (error) { say(error.message); }
 }
 
+async function clearEnded() {
+  try { await api("DELETE", "/api/jobs"); } catch (error) { say(error.message); }
+}
+
 function describe(job) {
   const p = job.progress || {};
   const parts = [p.stage, p.iteration && `iteration ${p.iteration}`, p.size];
@@ -332,20 +416,29 @@ function describe(job) {
   if (p.rate) line2.push(job.kind === "clip" ? `${p.rate.toFixed(2)} fps` : `${p.rate.toFixed(2)} it/s`);
   if (p.eta !== null && p.eta !== undefined && job.state === "running") line2.push(`ETA ${Math.round(p.eta)} s`);
   if (p.memory) line2.push(`memory ${(p.memory / 2 ** 30).toFixed(2)} GiB`);
+  const output = job.result && job.result.output;
+  if (output) line2.push(`${job.state === "stopped" ? "kept" : "wrote"} ${output}`);
   return `${job.title}: ${job.state}${job.error ? ` (${job.error})` : ""}\n${parts.filter(Boolean).join("  ")}\n${line2.join("  ")}`;
 }
+
+const ENDED = new Set(["done", "stopped", "failed"]);
 
 function showJob(job) {
   $("#status").textContent = describe(job);
   const p = job.progress || {};
-  $("#bar div").style.width = p.total ? `${Math.min(100, 100 * p.done / p.total)}%` : "0";
+  const share = job.state === "done" ? 1 : p.total ? Math.min(1, p.done / p.total) : 0;
+  $("#bar div").style.width = `${100 * share}%`;
   const preview = $("#preview");
+  if (!studio.shownResult && !(job.result && job.result.output) && !job.preview) {
+    $("#placeholder").textContent = ENDED.has(job.state) ? `${job.title}: ${job.state} before its first picture.`
+      : job.state === "queued" ? `${job.title}: waiting for its turn.` : "The picture grows here.";
+  }
   if (job.result && job.result.output && job.state !== "running" && studio.shownResult !== job.result.output) {
     studio.shownResult = job.result.output;
     preview.dataset.result = job.result.output;
     if (job.kind === "clip") showClip(job.result.output);
     else loadPreview(fileUrl(job.result.output));
-    if (job.kind === "atlas") studio.atlas = { result: job.result, chosen: new Set() };
+    if (job.kind === "atlas") showAtlas(job.result);
     refreshHistory();
   } else if (job.preview > studio.previewShown && !studio.previewLoading && !studio.shownResult) {
     // Pulled at the browser's pace: one request at a time, always the newest.
@@ -369,36 +462,33 @@ function loadPreview(url) {
 }
 
 function renderQueue(jobs) {
-  const list = $("#queue");
-  list.innerHTML = "";
+  studio.jobs = jobs;
   const running = jobs.find((job) => job.state === "running");
   $("#stop").disabled = !running;
   $("#stop").dataset.job = running ? running.id : "";
+  $("#clear-ended").disabled = !jobs.some((job) => ENDED.has(job.state));
   const queued = jobs.filter((job) => job.state === "queued");
-  for (const job of jobs) {
-    const item = document.createElement("li");
-    item.className = job.state;
-    item.dataset.job = job.id;
+  $("#queue").replaceChildren(...jobs.map((job) => {
     const p = job.progress || {};
-    const share = p.total ? ` ${Math.round(100 * p.done / p.total)}%` : "";
-    item.innerHTML = `<span class="title">${job.title}</span><span class="state">${job.state}${job.state === "running" ? share : ""}</span> `;
-    const add = (label, action, body) => {
-      const button = document.createElement("button");
-      button.textContent = label;
-      button.dataset.action = action;
-      button.addEventListener("click", (event) => { event.stopPropagation(); jobAction(job.id, action, body); });
-      item.appendChild(button);
-    };
+    const share = job.state === "running" && p.total ? ` ${Math.round(100 * p.done / p.total)}%` : "";
+    const output = job.result && job.result.output;
+    const item = el("li", { className: job.state, dataset: { job: job.id }, onclick: () => { watch(job.id); showJob(job); } },
+      el("span", { className: "title", textContent: job.title }),
+      output ? el("span", { className: "output", textContent: output }) : null,
+      el("span", { className: "state", textContent: `${job.state}${share}` }), " ");
+    item.classList.toggle("watched", job.id === studio.watched);
+    const add = (label, action, body) => item.append(el("button", {
+      type: "button", textContent: label, dataset: { action },
+      onclick: (event) => { event.stopPropagation(); jobAction(job.id, action, body); } }));
     if (job.state === "queued") {
       const place = queued.indexOf(job);
       if (place > 0) add("up", "move", { position: place - 1 });
       if (place < queued.length - 1) add("down", "move", { position: place + 1 });
-      add("remove", "stop");
+      add("remove", "remove");
     } else if (job.state === "running") add("stop", "stop");
     else add("clear", "remove");
-    item.addEventListener("click", () => watch(job.id));
-    list.appendChild(item);
-  }
+    return item;
+  }));
   const watched = jobs.find((job) => job.id === studio.watched) || running;
   if (watched) { if (studio.watched !== watched.id) watch(watched.id); showJob(watched); }
 }
@@ -410,12 +500,14 @@ function listen() {
 
 // ---- the layer explorer's clickable atlas ---------------------------------------------------------------
 
-function clearCells() { $("#atlas-cells").innerHTML = ""; studio.atlas = null; $("#dream-channels").disabled = true; }
+function clearCells() { $("#atlas-cells").replaceChildren(); studio.atlas = null; $("#dream-channels").disabled = true; }
+
+function showAtlas(result) { studio.atlas = { result, chosen: new Set() }; }
 
 function drawCells() {
   const holder = $("#atlas-cells");
   const preview = $("#preview");
-  holder.innerHTML = "";
+  holder.replaceChildren();
   if (!studio.atlas) return;
   const { sheet, channels, layer } = studio.atlas.result;
   // The sheet is drawn "contain"ed in the preview's box: find where it lies.
@@ -425,10 +517,8 @@ function drawCells() {
   holder.style.left = `${left}px`; holder.style.top = `${top}px`;
   holder.style.width = `${sheet.size[0] * scale}px`; holder.style.height = `${sheet.size[1] * scale}px`;
   sheet.corners.forEach(([left, top], index) => {
-    const cell = document.createElement("button");
-    cell.type = "button";
-    cell.title = `${layer}:${channels[index]}`;
-    cell.dataset.channel = channels[index];
+    const cell = el("button", { type: "button", title: `${layer}:${channels[index]}`,
+                                dataset: { channel: channels[index] } });
     Object.assign(cell.style, { left: `${left * scale}px`, top: `${top * scale}px`,
                                 width: `${sheet.tile[1] * scale}px`, height: `${sheet.tile[0] * scale}px` });
     cell.classList.toggle("chosen", studio.atlas.chosen.has(channels[index]));
@@ -456,18 +546,32 @@ function dreamOnChosen() {
 async function refreshHistory() {
   try {
     const entries = await api("GET", "/api/history");
-    const holder = $("#history");
-    holder.innerHTML = "";
-    for (const entry of entries) {
-      const button = document.createElement("button");
-      button.title = entry.path;
-      button.dataset.path = entry.path;
+    $("#history").replaceChildren(...entries.map((entry) => {
+      const button = el("button", { type: "button", title: entry.path, dataset: { path: entry.path },
+                                    onclick: () => openViewer(entry) },
+        el("img", { src: fileUrl(entry.path, 160), alt: entry.path, loading: "lazy" }));
       button.classList.toggle("clip", entry.clip);
-      button.innerHTML = `<img src="${fileUrl(entry.path, 160)}" alt="${entry.path}" loading="lazy">`;
-      button.addEventListener("click", () => openViewer(entry));
-      holder.appendChild(button);
-    }
+      return button;
+    }));
   } catch (error) { say(error.message); }
+}
+
+// The settings as a person reads them: one line each, the engine's config flattened in.
+function settingsList(metadata) {
+  const rows = [];
+  const add = (name, value) => {
+    if (value === null || value === undefined || value === "" || typeof value === "object") return;
+    rows.push(el("dt", { textContent: name.replace(/_/g, " ") }), el("dd", { textContent: String(value) }));
+  };
+  for (const name of ["command", "preset", "size", "seed", "layer", "channels", "tile", "input", "weights",
+                      "precision", "device", "interrupted_at_step"]) {
+    add(name, Array.isArray(metadata[name]) ? metadata[name].join(", ") : metadata[name]);
+  }
+  const files = metadata.studio || {};
+  if (files.styles && files.styles.length) add("styles", files.styles.map((path) => path.split("/").pop()).join(", "));
+  if (files.masks && files.masks.length) add("masks", files.masks.join(", "));
+  for (const [name, value] of Object.entries(metadata.config || {})) add(name, value);
+  return rows;
 }
 
 let viewed = null;
@@ -486,30 +590,58 @@ function openViewer(entry) {
   }
   $("#viewer-download").href = fileUrl(entry.path);
   $("#viewer-download").download = entry.path;
-  $("#viewer-settings").textContent = JSON.stringify(entry.metadata, null, 1);
+  $("#viewer-settings").replaceChildren(...settingsList(entry.metadata));
   $("#viewer").showModal();
+}
+
+function likeAtlas(entry) {
+  const metadata = entry.metadata;
+  const form = $("#form-atlas");
+  setField(form, "layer", metadata.layer);
+  setField(form, "channels", metadata.channels.join(","));
+  setField(form, "tile", metadata.tile);
+  setField(form, "seed", metadata.seed);
+  setField(form, "iterations", (metadata.config || {}).iterations);
+  watch(null);
+  studio.shownResult = entry.path;
+  $("#preview").dataset.result = entry.path;
+  showAtlas({ layer: metadata.layer, channels: metadata.channels, sheet: metadata.sheet, output: entry.path });
+  loadPreview(fileUrl(entry.path));
+  $("#status").textContent = `${entry.path}: atlas of ${metadata.layer}, ${metadata.channels.length} channels`;
+  $("#viewer").close();
+  showTab("atlas");
 }
 
 async function likeThisOne() {
   const metadata = viewed.metadata;
   const kind = metadata.command;
+  if (kind === "atlas") { likeAtlas(viewed); return; }
   const form = $(`#form-${kind}`);
   if (metadata.preset && presetOf(kind, metadata.preset)) choosePreset(form, metadata.preset);
   applyConfig(form, metadata.config || {});
   setField(form, "seed", metadata.seed);
   setField(form, "size", metadata.size);
+  markPreset(form);
   const files = metadata.studio || {};
+  // Masks were saved beside the result: in its folder, under the names the metadata gives.
+  const folder = viewed.path.includes("/") ? viewed.path.slice(0, viewed.path.lastIndexOf("/") + 1) : "";
+  const masks = (files.masks || []).map((name) => folder + name);
   try {
     if (files.input && !viewed.clip) await setPhoto(kind, files.input, files.input.split("/").pop());
     if (kind === "transfer" && files.styles) {
       studio.styles = [];
       const blends = String((metadata.config || {}).style_blend || "").split(",").map(Number);
       files.styles.forEach((path, index) => addStyle(path, path.split("/").pop(), blends[index] || 1));
+      if (masks.length === files.styles.length) {
+        for (const [index, path] of masks.entries()) studio.styles[index].mask = await maskFromFile(path);
+        renderStyles();
+      }
     }
+    if (kind === "dream" && masks.length) { studio.dreamMask = await maskFromFile(masks[0]); showDreamMask(); }
   } catch (error) { say(`like this one: ${error.message}`); }
   if (viewed.clip) {  // the clip and its command go to the Clips tab, the settings to that command's tab
     const clipForm = $("#form-clip");
-    setField(clipForm, "input", files.input || "");
+    await refreshClips(files.input);
     setField(clipForm, "command", kind);
   }
   $("#viewer").close();
@@ -524,23 +656,48 @@ function showTab(tab) {
   for (const form of $$("form.panel")) form.hidden = form.dataset.kind !== tab;
 }
 
+// ---- clips -------------------------------------------------------------------------------------------------
+
+async function refreshClips(chosen) {
+  const menu = $("#form-clip select[name=input]");
+  const keep = chosen === undefined ? menu.value : chosen;
+  const clips = await api("GET", "/api/clips");
+  menu.replaceChildren(el("option", { value: "", textContent: clips.length ? "choose a clip" : "no clip yet: drop one" }),
+                       ...clips.map((clip) => el("option", { value: clip.path, textContent: clip.name, title: clip.path })));
+  if (keep && !clips.some((clip) => clip.path === keep)) {
+    menu.append(el("option", { value: keep, textContent: keep.split("/").pop() || keep }));
+  }
+  menu.value = keep || "";
+}
+
+async function clipDropped(file) {
+  try { say(""); const saved = await upload(file, file.name); await refreshClips(saved.path); }
+  catch (error) { say(error.message); }
+}
+
 async function start() {
   studio.info = await api("GET", "/api/info");
   $("#device").textContent = `dreamstyle ${studio.info.version} · ${studio.info.device} · results in ${studio.info.outputs}`;
-  $("#roots").textContent = studio.info.roots.length ? `The studio may use: ${studio.info.roots.join(", ")}`
-    : "Start the studio with the clip's path (dreamstyle studio PATH) to use a clip on disk.";
+  $("#roots").textContent = studio.info.roots.length ? `Besides its outputs folder, the studio may use: ${studio.info.roots.join(", ")}`
+    : "Clips in the outputs folder (videos, or folders of frames) are listed; start the studio with a path "
+      + "(dreamstyle studio PATH) to use one elsewhere on disk.";
   $$(".slider").forEach(buildSlider);
   for (const kind of ["dream", "transfer"]) {
     const form = $(`#form-${kind}`);
-    form.elements.preset.innerHTML = studio.info.presets[kind].map((p) => `<option>${p.name}</option>`).join("");
-    form.elements.preset.addEventListener("change", () => choosePreset(form, form.elements.preset.value));
+    form.elements.preset.replaceChildren(...studio.info.presets[kind].map((p) => el("option", { value: p.name, textContent: p.name })),
+                                         el("option", { value: "custom", hidden: true }));
+    form.elements.preset.addEventListener("change", () => {
+      if (form.elements.preset.value !== "custom") choosePreset(form, form.elements.preset.value);
+    });
+    form.addEventListener("input", (event) => { if (event.target.name !== "preset") markPreset(form); });
     choosePreset(form, "classic");
     setField(form, "size", 512);
     dropZone($(".drop[data-role=photo]", form), (file) => photoDropped(kind, file));
   }
   dropZone($("#form-transfer .drop[data-role=style]"), styleDropped);
-  $("#form-atlas").elements.layer.innerHTML = studio.info.layers
-    .map((layer) => `<option value="${layer.name}">${layer.name} (${layer.channels} channels)</option>`).join("");
+  dropZone($("#form-clip .drop[data-role=clip]"), clipDropped);
+  $("#form-atlas").elements.layer.replaceChildren(...studio.info.layers.map((layer) =>
+    el("option", { value: layer.name, textContent: `${layer.name} (${layer.channels} channels)` })));
   $("#form-atlas").elements.layer.value = "relu4_2";
   for (const form of $$("form.panel")) {
     form.addEventListener("submit", (event) => event.preventDefault());
@@ -551,6 +708,7 @@ async function start() {
   $$("#tabs button").forEach((button) => button.addEventListener("click", () => showTab(button.dataset.tab)));
   $("#run").addEventListener("click", run);
   $("#stop").addEventListener("click", () => jobAction($("#stop").dataset.job, "stop"));
+  $("#clear-ended").addEventListener("click", clearEnded);
   $(".paint[data-mask=dream]").addEventListener("click", () => openPainter({ kind: "dream" }));
   $("#dream-channels").addEventListener("click", dreamOnChosen);
   const canvas = $("#painter-canvas");
@@ -575,6 +733,7 @@ async function start() {
   window.addEventListener("resize", drawCells);
   listen();
   refreshHistory();
+  refreshClips();
   document.body.dataset.ready = "1";
 }
 

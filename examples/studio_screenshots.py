@@ -56,7 +56,7 @@ def main() -> None:
     url, server = serve_in_background(Studio(Workspace.create(outputs, (DATA,)), load_backbone("vgg19")))
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 860}, bypass_csp=True)  # for wait_for_function
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)  # for wait_for_function
         page.goto(url)
         page.wait_for_selector("body[data-ready='1']")
 
@@ -97,13 +97,52 @@ def main() -> None:
         page.screenshot(path=SHOTS / "transfer.png")
         output = wait_for_result(page)
 
-        # History: the transfer against its photo.
+        # History: the transfer against its photo, then "like this one" brings back its styles and masks.
         page.click(f"#history button[data-path='{output}']")
         page.wait_for_timeout(500)
         page.fill("#compare-slider", "45")
         page.dispatch_event("#compare-slider", "input")
         page.screenshot(path=SHOTS / "history.png")
-        page.click("#viewer-close")
+        page.reload()
+        page.wait_for_selector("body[data-ready='1']")
+        page.click(f"#history button[data-path='{output}']")
+        page.click("#viewer-like")
+        page.wait_for_selector("#styles .style:nth-child(1) .mask-state:text('mask painted')")
+        page.click("#styles .style:nth-child(1) .paint")
+        page.wait_for_timeout(500)
+        page.screenshot(path=SHOTS / "like_masked.png")
+        page.click("#painter-cancel")
+
+        # A portrait: the picture fits the stage, the status line and bar stay in view.
+        portrait = outputs / "portrait.jpg"
+        Image.open(DATA / "chelsea.png").convert("RGB").crop((130, 0, 270, 300)).save(portrait)
+        page.click("#tabs button[data-tab=dream]")
+        page.set_input_files("#form-dream .drop[data-role=photo] input[type=file]", str(portrait))
+        page.wait_for_selector("#form-dream .drop.has img[alt='portrait.jpg']")
+        page.select_option("#form-dream select[name=preset]", "classic")
+        page.fill("#form-dream input[type=number][name=size]", "256")
+        page.click("#run")
+        wait_for_result(page)
+        page.screenshot(path=SHOTS / "portrait.png")
+
+        # The queue with three jobs: one running, two waiting, each titled by its preset and size.
+        for preset, size in (("classic", "320"), ("deep", "256"), ("soft", "192")):
+            page.select_option("#form-dream select[name=preset]", preset)
+            page.fill("#form-dream input[type=number][name=size]", size)
+            page.click("#run")
+        page.wait_for_function("document.querySelectorAll('#queue li.queued').length === 2")
+        page.click("#queue li.running")
+        page.wait_for_function("Number(document.querySelector('#preview').dataset.loads || 0) >= 1")
+        page.screenshot(path=SHOTS / "queue.png")
+        page.set_viewport_size({"width": 900, "height": 800})
+        page.wait_for_timeout(300)
+        page.screenshot(path=SHOTS / "narrow.png")
+        page.set_viewport_size({"width": 1400, "height": 900})
+        page.click("#clear-ended")
+        for _ in range(3):
+            page.wait_for_selector("#queue li.running")
+            page.click("#stop")
+            page.wait_for_timeout(500)
 
         # Layer explorer: an atlas, three channels chosen.
         page.click("#tabs button[data-tab=atlas]")
@@ -122,7 +161,9 @@ def main() -> None:
         page.select_option("#form-dream select[name=preset]", "classic")
         page.fill("#form-dream input[type=number][name=size]", "256")
         page.click("#tabs button[data-tab=clip]")
-        page.fill("#form-clip input[name=input]", "pan")
+        page.evaluate("refreshClips()")
+        page.wait_for_selector("#form-clip select[name=input] option[value='pan']", state="attached")
+        page.select_option("#form-clip select[name=input]", "pan")
         page.select_option("#form-clip select[name=command]", "dream")
         page.click("#run")
         wait_for_status(page, "frame 3 of 8")

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import struct
 import subprocess
 import wave
@@ -127,3 +129,40 @@ def studio_client(studio, **options):
     from dreamstyle.studio.guard import SECRET_HEADER
 
     return TestClient(create_app(studio), headers={SECRET_HEADER: studio.secret}, **options)
+
+
+@contextlib.contextmanager
+def served(studio):
+    """``studio`` served on a free port of 127.0.0.1 for the ``with`` block; its address."""
+    from dreamstyle.studio.browser import serve_in_background
+
+    url, server = serve_in_background(studio)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+
+
+def playwright_with_chromium():
+    """Playwright's sync API where a Chromium is here; elsewhere the calling test module is skipped, except
+    under CI, where .ci/run installs Debian's chromium and a missing one is a failure."""
+    from dreamstyle.studio.browser import chromium_path
+
+    if chromium_path() is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("no Chromium: .ci/run installs Debian's chromium before the tests")
+        pytest.skip("no Chromium here (apt-get install chromium)", allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api")
+
+
+@contextlib.contextmanager
+def chromium(sync_api):
+    """Headless Chromium (Debian's) for the ``with`` block."""
+    from dreamstyle.studio.browser import launch_chromium
+
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()

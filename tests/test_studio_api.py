@@ -15,7 +15,8 @@ from dreamstyle.imaging import read_metadata  # noqa: E402
 from dreamstyle.studio.browser import serve_in_background  # noqa: E402
 from dreamstyle.studio.guard import SECRET_HEADER  # noqa: E402
 from dreamstyle.studio.jobs import JobQueue  # noqa: E402
-from .helpers import DATA, TINY_DREAM, make_studio, studio_client, wait_until  # noqa: E402
+from dreamstyle.studio.work import pace, work_share  # noqa: E402
+from .helpers import DATA, TINY_DREAM, make_clip, make_studio, studio_client, wait_until  # noqa: E402
 
 PHOTO = str(DATA / "amber.jpg")
 STYLE = str(DATA / "rocket.jpg")
@@ -175,6 +176,8 @@ def test_a_dream_runs_shows_previews_and_lands_in_the_history_with_settings_like
     job = client.post("/api/jobs", json=body).json()
     done = finished(client, job["id"])
     assert done["state"] == "done" and done["preview"] >= 1
+    assert done["progress"]["done"] == done["progress"]["total"] == 3 and done["progress"]["stage"] == "done"
+    assert done["title"] == "dream amber.jpg (default preset, 48 px)"
     preview = client.get(f"/api/jobs/{job['id']}/preview")
     assert preview.headers["content-type"] == "image/jpeg"
     output = studio.workspace.outputs / done["result"]["output"]
@@ -309,3 +312,53 @@ def test_without_its_token_or_from_another_host_nothing_is_answered(tmp_path, vg
     other = studio_client(studio, base_url="http://evil.example:8765")
     answer = other.get("/?token=sesame")
     assert answer.status_code == 403 and "answers only at 127.0.0.1:8765" in answer.json()["error"]
+
+
+def test_a_stopped_atlas_keeps_the_cells_made_so_far_and_is_listed_in_the_history_to_reopen(client, studio):
+    body = {"kind": "atlas", "layer": "relu3_1", "channels": "0-19", "tile": 32, "seed": 3,
+            "settings": {"iterations": 200, "octaves": 1}}
+    job = client.post("/api/jobs", json=body).json()
+    wait_until(lambda: client.get("/api/jobs").json()["jobs"][0]["progress"].get("done", 0) >= 2, what="a few steps")
+    client.post(f"/api/jobs/{job['id']}/stop")
+    stopped = finished(client, job["id"])
+    assert stopped["state"] == "stopped", stopped
+    # The first batch of 16 channels, as far as it got; the next batch was never begun.
+    assert stopped["result"]["channels"] == list(range(16)) and len(stopped["result"]["sheet"]["corners"]) == 16
+    sheet = Image.open(studio.workspace.outputs / stopped["result"]["output"])
+    assert sheet.size == tuple(stopped["result"]["sheet"]["size"])
+    entry = client.get("/api/history").json()[0]
+    assert entry["path"] == stopped["result"]["output"]
+    assert entry["metadata"]["command"] == "atlas" and entry["metadata"]["sheet"] == stopped["result"]["sheet"]
+    assert entry["metadata"]["stopped_after_channels"] == 16 and entry["metadata"]["seed"] == 3
+
+
+def test_a_dropped_video_is_kept_and_listed_among_the_clips_with_frame_folders(client, studio, tmp_path):
+    video = make_clip(tmp_path / "walk.mp4", count=3, audio=False)
+    answer = client.post("/api/uploads", content=video.read_bytes(), headers={"X-Filename": "walk.mp4"})
+    assert answer.status_code == 201, answer.json()
+    frames = studio.workspace.outputs / "frames"
+    frames.mkdir()
+    for index in range(2):
+        Image.new("RGB", (32, 32)).save(frames / f"{index}.png")
+    listed = {clip["path"]: clip["name"] for clip in client.get("/api/clips").json()}
+    assert listed[answer.json()["path"]] == "walk.mp4" and listed["frames"] == "frames/"
+    broken = client.post("/api/uploads", content=b"not a video", headers={"X-Filename": "broken.mp4"})
+    assert broken.status_code == 415 and "broken.mp4" in broken.json()["error"]
+
+
+def test_clear_finished_forgets_every_ended_job_and_keeps_the_waiting(idle_client):
+    body = {"kind": "dream", "input": PHOTO, "size": 48, "settings": TINY_DREAM}
+    first, second = (idle_client.post("/api/jobs", json=body).json()["id"] for _ in range(2))
+    idle_client.post(f"/api/jobs/{first}/stop")  # a waiting job stopped: ended
+    assert idle_client.delete("/api/jobs").status_code == 200
+    assert [job["id"] for job in idle_client.get("/api/jobs").json()["jobs"]] == [second]
+
+
+def test_the_time_left_counts_later_octaves_as_the_larger_pictures_they_are():
+    work = [(10, 10, 4), (20, 20, 4)]  # the second octave's steps cost four times the first's
+    assert work_share(4, work) == pytest.approx(100 * 4 / (100 * 4 + 400 * 4))
+    assert work_share(0, work) == 0 and work_share(8, work) == 1
+    import time
+    started = time.monotonic() - 10.0  # the first octave took 10 s
+    assert pace(4, 8, started, work)["eta"] == pytest.approx(40.0, rel=0.01)  # not the 10 s a step count says
+    assert pace(4, 8, started)["eta"] == pytest.approx(10.0, rel=0.01)

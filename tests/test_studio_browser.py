@@ -7,20 +7,14 @@ these tests are skipped, except under CI, where a missing browser fails them.
 from __future__ import annotations
 
 import base64
-import os
 
 import pytest
 from PIL import Image
 
 from dreamstyle.imaging import read_metadata
-from dreamstyle.studio.browser import chromium_path, launch_chromium, serve_in_background
-from .helpers import DATA, make_studio, pan_frames
+from .helpers import DATA, chromium, make_studio, pan_frames, playwright_with_chromium, served
 
-if chromium_path() is None:
-    if os.environ.get("CI"):
-        raise RuntimeError("no Chromium: .ci/run installs Debian's chromium before the tests")
-    pytest.skip("no Chromium here (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = playwright_with_chromium()
 
 PHOTO = DATA / "amber.jpg"
 
@@ -28,17 +22,14 @@ PHOTO = DATA / "amber.jpg"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, vgg19):
     studio = make_studio(tmp_path_factory.mktemp("studio"), vgg19)
-    url, live = serve_in_background(studio)
-    yield url, studio
-    live.should_exit = True
+    with served(studio) as url:
+        yield url, studio
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium(sync_api) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -141,14 +132,7 @@ def test_a_painted_mask_is_white_where_painted_and_black_elsewhere(page, server)
     page.set_input_files("#form-dream .drop[data-role=photo] input[type=file]", str(PHOTO))
     page.wait_for_selector("#form-dream .drop.has")
     page.click(".paint[data-mask=dream]")
-    canvas = page.locator("#painter-canvas")
-    box = canvas.bounding_box()
-    page.fill("#brush", "30")
-    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.5)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5, steps=8)
-    page.mouse.up()
-    page.click("#painter-done")
+    paint_across(page, brush=30, left=0.1, right=0.3)
     page.wait_for_function("document.querySelector('#form-dream .mask-state').textContent.includes('painted')")
     mask = Image.open(studio.workspace.outputs / page.evaluate("studio.dreamMask.path")).convert("L")
     width, height = mask.size
@@ -187,3 +171,85 @@ def test_a_clip_renders_then_plays_and_its_settings_reload_from_the_history(page
     page.wait_for_selector("#form-clip", state="visible")  # once the list of clips is fetched again
     assert page.input_value("#form-clip select[name=input]") == "pan"
     assert page.input_value("#form-dream input[type=number][name=seed]") == "77"
+
+
+def paint_across(page, brush: int, left: float, right: float) -> None:
+    """A stroke across the middle of the painter's canvas from ``left`` to ``right`` (shares of its width),
+    then the mask is kept."""
+    box = page.locator("#painter-canvas").bounding_box()
+    page.fill("#brush", str(brush))
+    page.mouse.move(box["x"] + box["width"] * left, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * right, box["y"] + box["height"] * 0.5, steps=8)
+    page.mouse.up()
+    page.click("#painter-done")
+
+
+def next_result(page, before: str | None) -> str:
+    page.wait_for_function(f"(document.querySelector('#preview').dataset.result || '') !== {before or ''!r}"
+                           " && document.querySelector('#preview').dataset.result", timeout=180_000)
+    return page.get_attribute("#preview", "data-result")
+
+
+def test_like_this_one_restores_a_masked_transfer_which_then_repeats_bit_for_bit(page, server):
+    _, studio = server
+    page.click("#tabs button[data-tab=transfer]")
+    page.set_input_files("#form-transfer .drop[data-role=photo] input[type=file]", str(PHOTO))
+    page.wait_for_selector("#form-transfer .drop.has")
+    for style in ("rocket.jpg", "mosaic.jpg"):
+        page.set_input_files("#form-transfer .drop[data-role=style] input[type=file]", str(DATA / style))
+    page.wait_for_function("document.querySelectorAll('#styles .style').length === 2")
+    page.click("#styles .style:nth-child(1) .paint")
+    paint_across(page, brush=200, left=0.05, right=0.3)
+    page.wait_for_function("document.querySelector('#styles .style .mask-state').textContent === 'mask painted'")
+    assert page.text_content("#styles .style:nth-child(2) .mask-state") == "nowhere: paint its region"
+    assert page.locator("#run").is_visible()  # Run stays in view with two styles
+    for name, value in (("size", "48"), ("scales", "1"), ("iterations", "3"), ("seed", "5")):
+        page.fill(f"#form-transfer input[type=number][name={name}]", value)
+    page.click("#run")
+    first = next_result(page, None)
+    assert page.get_attribute("#bar div", "style").endswith("width: 100%;")  # a finished job: full progress
+    assert f"wrote {first}" in page.text_content("#status")
+
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    page.click(f"#history button[data-path='{first}']")
+    assert page.locator("#viewer-settings dt", has_text="seed").count() == 1  # a list to read, not JSON
+    page.click("#viewer-like")
+    page.wait_for_function("document.querySelectorAll('#styles .style .mask-state').length === 2"
+                           " && document.querySelector('#styles .mask-state').textContent === 'mask painted'")
+    assert page.text_content("#styles .style:nth-child(2) .mask-state") == "nowhere: paint its region"
+    page.click("#run")
+    second = next_result(page, first)
+    assert second != first
+    pictures = [Image.open(studio.workspace.outputs / name) for name in (first, second)]
+    assert pictures[0].tobytes() == pictures[1].tobytes()
+    assert read_metadata(studio.workspace.outputs / second)["config"] == read_metadata(
+        studio.workspace.outputs / first)["config"]
+
+    page.click(f"#queue li[data-job] >> text={first}")  # a finished job, clicked: its picture again
+    page.wait_for_function(f"document.querySelector('#preview').dataset.result === {first!r}")
+
+
+def test_the_stage_belongs_to_the_job_it_names_and_a_waiting_job_is_removed_at_once(page, server):
+    page.set_input_files("#form-dream .drop[data-role=photo] input[type=file]", str(PHOTO))
+    page.wait_for_selector("#form-dream .drop.has")
+    for name, value in (("size", "64"), ("octaves", "2"), ("iterations", "400")):
+        page.fill(f"#form-dream input[type=number][name={name}]", value)
+    page.click("#run")
+    page.wait_for_function("Number(document.querySelector('#preview').dataset.loads || 0) >= 1", timeout=60_000)
+    running = page.get_attribute("#queue li.running", "data-job")
+    page.fill("#form-dream input[type=number][name=size]", "48")
+    page.click("#run")  # waits behind the running one, and the stage shows it: no picture yet
+    page.wait_for_selector("#queue li.queued")
+    assert not page.is_visible("#preview") and "waiting for its turn" in page.text_content("#placeholder")
+    assert "48 px" in page.text_content("#queue li.queued .title")
+    page.click(f"#queue li[data-job='{running}']")
+    page.wait_for_selector("#preview", state="visible")  # its picture so far
+    waiting = page.get_attribute("#queue li.queued", "data-job")
+    page.click("#queue li.queued button[data-action=remove]")
+    page.wait_for_selector(f"#queue li[data-job='{waiting}']", state="detached")  # gone, not left as "stopped"
+    page.click("#stop")
+    page.wait_for_selector("#queue li.stopped", timeout=60_000)
+    page.click("#clear-ended")
+    page.wait_for_function("document.querySelectorAll('#queue li').length === 0")

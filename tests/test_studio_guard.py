@@ -9,10 +9,9 @@ import urllib.request
 
 import pytest
 
-from dreamstyle.studio.browser import serve_in_background
 from dreamstyle.studio.guard import SECRET_HEADER, Guard
 from dreamstyle.studio.requests import MAX_JSON_BYTES
-from .helpers import DATA, make_studio
+from .helpers import DATA, make_studio, served
 
 PHOTO = str(DATA / "amber.jpg")
 HOST = "127.0.0.1:8765"
@@ -63,11 +62,10 @@ def test_a_token_of_any_text_is_compared_without_failing(given):
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, vgg19):
-    """A studio served on a real socket whose worker never gets a job it could start: its queue is watched."""
+    """A studio served on a real socket; every test here expects its queue to stay empty."""
     studio = make_studio(tmp_path_factory.mktemp("guard"), vgg19)
-    url, server = serve_in_background(studio)
-    yield url, studio
-    server.should_exit = True
+    with served(studio) as url:
+        yield url, studio
 
 
 def send(url: str, method: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, dict, dict]:
@@ -157,12 +155,8 @@ def test_every_number_is_checked_when_the_request_arrives_naming_its_field_and_r
 
 
 def test_a_non_ascii_token_is_a_403_not_a_server_error(tmp_path, vgg19):
-    studio = make_studio(tmp_path, vgg19, token="sesame")
-    url, server = serve_in_background(studio)
-    try:
+    with served(make_studio(tmp_path, vgg19, token="sesame")) as url:
         status, _, answer = send(f"{url}/api/info?token=s%C3%A9same", "GET")
         assert status == 403 and "token" in answer["error"]
         status, _, _ = send(f"{url}/api/info?token=sesame", "GET")
         assert status == 200
-    finally:
-        server.should_exit = True

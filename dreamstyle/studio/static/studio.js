@@ -203,7 +203,8 @@ function renderStyles() {
         el("input", { type: "range", min: 0, max: 1, step: 0.05, value: style.blend,
                       oninput: (event) => { style.blend = Number(event.target.value); } })),
       el("div", { className: "muted mask-state",
-                  textContent: style.mask ? "mask painted" : painted ? "nowhere: paint its region" : "everywhere" })),
+                  textContent: style.mask && !style.mask.empty ? "mask painted"
+                    : painted ? "nowhere: paint its region" : "everywhere" })),
     el("div", { className: "buttons" },
       el("button", { type: "button", className: "paint", textContent: "mask",
                      onclick: () => openPainter({ kind: "transfer", index }) }),
@@ -301,12 +302,14 @@ async function maskFromFile(path) {
   const context = canvas.getContext("2d");
   context.drawImage(image, 0, 0);
   const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+  let empty = true;
   for (let i = 0; i < pixels.data.length; i += 4) {
     const white = pixels.data[i];
+    if (white) empty = false;
     pixels.data.set([255, 72, 72, white], i);
   }
   context.putImageData(pixels, 0, 0);
-  return { path, canvas };
+  return { path, canvas, empty };
 }
 
 async function blankMask(photo) {
@@ -371,7 +374,9 @@ function watch(id) {
   studio.watched = id;
   studio.previewShown = 0;
   studio.shownResult = null;
+  studio.previewLoading = false;
   const preview = $("#preview");
+  preview.onload = preview.onerror = null;  // a picture of the job watched before must not land here
   delete preview.dataset.result;
   preview.classList.remove("shown");
   preview.removeAttribute("src");

@@ -140,10 +140,10 @@ def test_deep_nesting_and_numbers_json_does_not_allow_are_a_400(live, body, word
 @pytest.mark.parametrize("body, words", [
     ({"kind": "dream", "input": PHOTO, "seed": 2**70}, ["seed", "0 to 4611686018427387904"]),
     ({"kind": "dream", "input": PHOTO, "seed": -1}, ["seed", "0 to"]),
-    ({"kind": "dream", "input": PHOTO, "settings": {"step": 1e308}}, ["step", "(0, 1]"]),
-    ({"kind": "dream", "input": PHOTO, "settings": {"octaves": 1000}}, ["octaves", "from 1 to 16"]),
+    ({"kind": "dream", "input": PHOTO, "settings": {"step": 1e308}}, ["step", "at most 1"]),
+    ({"kind": "dream", "input": PHOTO, "settings": {"octaves": 1000}}, ["octaves", "at most 16"]),
     ({"kind": "atlas", "layer": "relu3_1", "channels": "0-3", "settings": {"iterations": 10**9}},
-     ["iterations", "from 1 to 10000"]),
+     ["iterations", "at most 10000"]),
     ({"kind": "atlas", "layer": "relu3_1", "channels": "0-3", "seed": 2**70}, ["seed"]),
     ({"kind": "transfer", "input": PHOTO, "styles": [PHOTO], "settings": {"scales": 99}}, ["scales", "16"]),
 ])

@@ -85,11 +85,13 @@ class DreamConfig:
         object.__setattr__(self, "channels", parse_channels(self.channels))
         check_scalar_types(self)
         require([
-            (1 <= self.octaves <= MAX_SCALES, f"octaves must be from 1 to {MAX_SCALES}, got {self.octaves}"),
+            (self.octaves >= 1, f"octaves must be at least 1, got {self.octaves}"),
+            (self.octaves <= MAX_SCALES, f"octaves must be at most {MAX_SCALES}, got {self.octaves}"),
             (self.octave_scale > 1, f"octave_scale must be greater than 1, got {self.octave_scale}"),
-            (1 <= self.iterations <= MAX_ITERATIONS,
-             f"iterations must be from 1 to {MAX_ITERATIONS}, got {self.iterations}"),
-            (0 < self.step <= 1, f"step must be in (0, 1], got {self.step}"),
+            (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
+            (self.iterations <= MAX_ITERATIONS, f"iterations must be at most {MAX_ITERATIONS}, got {self.iterations}"),
+            (self.step > 0, f"step must be positive, got {self.step}"),
+            (self.step <= 1, f"step must be at most 1 (a whole pixel value per step), got {self.step}"),
             (self.jitter >= 0, f"jitter must not be negative, got {self.jitter}"),
             (self.smoothing in SMOOTHINGS, f"smoothing must be one of {', '.join(SMOOTHINGS)}, got {self.smoothing!r}"),
             tile_check(self.tile),

@@ -21,14 +21,14 @@ import torch
 
 from ..backbone import VGGFeatures
 from ..deepdream import DreamProgress, atlas, atlas_config, atlas_steps, dream
+from ..deepdream.engine import dream_work
+from ..deepdream.run import resolve_run as resolve_dream
 from ..errors import DreamstyleError
 from ..imaging import save
 from ..imaging.read import images_in, open_image
-from ..imaging.sheet import contact_sheet
 from ..imaging.resize import fit_longest_side
+from ..imaging.sheet import contact_sheet
 from ..imaging.write import metadata_text, write_atomically
-from ..deepdream.engine import dream_work
-from ..deepdream.run import resolve_run as resolve_dream
 from ..styletransfer import transfer
 from ..styletransfer.engine import schedule_work, scale_schedule
 from ..styletransfer.run import resolve_run as resolve_transfer
@@ -165,7 +165,6 @@ class StillWork:
         net = self.backbone()
         started = time.monotonic()
         last: list[Any] = []  # the newest report, so the end shows where the run really ended
-
         work = self.planned_work(net)
 
         def callback(progress: Any) -> None:
@@ -234,8 +233,8 @@ class AtlasWork:
         save(sheet, output)
         settings = sheet.info["dreamstyle"]
         stopped = control.stopping or len(settings["channels"]) < len(self.channels)
-        control.report({**pace(done if stopped else total, total, started), "stage": "stopped" if stopped else "done"},
-                       sheet)
+        control.report({**pace(done if stopped else total, total, started),
+                        "stage": "stopped" if stopped else "done"}, sheet)
         return {"output": self.workspace.relative(output), "layer": self.layer, "channels": settings["channels"],
                 "sheet": settings["sheet"]}
 

@@ -174,7 +174,8 @@ class Workspace:
         that are videos or frame folders. Each is ``{"path": as the page names it, "name": to show}``."""
         places = [self.outputs, *(folder for folder in self.uploads.iterdir() if folder.is_dir())]
         candidates = [path for place in places for path in sorted(place.iterdir())]
-        candidates += [path for root in self.roots for path in (root, *(sorted(root.iterdir()) if root.is_dir() else ()))]
+        for root in self.roots:
+            candidates += [root, *(sorted(root.iterdir()) if root.is_dir() else ())]
         chosen = []
         for path in candidates:
             if path.name.startswith(".") or path == self.uploads:

@@ -175,6 +175,7 @@ def test_atlas_and_filters_from_the_cli(tmp_path):
         (["--zoom-frames", "0"], ["zoom frames must be at least 1"]),
         (["--smoothing", "blur"], ["--smoothing"]),
         (["-o", "{photo}"], ["is an input file"]),
+        (["-o", "/proc/dreamstyle-nowhere/x.png"], ["cannot write in /proc", "choose another output"]),
     ],
 )
 def test_dream_bad_input_is_one_error_line(photo, tmp_path, args, fragments):

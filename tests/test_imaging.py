@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import struct
@@ -221,6 +222,23 @@ def test_output_folder_must_be_writable_before_any_work(tmp_path, monkeypatch):
         check_output_path(tmp_path / "new" / "out.png")
     with pytest.raises(ImageWriteError, match=re.escape(f"cannot write in {tmp_path / 'frames'} ")):
         check_writable(tmp_path / "frames", folder=True)
+
+
+def test_a_folder_that_refuses_a_real_write_is_found_before_any_work_and_checking_leaves_nothing(tmp_path,
+                                                                                                   monkeypatch):
+    real_open = os.open
+
+    def read_only(path, *args, **kwargs):  # a read-only disk that os.access does not know of
+        if ".dreamstyle-probe" in str(path):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(ImageWriteError, match=re.escape(f"cannot write in {tmp_path} (Read-only file system)")):
+        check_output_path(tmp_path / "new" / "out.png")
+    monkeypatch.setattr(os, "open", real_open)
+    check_output_path(tmp_path / "new" / "out.png")
+    assert list(tmp_path.iterdir()) == []  # no probe file, no folder
 
 
 def test_inputs_are_never_overwritten_even_with_force(tmp_path, data_dir):

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from dreamstyle.imaging import read_metadata
-from .helpers import DATA, chromium, make_studio, pan_frames, playwright_with_chromium, served
+from .helpers import DATA, chromium, make_clip, make_studio, pan_frames, playwright_with_chromium, served
 
 sync_api = playwright_with_chromium()
 
@@ -253,3 +253,29 @@ def test_the_stage_belongs_to_the_job_it_names_and_a_waiting_job_is_removed_at_o
     page.wait_for_selector("#queue li.stopped", timeout=60_000)
     page.click("#clear-ended")
     page.wait_for_function("document.querySelectorAll('#queue li').length === 0")
+
+
+def test_an_atlas_reopens_from_the_history_after_a_reload_with_its_cells_to_click(page, server):
+    page.click("#tabs button[data-tab=atlas]")
+    page.fill("#form-atlas input[name=channels]", "3,5")
+    page.fill("#form-atlas input[type=number][name=tile]", "32")
+    page.fill("#form-atlas input[type=number][name=iterations]", "1")
+    page.click("#run")
+    output = next_result(page, None)
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    page.click(f"#history button[data-path='{output}']")
+    assert page.text_content("#viewer-settings dt:text-is('layer') + dd") == "relu4_2"
+    page.click("#viewer-like")
+    page.wait_for_selector("#atlas-cells button[data-channel='5']")
+    assert page.input_value("#form-atlas input[name=channels]") == "3,5"
+    page.click("#atlas-cells button[data-channel='5']")
+    assert page.is_enabled("#dream-channels")
+
+
+def test_a_dropped_video_is_chosen_as_the_clip(page, tmp_path):
+    video = make_clip(tmp_path / "walk.mp4", count=3, audio=False)
+    page.click("#tabs button[data-tab=clip]")
+    page.set_input_files("#form-clip .drop[data-role=clip] input[type=file]", str(video))
+    page.wait_for_function("document.querySelector('#form-clip select[name=input]').value.endsWith('/walk.mp4')")
+    assert page.text_content("#form-clip select[name=input] option:checked") == "walk.mp4"

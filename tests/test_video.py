@@ -208,6 +208,7 @@ def test_a_videos_settings_survive_the_characters_ffmpeg_escapes(tmp_path):
         assert read_clip_metadata(output) == {"note": "a=b; c#d \\ e\nf", "word": "\u00e9t\u00e9"}
     write_video_comment(output, '{"command": "dream"}')  # streams copied, the tag replaced
     assert read_clip_metadata(output) == {"command": "dream"} and video_facts(output)[0] == 2
+    assert read_clip_metadata(str(output)) == {"command": "dream"}  # a path as text, as read_metadata takes
 
 
 def test_video_without_audio_and_odd_size(clips, tmp_path):

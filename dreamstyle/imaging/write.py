@@ -56,21 +56,41 @@ def check_writable(path: str | os.PathLike, folder: bool = False) -> None:
 
     ``path`` is a file, or with ``folder`` a folder to write files in. The
     folders need not exist (writing makes them), but the deepest part of the
-    path that exists must be a folder this process may write in.
+    path that exists must be a folder this process may write in. Only a real
+    write tells (``os.access`` says yes to root on a read-only disk, or in
+    ``/proc``): a file is created there and removed, and the first missing
+    folder made and removed, so checking leaves nothing behind.
 
     Raises:
         ImageWriteError: that part is a file, or cannot be written in
             (no permission, or a read-only disk).
     """
     path = Path(path)
-    existing = path if folder else path.parent
+    missing = path if folder else path.parent
+    existing = missing
     while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+        missing, existing = existing, existing.parent
     if not existing.is_dir():
         raise ImageWriteError(f"{path}: {existing} is a file, not a folder; choose another output")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ImageWriteError(f"{path}: cannot write in {existing} (no permission, or a read-only disk); "
-                              f"choose another output")
+    reason = None if os.access(existing, os.W_OK | os.X_OK) else "no permission, or a read-only disk"
+    if reason is None:
+        reason = _write_probe(existing, None if missing == existing else missing)
+    if reason is not None:
+        raise ImageWriteError(f"{path}: cannot write in {existing} ({reason}); choose another output")
+
+
+def _write_probe(folder: Path, missing: Path | None) -> str | None:
+    """Why a file cannot be created in ``folder`` (or the folder ``missing`` in it), or None if it can."""
+    probe = folder / f".dreamstyle-probe-{secrets.token_hex(4)}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+        if missing is not None:
+            missing.mkdir()
+            missing.rmdir()
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
 
 
 def check_new_file(path: Path, overwrite: bool) -> None:

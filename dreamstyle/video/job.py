@@ -312,12 +312,13 @@ def is_clip_file(path: Path) -> bool:
     return path.suffix.lower() in VIDEO_FORMATS or path.suffix.lower() == GIF
 
 
-def read_clip_metadata(path: Path) -> dict[str, Any]:
+def read_clip_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The settings a video or GIF dreamstyle wrote carries, or {} if it has none.
 
     Raises:
         ImageReadError: not a readable video or GIF, or its settings are damaged.
     """
+    path = Path(path)
     if path.suffix.lower() == GIF:
         return read_metadata(path)
     return metadata_from_text(read_video_comment(path), path)

@@ -37,7 +37,7 @@ def check_scalar_types(settings: Any) -> None:
 
 
 # Beyond these a run would not end in any time a person waits for; a typo, not a wish.
-MAX_ITERATIONS = 10_000
+MAX_ITERATIONS = 100_000
 MAX_SCALES = 16
 
 

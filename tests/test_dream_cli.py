@@ -162,7 +162,7 @@ def test_atlas_and_filters_from_the_cli(tmp_path):
         (["--size", "-5"], ["--size must be at least 16"]),
         (["--octaves", "1000"], ["--octaves must be at most 16"]),
         (["--step", "1e308"], ["--step must be at most 1"]),
-        (["--iterations", "1000000000"], ["--iterations must be at most 10000"]),
+        (["--iterations", "1000000000"], ["--iterations must be at most 100000"]),
         (["--seed", str(2**70)], ["--seed", "4611686018427387904"]),
         (["--guide", "{tmp}/nothing.jpg"], ["nothing.jpg: no such file"]),
         (["--guide", "{tmp}/notes.txt"], ["notes.txt: not an image file"]),

@@ -143,7 +143,7 @@ def test_deep_nesting_and_numbers_json_does_not_allow_are_a_400(live, body, word
     ({"kind": "dream", "input": PHOTO, "settings": {"step": 1e308}}, ["step", "at most 1"]),
     ({"kind": "dream", "input": PHOTO, "settings": {"octaves": 1000}}, ["octaves", "at most 16"]),
     ({"kind": "atlas", "layer": "relu3_1", "channels": "0-3", "settings": {"iterations": 10**9}},
-     ["iterations", "at most 10000"]),
+     ["iterations", "at most 100000"]),
     ({"kind": "atlas", "layer": "relu3_1", "channels": "0-3", "seed": 2**70}, ["seed"]),
     ({"kind": "transfer", "input": PHOTO, "styles": [PHOTO], "settings": {"scales": 99}}, ["scales", "16"]),
 ])

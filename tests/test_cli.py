@@ -179,7 +179,7 @@ def test_sigterm_keeps_the_picture_so_far_like_ctrl_c(tmp_path, data_dir):
 
 
 def test_transfer_status_says_when_a_scale_converged_early():
-    from dreamstyle.cli.progress import transfer_status
+    from dreamstyle.progress import transfer_status
     from dreamstyle.styletransfer import TransferProgress
 
     zero, image = torch.zeros(()), torch.zeros(1, 3, 4, 6)

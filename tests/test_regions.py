@@ -177,7 +177,7 @@ def test_transfer_masks_on_the_command_line_are_recorded(vgg19, mask_files, data
 
 @pytest.mark.parametrize("masks, fragments", [
     ("left.png", ("--masks", "1 mask for 2 style images")),
-    ("left.png,narrow.png", ("narrow.png", "same shape")),
+    ("left.png,narrow.png", ("narrow.png", "same shape", "may be any size", "width to height 1.50 (this one 0.33)")),
     ("left.png,missing.png", ("missing.png", "no such file")),
     (".,right.png", ("a folder of masks is for a clip",)),
 ])

@@ -14,9 +14,9 @@ from ..deepdream.atlas import atlas_config, atlas_steps
 from ..deepdream.config import parse_channels
 from ..deepdream.objectives import check_channels
 from ..imaging import check_output_path, picture_from_pil, read_image, write_image
+from ..progress import ProgressBar, Status, dream_status
 from .messages import Command
 from .options import force_option, quiet_option, runtime_options, seed_option
-from .progress import ProgressBar, Status, dream_status
 
 
 @click.command(cls=Command)

@@ -19,6 +19,7 @@ from ..deepdream.zoom import zoom_frames as dream_zoom_frames
 from ..errors import count_of
 from ..imaging import check_output_path, read_image, write_image
 from ..masks import DreamMask
+from ..progress import ProgressBar, dream_done_and_status
 from ..runs import Run
 from ..video import GIF, VIDEO_FORMATS, check_sink_path, is_frame_folder, open_sink, open_source, parse_fps
 from ..video.temporal import DREAM_TEMPORAL, FrameRenderer, TemporalConfig, dream_renderer
@@ -26,7 +27,7 @@ from .frames import DEFAULT_FPS, ClipOptions, ManyEngine, ManyRun, clip_options,
 from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
 from .pictures import read_input
-from .progress import FrameBars, IntermediateSaver, ProgressBar, dream_done_and_status, running
+from .progress import FrameBars, IntermediateSaver, running
 from .start import announce
 
 DREAM_EXAMPLES = """\b

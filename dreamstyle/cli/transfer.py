@@ -9,6 +9,7 @@ import click
 
 from ..backbone import BackboneChoice, VGGFeatures
 from ..imaging import check_output_path, read_image, write_image
+from ..progress import ProgressBar, transfer_done_and_status
 from ..runs import Run
 from ..styletransfer import init_settings, scale_schedule, total_iterations, transfer_tensor
 from ..styletransfer.config import BOUNDS, COLOR_MODES, OPTIMIZERS, STYLE_LOSSES
@@ -21,7 +22,7 @@ from .frames import ClipOptions, ManyEngine, ManyRun, clip_options, render_many
 from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
 from .pictures import read_input
-from .progress import IntermediateSaver, ProgressBar, transfer_done_and_status, running
+from .progress import IntermediateSaver, running
 from .start import announce
 
 TRANSFER_EXAMPLES = """\b

@@ -21,6 +21,7 @@ from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.sheet import contact_sheet, sheet_layout
 from ..masks import DreamMask
+from ..progress import dream_done_and_status, shown
 from ..runs import run_stoppable
 from ..seeds import choose_seed
 from ..version import __version__
@@ -64,6 +65,7 @@ def dream(
     backbone: VGGFeatures | BackboneChoice | None = None,
     mask: MaskLike | None = None,
     callback: ProgressCallback | None = None,
+    progress: bool = False,
     **settings: Any,
 ) -> Image.Image:
     """Dream on one image and return the result as a Pillow image.
@@ -83,6 +85,7 @@ def dream(
         callback: called with a :class:`DreamProgress` after every step; it may raise
             :class:`~dreamstyle.runs.RunStopped` to end the dream early, which then returns the picture so far
             (its ``info["dreamstyle"]["interrupted_at_step"]`` says when).
+        progress: show the command line's progress bar on stderr while it runs (default: silent).
         **settings: any :class:`DreamConfig` field, overriding the preset
             (``layers="relu4_2:1,relu5_1:0.5"``, ``channels="relu4_2=12,47"``, ``octaves=5``...).
 
@@ -94,9 +97,10 @@ def dream(
     picture = run.fit(as_picture(image))
     masks = DreamMask(mask, still=True)
     hw = (picture.height, picture.width)
-    out, stopped = run_stoppable(lambda watched: dream_tensor(net, picture.batch(), run.config, seed=run.seed,
-                                                              guide=guide_batch, callback=watched,
-                                                              mask=masks(0, hw)), callback, hw)
+    with shown(callback, progress, "dream", dream_done_and_status) as reported:
+        out, stopped = run_stoppable(lambda watched: dream_tensor(net, picture.batch(), run.config, seed=run.seed,
+                                                                  guide=guide_batch, callback=watched,
+                                                                  mask=masks(0, hw)), reported, hw)
     result = picture_to_pil(picture.with_rgb(out))
     result.info["dreamstyle"] = run.metadata(net, **masks.metadata(), **stopped)
     return result

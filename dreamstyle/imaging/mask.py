@@ -55,6 +55,8 @@ def fitted_mask(mask: torch.Tensor, size: tuple[int, int], name: str) -> torch.T
     """(1, 1, H, W) ``mask`` resized to ``size`` (h, w), refusing one of another shape (named ``name`` in the error)."""
     height, width = mask.shape[-2:]
     if abs((width / height) / (size[1] / size[0]) - 1) > ASPECT_TOLERANCE:
-        raise InvalidArgumentError(f"{name}: the mask is {width}x{height} px but the image it covers is "
-                                   f"{size[1]}x{size[0]}; paint the mask on that image (same shape)")
+        raise InvalidArgumentError(f"{name}: the mask is {width}x{height} px and the image it covers "
+                                   f"{size[1]}x{size[0]}; a mask may be any size (it is resized) but must be the "
+                                   f"same shape, width to height {size[1] / size[0]:.2f} (this one "
+                                   f"{width / height:.2f})")
     return mask_at(mask, size)

@@ -19,6 +19,7 @@ from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
+from ..progress import shown, transfer_done_and_status
 from ..runs import run_stoppable
 from .style_masks import StyleMasks
 from .config import INITS, TransferConfig
@@ -75,6 +76,7 @@ def transfer(
     masks: Sequence[MaskLike] | None = None,
     style_masks: Sequence[MaskLike | None] | None = None,
     callback: ProgressCallback | None = None,
+    progress: bool = False,
     **settings: Any,
 ) -> Image.Image:
     """Paint ``content`` in the style of ``styles`` and return a Pillow image.
@@ -96,6 +98,7 @@ def transfer(
         callback: called with a :class:`TransferProgress` as the optimisation goes; it may raise
             :class:`~dreamstyle.runs.RunStopped` to end the run early, which then returns the picture so far
             (its ``info["dreamstyle"]["interrupted_at_step"]`` says when).
+        progress: show the command line's progress bar on stderr while it runs (default: silent).
         **settings: any :class:`TransferConfig` field (``style_blend=[0.7, 0.3]``,
             ``preserve_colors="luminance"``, ``style_weight=20``...).
     """
@@ -104,10 +107,11 @@ def transfer(
     picture = run.fit(as_picture(content))
     regions = StyleMasks(masks, style_masks, [batch.shape[-2:] for batch in style_batches], still=True)
     hw = (picture.height, picture.width)
-    out, stopped = run_stoppable(lambda watched: transfer_tensor(net, picture.batch(), style_batches, run.config,
-                                                                 seed=run.seed, init_image=init_batch,
-                                                                 regions=regions(0, hw), callback=watched),
-                                 callback, hw)
+    with shown(callback, progress, "transfer", transfer_done_and_status) as reported:
+        out, stopped = run_stoppable(lambda watched: transfer_tensor(net, picture.batch(), style_batches, run.config,
+                                                                     seed=run.seed, init_image=init_batch,
+                                                                     regions=regions(0, hw), callback=watched),
+                                     reported, hw)
     result = picture_to_pil(picture.with_rgb(out))
     result.info["dreamstyle"] = run.metadata(net, styles=names, **regions.metadata(), **stopped)
     return result

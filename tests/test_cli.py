@@ -148,8 +148,15 @@ def test_ctrl_c_keeps_the_picture_so_far_as_the_output(tmp_path, data_dir, monke
     result = run(command, str(data_dir / "chelsea.png"), *styles, "--size", "64", "--iterations", "30",
                  "--precision", "fp32", "-q", "-o", str(output))
     assert result.exit_code == 130 and "Traceback" not in result.output
-    assert f"the picture so far is in {output}" in result.stderr
-    assert read_metadata(output)["interrupted_at_step"] > 0
+    said = [line for line in result.stderr.splitlines() if line.strip()]
+    assert said == [f"Interrupted; kept the picture so far in {output}."]  # one line, not two that say the same
+    step = read_metadata(output)["interrupted_at_step"]
+    assert step > 0
+    again = run(command, str(data_dir / "chelsea.png"), *styles, "--size", "64", "-q", "-o", str(output))
+    go_on = f"--init {output}" if command == "transfer" else "it as the input"
+    assert_one_error_line(again, f"{output} exists already: the picture of a {command} interrupted after {step} steps",
+                          f"to go on from it, give {go_on} and another output",
+                          "or pass --force to make it again from the start")
     written = read_image(output).rgb
     assert written.shape == (3, 43, 64)
     at_interruption = resize(seen[-1].clamp(0, 1), written.shape[-2:])[0].cpu()

@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import click
 from tqdm import tqdm
 
 from ..imaging import write_image
@@ -105,9 +104,7 @@ def running(bar: ProgressBar, saver: IntermediateSaver, overwrite: bool) -> Iter
         yield
     except KeyboardInterrupt as interrupt:
         bar.close()
-        step = saver.save_interrupted(overwrite)
-        if step is not None:
-            click.echo(f"Stopped after {step} steps; the picture so far is in {saver.output}", err=True)
+        if saver.save_interrupted(overwrite) is not None:  # said once, by the command's last line
             interrupt.add_note(f"kept the picture so far in {saver.output}")
         raise
     finally:

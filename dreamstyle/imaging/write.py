@@ -101,8 +101,23 @@ def check_new_file(path: Path, overwrite: bool) -> None:
         ImageWriteError: the file could not be created (see :func:`check_writable`).
     """
     if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path} exists already; pass overwrite=True to overwrite it")
+        raise OutputExistsError(f"{path} exists already{_interrupted_run(path)}")
     check_writable(path)
+
+
+def _interrupted_run(path: Path) -> str:
+    """How a refusal to overwrite ``path`` goes on: what to do, and for an interrupted run's picture (its metadata
+    says) that it is one, and how to go on from it."""
+    try:
+        metadata = read_metadata(path)
+    except DreamstyleError:
+        metadata = {}
+    step = metadata.get("interrupted_at_step")
+    if step is None:
+        return "; pass overwrite=True to overwrite it"
+    go_on = "init=" + str(path) if metadata.get("command") == "transfer" else "it as the input"
+    return (f": the picture of a {metadata.get('command', 'run')} interrupted after {step} steps; to go on from "
+            f"it, give {go_on} and another output, or pass overwrite=True to make it again from the start")
 
 
 def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:

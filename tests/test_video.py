@@ -269,6 +269,19 @@ def test_cli_batch_names_outputs_and_skips_finished(tmp_path):
     assert_one_error_line(run(*args, "--step", "0.02"), "exists already (made with other settings)", "--force")
 
 
+def test_a_batch_ends_by_saying_what_it_wrote_like_every_command(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    for name in ("a.png", "b.png"):
+        (shots / name).write_bytes((DATA / "chelsea.png").read_bytes())
+    common = ["--size", "32", "--iterations", "1", "--octaves", "1", "--precision", "fp32"]
+    result = run("dream", str(shots / "*.png"), "-o", str(tmp_path / "out"), *common)
+    assert result.exit_code == 0 and result.stderr.splitlines()[-1] == f"wrote 2 images in {tmp_path / 'out'}/"
+    result = run("dream", str(shots / "*.png"), *common)
+    assert result.stderr.splitlines()[-1] == "wrote 2 images beside their inputs (NAME_dream.png)"
+    assert sorted(p.name for p in shots.iterdir()) == ["a.png", "a_dream.png", "b.png", "b_dream.png"]
+
+
 def test_cli_gif_and_folder_outputs(clip, tmp_path):
     assert run("dream", str(clip), "-o", str(tmp_path / "pan.gif"), *DREAM_QUICK).exit_code == 0
     with Image.open(tmp_path / "pan.gif") as gif:

@@ -294,6 +294,9 @@ def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run
         raise
     finally:
         bars.close()
+    if not many.quiet:  # every command ends by saying what it wrote
+        where = f"in {output}/" if output is not None else f"beside their inputs (NAME_{many.tag}.png)"
+        click.echo(f"wrote {count_of(len(todo), 'image')} {where}", err=True)
 
 
 def check_clip_output(output: Path, shard: Shard, force: bool, inputs: list[Path]) -> None:

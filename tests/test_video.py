@@ -253,6 +253,56 @@ def test_cli_assemble_refuses_a_missing_shard(clip, tmp_path):
                           "4 of 8 frames are missing (4-7)", "finish every shard")
 
 
+def photo_folder(folder: Path, sizes: dict[str, tuple[int, int]]) -> Path:
+    """``folder`` holding chelsea.png at each (width, height) of ``sizes``, by file name."""
+    folder.mkdir()
+    photo = Image.open(DATA / "chelsea.png").convert("RGB")
+    for name, size in sizes.items():
+        photo.resize(size).save(folder / name)
+    return folder
+
+
+@pytest.mark.parametrize("sizes, kind", [
+    ({"landscape.png": (60, 40), "portrait.jpg": (30, 60)}, "photos"),  # sizes and names differ
+    ({"holiday.png": (60, 40), "garden.png": (60, 40)}, "photos"),  # one size, but not numbered frames
+    ({"shot_001.png": (60, 40), "shot_002.png": (30, 60)}, "photos"),  # numbered, but sizes differ
+    ({"frame_9.png": (60, 40), "frame_10.png": (60, 40)}, "folder"),  # one size, numbered: one clip
+])
+def test_a_folder_is_a_clip_only_when_its_images_are_one_size_and_numbered_frames(tmp_path, sizes, kind):
+    source = open_source([photo_folder(tmp_path / "in", sizes)])
+    assert source.info.kind == kind and source.info.is_sequence == (kind == "folder")
+
+
+def test_a_folder_of_photos_is_a_batch_each_at_its_own_shape_named_after_its_input(tmp_path):
+    photos = photo_folder(tmp_path / "photos", {"landscape.png": (60, 40), "portrait.jpg": (30, 60)})
+    result = run("dream", str(photos), "--size", "40", "--iterations", "1", "--octaves", "1", "--precision", "fp32")
+    assert result.exit_code == 0, result.output
+    assert "a folder of separate photos, each at its own shape" in result.stderr
+    out = tmp_path / "photos_dream"
+    assert {p.name: Image.open(p).size for p in out.iterdir()} == {"landscape.png": (40, 27), "portrait.png": (20, 40)}
+    assert read_metadata(out / "portrait.png")["input"] == "portrait.jpg"
+    assert sorted(p.name for p in photos.iterdir()) == ["landscape.png", "portrait.jpg"]  # nothing among them
+
+
+def test_folder_is_says_what_a_folder_holds_when_the_guess_is_wrong(tmp_path):
+    photos = photo_folder(tmp_path / "photos", {"landscape.png": (60, 40), "portrait.jpg": (30, 60)})
+    assert_one_error_line(run("dream", str(photos), "--folder-is", "clip", "-o", str(tmp_path / "x.mp4")),
+                          f"{photos / 'portrait.jpg'}: 30x60 px", "the first, landscape.png, is 60x40",
+                          "--folder-is batch")
+    assert_one_error_line(run("dream", str(photos), "-o", str(tmp_path / "x.mp4")), "holds separate photos",
+                          "--folder-is clip")
+    frames = photo_folder(tmp_path / "frames", {"000001.png": (40, 40), "000002.png": (40, 40)})
+    assert open_source([frames], folder_is="batch").info.kind == "photos"
+    result = run("dream", str(frames), "--folder-is", "batch", "--size", "32", "--iterations", "1", "--octaves", "1",
+                 "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "frames_dream").iterdir()) == ["000001.png", "000002.png"]
+    assert_one_error_line(run("dream", str(DATA / "chelsea.png"), "--folder-is", "batch"), "--folder-is",
+                          "one image")
+    with pytest.raises(InvalidArgumentError, match="folder_is must be one of clip, batch"):
+        open_source([frames], folder_is="photos")
+
+
 def test_cli_batch_names_outputs_and_skips_finished(tmp_path):
     shots = tmp_path / "shots"
     shots.mkdir()

@@ -96,7 +96,7 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
     frames, an animated GIF, or a video (mp4 mov mkv webm avi).
     """
     frame_rate = None if fps is None else parse_fps(fps)
-    source = open_source(inputs, frame_rate)
+    source = open_source(inputs, frame_rate, clip.folder_is)
     if source is not None:
         if zoom_frames is not None:
             raise click.UsageError("--zoom-frames animates one still image; give a single image")

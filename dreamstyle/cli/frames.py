@@ -27,7 +27,7 @@ from ..runtime import describe_device
 from ..video import GIF, VIDEO_FORMATS, is_frame_folder
 from ..video.job import (FrameJob, Shard, as_json_values, collect_frames, read_manifest, work_folder,
                          write_clip)
-from ..video.sources import FrameSource
+from ..video.sources import FOLDER_KINDS, FrameSource
 from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
 from .options import stack
 from .progress import FrameBars
@@ -57,6 +57,9 @@ def clip_options(transfer: bool):
                      help="Render only the K-th of N equal parts (frames to a folder; join with dreamstyle assemble)."),
         click.option("--report", is_flag=True, help="Clips: print the warping error E_warp of the result and the input."),
         click.option("--keep-frames", is_flag=True, help="Clips: keep the frames folder after the video is written."),
+        click.option("--folder-is", type=click.Choice(FOLDER_KINDS), default=None,
+                     help="What a folder INPUT holds: one clip, or a batch of separate photos [default: a clip when "
+                          "its images are one size and named as numbered frames, else a batch]."),
     ]
     if transfer:
         options.append(click.option("--temporal-weight", type=click.FloatRange(min=0), default=None,
@@ -70,7 +73,7 @@ def clip_options(transfer: bool):
                                       for name in ("temporal", "blend", "frame_iterations", "temporal_weight")))
             shard = given.pop("shard")
             clip = ClipOptions(choice, None if shard is None else Shard.parse(shard), given.pop("report"),
-                               given.pop("keep_frames"))
+                               given.pop("keep_frames"), given.pop("folder_is"))
             return command(*args, clip=clip, **given)
 
         return stack(*options)(with_clip)
@@ -106,17 +109,20 @@ class ClipOptions:
         shard: the part to render, or None when not given (the whole clip).
         report: print the warping error afterwards.
         keep_frames: keep a video's frames folder.
+        folder_is: what a folder input holds (``"clip"`` or ``"batch"``), or None to tell from its files.
     """
 
     temporal: TemporalChoice
     shard: Shard | None
     report: bool
     keep_frames: bool
+    folder_is: str | None = None
 
     def refuse_for_one_image(self, image: Path) -> None:
         """Refuse these flags on one still image, where they would silently do nothing."""
         flags = (("--temporal/--blend/--frame-iterations/--temporal-weight", self.temporal.given),
-                 ("--shard", self.shard is not None), ("--report", self.report), ("--keep-frames", self.keep_frames))
+                 ("--shard", self.shard is not None), ("--report", self.report), ("--keep-frames", self.keep_frames),
+                 ("--folder-is", self.folder_is is not None))
         given = [flag for flag, used in flags if used]
         if given:
             raise click.UsageError(f"{', '.join(given)} apply to clips (a video, a GIF or a folder of frames), "
@@ -180,6 +186,14 @@ class ManyEngine:
     done_and_status: Callable
 
 
+# What the start line says of a folder whose kind was told from its files, and how to say otherwise.
+FOLDER_GUESSES = {
+    "folder": "\n  a folder of same-size numbered frames: one clip (--folder-is batch for separate photos)",
+    "photos": "\n  a folder of separate photos, each at its own shape and named after it, no temporal term "
+              "(--folder-is clip for one clip)",
+}
+
+
 def render_many(many: ManyRun, source: FrameSource, engine: ManyEngine) -> None:
     """A batch of photos or a clip, from the settings to the last file written."""
     output = plan_output(source, many.output, many.inputs[0], many.tag)
@@ -193,7 +207,8 @@ def render_many(many: ManyRun, source: FrameSource, engine: ManyEngine) -> None:
     metadata = run.metadata(net, **extra)
     if not many.quiet:
         click.echo(f"{many.command}: {source.info.name} -> {output or 'beside each input'}  preset {run.preset}  "
-                   f"seed {run.seed}  on {describe_device(net.device)} {net.precision}", err=True)
+                   f"seed {run.seed}  on {describe_device(net.device)} {net.precision}"
+                   f"{FOLDER_GUESSES.get(source.info.kind, '') if many.clip.folder_is is None else ''}", err=True)
     if is_batch(source, output):
         _run_batch(many, source, output, run, renderer, metadata, engine.done_and_status)
     else:
@@ -215,7 +230,7 @@ def plan_output(source: FrameSource, output: Path | None, first: Path, tag: str)
         return first.with_name(f"{first.stem}_{tag}{suffix}")
     if info.kind == "gif":
         return first.with_name(f"{first.stem}_{tag}{GIF}")
-    if info.kind == "folder":
+    if info.kind in ("folder", "photos"):  # photos go to a folder beside theirs, never among them
         return first.with_name(f"{first.name.rstrip('/')}_{tag}")
     return None
 
@@ -252,6 +267,10 @@ def _batch_outputs(source: FrameSource, output: Path | None, tag: str) -> dict[P
 
 def check_many(many: ManyRun, source: FrameSource, output: Path | None) -> None:
     """Refuse what cannot work before the backbone is loaded or any frame rendered."""
+    if source.info.kind == "photos" and not is_batch(source, output):
+        raise click.UsageError(f"{source.info.name} holds separate photos (their sizes or names differ), and {output} "
+                               f"is a clip; give -o FOLDER for one picture each, or --folder-is clip to make them one "
+                               f"clip")
     if is_batch(source, output):
         if many.clip.temporal.given:
             raise click.UsageError("--temporal, --blend and --frame-iterations apply to clips (a video, a GIF, or a "

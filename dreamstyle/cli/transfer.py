@@ -129,7 +129,7 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     if kind is not None:
         settings["init"] = kind
     frame_rate = None if fps is None else parse_fps(fps)
-    source = open_source([content], frame_rate)
+    source = open_source([content], frame_rate, clip.folder_is)
     style_batches = [read_image(style).batch() for style in styles]
     regions = StyleMasks(_mask_list(masks), _mask_list(style_masks), [batch.shape[-2:] for batch in style_batches],
                          frames=source and source.info.count, still=source is None)

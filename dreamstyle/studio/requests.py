@@ -188,7 +188,7 @@ def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callabl
 
 def _clip_work(path: Path, command: str, workspace: Workspace, styles: tuple[Path, ...], choice: RunChoice
                ) -> ClipWork:
-    source = open_source([path])
+    source = open_source([path], folder_is="clip" if path.is_dir() else None)  # the page chose it as a clip
     if source is None:
         raise InvalidArgumentError(f"input: {path.name} is one picture, not a clip (a video or a folder of frames)")
     # The same clip and settings go to the same file, so a stopped clip submitted again continues.

@@ -263,7 +263,7 @@ class ClipWork:
     def command_line(self) -> list[str]:
         """The ``dreamstyle`` command line that renders the clip."""
         line = [sys.executable, "-m", "dreamstyle", self.command, str(self.input), *map(str, self.styles),
-                "-o", str(self.output), "--quiet"]
+                "-o", str(self.output), "--quiet", *(("--folder-is", "clip") if self.input.is_dir() else ())]
         for name, value in self.choice.arguments().items():
             if value is not None:
                 line += [f"--{name.replace('_', '-')}", str(value)]

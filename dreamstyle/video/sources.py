@@ -27,6 +27,9 @@ from .encode import ffmpeg_executable
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
 GLOB_CHARACTERS = "*?["
+FOLDER_KINDS = ("clip", "batch")
+# A frame's name: anything, then its number (frame_0007, 000007, shot12).
+_FRAME_NAME = re.compile(r"(.*?)(\d+)")
 
 
 def parse_fps(value: str | float | Fraction) -> Fraction:
@@ -45,7 +48,8 @@ class SourceInfo:
     """What a run needs to know about its input before reading it.
 
     Attributes:
-        kind: ``"video"``, ``"gif"``, ``"folder"`` or ``"files"``.
+        kind: ``"video"``, ``"gif"``, ``"folder"`` (of frames: one clip), ``"photos"`` (a folder of separate
+            photos) or ``"files"`` (images named one by one, or by a glob).
         name: how to name it to the user.
         count: number of frames.
         fps: the frame rate (exact for videos), or None when the input has none.
@@ -63,7 +67,7 @@ class SourceInfo:
     @property
     def is_sequence(self) -> bool:
         """Frames of one clip (temporal consistency applies), not a batch of separate photos."""
-        return self.kind != "files"
+        return self.kind not in ("files", "photos")
 
     def describe(self) -> dict:
         """Plain values identifying the input, stored with the frames to check a resumed run."""
@@ -206,20 +210,27 @@ def _expand(inputs: Sequence[str | os.PathLike]) -> list[Path]:
     return paths
 
 
-def open_source(inputs: Sequence[str | os.PathLike], fps: Fraction | None = None) -> FrameSource | None:
+def open_source(inputs: Sequence[str | os.PathLike], fps: Fraction | None = None,
+                folder_is: str | None = None) -> FrameSource | None:
     """The frames named by ``inputs`` (paths and globs), or None when they are one still image.
 
-    One video file, animated GIF or folder is a sequence; several images (or a
-    glob) are a batch, in natural order. ``fps`` replaces the input's own rate.
+    One video file or animated GIF is a sequence; several images (or a glob)
+    are a batch, in natural order. A folder is a clip when its images are
+    all one size and named as one numbered sequence (``frame_0001.png``...),
+    else a batch of separate photos; ``folder_is`` (``"clip"`` or
+    ``"batch"``) says which instead. ``fps`` replaces the input's own rate.
+
+    Raises:
+        ImageReadError: a folder without images, or one taken as a clip whose frames differ in size (the
+            first odd frame named).
     """
+    if folder_is is not None and folder_is not in FOLDER_KINDS:
+        raise InvalidArgumentError(f"folder_is must be one of {', '.join(FOLDER_KINDS)}, got {folder_is!r}")
     paths = _expand(inputs)
     if len(paths) == 1:
         path = paths[0]
         if path.is_dir():
-            images = images_in(path)
-            if not images:
-                raise ImageReadError(f"{path}: the folder holds no images ({', '.join(IMAGE_EXTENSIONS)})")
-            return FilesSource(images, "folder", path.name, fps)
+            return _folder_source(path, fps, folder_is)
         if is_video_path(path):
             if not path.is_file():
                 raise ImageReadError(f"{path}: no such file")
@@ -235,6 +246,40 @@ def open_source(inputs: Sequence[str | os.PathLike], fps: Fraction | None = None
             raise InvalidArgumentError(f"{path}: give either one video or folder, or several image files, not a mix")
     ordered = sorted(dict.fromkeys(paths), key=natural_key)
     return FilesSource(ordered, "files", count_of(len(ordered), "image"), fps)
+
+
+def _folder_source(path: Path, fps: Fraction | None, folder_is: str | None) -> FilesSource:
+    """A folder's images as one clip or as separate photos (see :func:`open_source`)."""
+    images = images_in(path)
+    if not images:
+        raise ImageReadError(f"{path}: the folder holds no images ({', '.join(IMAGE_EXTENSIONS)})")
+    first = image_size(images[0])
+    odd = next((image for image in images[1:] if image_size(image) != first), None)
+    if folder_is is None:
+        folder_is = "clip" if odd is None and is_numbered_sequence(images) else "batch"
+    if folder_is == "batch":
+        return FilesSource(images, "photos", f"{path.name}/", fps)
+    if odd is not None:
+        width, height = image_size(odd)
+        raise ImageReadError(f"{odd}: {width}x{height} px, but the frames of a clip are all one size and the first, "
+                             f"{images[0].name}, is {first[0]}x{first[1]}; resize the frames, or pass "
+                             f"folder_is='batch' to make each picture on its own")
+    return FilesSource(images, "folder", path.name, fps)
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """(width, height) of the image at ``path``, from its header alone."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except OSError as error:
+        raise ImageReadError(f"{path}: not an image file dreamstyle can read ({error})") from None
+
+
+def is_numbered_sequence(paths: Sequence[Path]) -> bool:
+    """Whether the files are named as frames of one clip: one name but for a number at its end."""
+    stems = [_FRAME_NAME.fullmatch(path.stem) for path in paths]
+    return all(stems) and len({stem.group(1) for stem in stems}) == 1
 
 
 def _with_fps(source: FrameSource, fps: Fraction | None) -> FrameSource:

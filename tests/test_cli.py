@@ -198,7 +198,7 @@ def test_transfer_status_says_when_a_scale_converged_early():
 
 def test_progress_reads_losses_only_when_it_shows_them(monkeypatch):
     """Reading a loss waits for the device: a status is made once per STATUS_INTERVAL and at the end, not per step."""
-    from dreamstyle.cli import progress as progress_module
+    from dreamstyle import progress as progress_module
 
     clock = [0.0]
     monkeypatch.setattr(progress_module.time, "monotonic", lambda: clock[0])
@@ -271,7 +271,7 @@ def test_a_missing_gpu_in_the_environment_variable_suggests_the_option(monkeypat
 
 def test_an_interruption_says_what_was_kept_and_the_command_that_continues():
     from dreamstyle.cli.app import interruption_report
-    from dreamstyle.cli.frames import CONTINUES
+    from dreamstyle.cli.app import CONTINUES
 
     assert interruption_report(KeyboardInterrupt(), ["dream", "x.png"]) == "nothing was finished, so nothing was kept."
     interrupt = KeyboardInterrupt()
@@ -279,3 +279,15 @@ def test_an_interruption_says_what_was_kept_and_the_command_that_continues():
     assert interruption_report(interrupt, ["dream", "clip.mp4", "-o", "my out/"]) == (
         "kept 3 finished frames in my out/; the same command continues from there.\n"
         "  dreamstyle dream clip.mp4 -o 'my out/'")
+
+
+def test_the_command_list_comes_from_one_table_and_each_entry_is_the_command_it_names():
+    from dreamstyle.cli import cli
+    from dreamstyle.cli.app import COMMANDS
+
+    result = run("--help")
+    assert result.exit_code == 0
+    for name, (_, line) in COMMANDS.items():
+        assert f"{name}  " in result.output and line in result.output
+        command = cli.get_command(None, name)
+        assert command is not None and command.name == name

@@ -9,12 +9,35 @@ import sys
 import threading
 from collections.abc import Iterator
 
-import click
-import torch
+import importlib
 
-from ..version import __version__
+import click
+
 from ..errors import DreamstyleError
-from .frames import CONTINUES
+from ..version import __version__
+
+# Said by a run that can be continued by running the same command again.
+CONTINUES = "the same command continues from there"
+
+# Each command, where it lives and the line ``dreamstyle --help`` shows of it. A command's module is imported
+# only when the command runs or shows its own help: most import torch, which takes seconds, and neither
+# ``--help`` nor ``--version`` needs it. Each command takes its short help from here.
+COMMANDS = {
+    "activations": ("activations", "Show the strongest activation maps of one layer for IMAGE."),
+    "assemble": ("assemble", "Join frames folders made with --shard K/N into one clip."),
+    "atlas": ("atlas", "Draw what each channel of a layer responds to, as a sheet."),
+    "dream": ("dream", "DeepDream INPUT: amplify what VGG19's layers see in it."),
+    "layers": ("info", "List every layer: name, channels, stride and receptive field."),
+    "presets": ("presets", "List the built-in presets, or show them on a photo (--sheet)."),
+    "studio": ("studio", "Serve the dreamstyle studio: a local web page to work in, live."),
+    "transfer": ("transfer", "Paint CONTENT in the style of STYLES (one or more images)."),
+    "weights": ("info", "List the weight sets and whether each is usable here."),
+}
+
+
+def short_help(name: str) -> str:
+    """The line ``dreamstyle --help`` shows of the command ``name``."""
+    return COMMANDS[name][1]
 
 EXAMPLES = """\b
 Examples:
@@ -39,6 +62,17 @@ class DreamstyleGroup(click.Group):
     atomically, and a single image's picture so far is written as its output).
     """
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return _command(name) if name in COMMANDS else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their lines from :data:`COMMANDS`, importing none of them."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short_help(name)) for name in self.list_commands(ctx)])
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -52,8 +86,6 @@ class DreamstyleGroup(click.Group):
             _fail(error.format_message(), error.exit_code)
         except DreamstyleError as error:
             _fail(str(error), 1)
-        except torch.OutOfMemoryError as error:
-            _fail(out_of_memory_message(error), 1)
         except (click.Abort, KeyboardInterrupt) as error:
             # click turns an interrupt into Abort, keeping the interrupt as its cause.
             interrupt = error if isinstance(error, KeyboardInterrupt) else error.__cause__
@@ -61,6 +93,10 @@ class DreamstyleGroup(click.Group):
             click.echo(f"\n{'Terminated' if terminated else 'Interrupted'}; "
                        f"{interruption_report(interrupt, args if args is not None else sys.argv[1:])}", err=True)
             sys.exit(128 + signal.SIGTERM if terminated else 130)
+        except Exception as error:  # after click.Abort, which is a RuntimeError
+            if not _out_of_memory(error):
+                raise
+            _fail(out_of_memory_message(error), 1)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -97,6 +133,12 @@ def interruption_report(interrupt: BaseException | None, args: list[str]) -> str
     return report
 
 
+def _out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is torch's out-of-memory error (torch, never imported, raised nothing)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(error, torch.OutOfMemoryError)
+
+
 def out_of_memory_message(error: BaseException) -> str:
     """What to do when the device ran out of memory: smaller tiles or a smaller picture."""
     where = "the GPU" if "CUDA" in str(error) else "this machine"
@@ -113,3 +155,8 @@ def _fail(message: str, code: int) -> None:
 @click.version_option(__version__, "--version", prog_name="dreamstyle")
 def cli() -> None:
     """DeepDream and neural style transfer on one shared VGG feature extractor."""
+
+
+def _command(name: str) -> click.Command:
+    module, _ = COMMANDS[name]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)

@@ -29,12 +29,11 @@ from ..video.job import (FrameJob, Shard, as_json_values, collect_frames, read_m
                          write_clip)
 from ..video.sources import FOLDER_KINDS, FrameSource
 from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
+from .app import CONTINUES
 from .options import stack
 from .progress import FrameBars
 
 DEFAULT_FPS = Fraction(24)
-# How an interruption note says that running the command again picks up where it stopped.
-CONTINUES = "the same command continues from there"
 # Settings that may differ between a run and the one it continues (they change
 # how a frame is computed, not what it should be) or that name one file.
 VOLATILE_KEYS = ("dreamstyle", "device", "precision", "input", "frame")

@@ -102,10 +102,9 @@ function choosePreset(form, name) {
 }
 
 // The preset menu says "custom" once a setting departs from the preset's; the run still starts from it.
-function departsFrom(form, config) {
-  const settings = settingsOf(form);
-  return Object.entries(settings).some(([name, value]) => name in config && config[name] !== null
-    && String(config[name]) !== String(value));
+function changedSettings(form, config) {
+  return Object.entries(settingsOf(form)).filter(([name, value]) => name in config && config[name] !== null
+    && String(config[name]) !== String(value)).map(([name]) => name);
 }
 
 // What the Transfer tab's iterations mean: coarser scales run a multiple of them (the config's factors), so the
@@ -124,19 +123,16 @@ function showPlan(form) {
 function markPreset(form) {
   showPlan(form);
   const preset = presetOf(form.dataset.kind, form.dataset.preset);
-  const custom = departsFrom(form, preset.config);
+  const changed = changedSettings(form, preset.config);
+  const custom = changed.length > 0;
   const menu = form.elements.preset;
   const customOption = $("option[value=custom]", menu);
   customOption.hidden = !custom;
   customOption.textContent = `custom (from ${preset.name})`;
   menu.value = custom ? "custom" : preset.name;
-  $(".description", form).textContent = custom ? `${preset.description} Changed: ${changedNames(form, preset.config)}.`
+  $(".description", form).textContent = custom
+    ? `${preset.description} Changed: ${changed.map((name) => name.replace(/_/g, " ")).join(", ")}.`
     : preset.description;
-}
-
-function changedNames(form, config) {
-  return Object.entries(settingsOf(form)).filter(([name, value]) => name in config && config[name] !== null
-    && String(config[name]) !== String(value)).map(([name]) => name.replace(/_/g, " ")).join(", ");
 }
 
 function newSeed(form) { form.elements.seed.value = Math.floor(Math.random() * 2 ** 31); }

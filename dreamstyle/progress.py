@@ -69,14 +69,15 @@ class ProgressBar:
         on_step: also called with every event (for --save-every).
         position, leave: tqdm's, for a bar nested under another (video frames).
         total_of: maps the first event to the total, when it is not known beforehand.
+        delay: seconds before the bar first shows (a run shorter than that shows none).
     """
 
     def __init__(self, quiet: bool, total: int | None, description: str,
                  done_and_status: Callable[[Any], tuple[int, Status]],
                  on_step: Callable[[Any, int], None] | None = None, position: int = 0, leave: bool = True,
-                 total_of: Callable[[Any], int] | None = None):
-        self.bar = None if quiet else tqdm(total=total, desc=description, unit="step", dynamic_ncols=True, delay=0.2,
-                                           position=position, leave=leave)
+                 total_of: Callable[[Any], int] | None = None, delay: float = 0.2):
+        self.bar = None if quiet else tqdm(total=total, desc=description, unit="step", dynamic_ncols=True,
+                                           delay=delay, position=position, leave=leave)
         self.done_and_status = done_and_status
         self.on_step = on_step
         self.total_of = total_of
@@ -109,7 +110,7 @@ def shown(callback: Callable[[Any], None] | None, show: bool, description: str,
     if not show:
         yield callback
         return
-    bar = ProgressBar(False, None, description, done_and_status, total_of=run_total)
+    bar = ProgressBar(False, None, description, done_and_status, total_of=run_total, delay=0)  # asked for: shown
 
     def both(progress: Any) -> None:
         bar(progress)

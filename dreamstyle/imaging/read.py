@@ -29,6 +29,15 @@ def images_in(folder: Path) -> list[Path]:
                   key=natural_key)
 
 
+def image_size(path: str | os.PathLike) -> tuple[int, int]:
+    """(width, height) of the image at ``path``, from its header alone (as stored: before any EXIF turn)."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except OSError as error:
+        raise ImageReadError(f"{path}: not an image file dreamstyle can read ({error})") from None
+
+
 def open_image(path: str | os.PathLike) -> Image.Image:
     """Open and fully decode ``path`` with Pillow (first frame of an animation).
 

@@ -25,7 +25,7 @@ from ..deepdream.engine import dream_work
 from ..deepdream.run import resolve_run as resolve_dream
 from ..errors import DreamstyleError
 from ..imaging import save
-from ..imaging.read import images_in, open_image
+from ..imaging.read import image_size, images_in, open_image
 from ..imaging.resize import fit_longest_side
 from ..imaging.sheet import contact_sheet
 from ..imaging.write import metadata_text, write_atomically
@@ -154,7 +154,7 @@ class StillWork:
         """(height, width, steps) of each octave or scale the run will make, for its time left."""
         resolve = resolve_dream if self.kind == "dream" else resolve_transfer
         run = resolve(**self.choice.arguments())
-        width, height = open_image(self.input).size
+        width, height = image_size(self.input)  # the header: an EXIF turn swaps the sides, not the pixels
         side = run.side_for(height, width)
         height, width = (height, width) if side is None else fit_longest_side(height, width, side)
         if self.kind == "dream":

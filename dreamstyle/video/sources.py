@@ -22,7 +22,7 @@ from PIL import Image, ImageSequence
 
 from ..errors import ImageReadError, InvalidArgumentError, count_of
 from ..imaging import Picture, picture_from_pil, read_image
-from ..imaging.read import IMAGE_EXTENSIONS, images_in, natural_key, open_image
+from ..imaging.read import IMAGE_EXTENSIONS, image_size, images_in, natural_key, open_image
 from .encode import ffmpeg_executable
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
@@ -265,15 +265,6 @@ def _folder_source(path: Path, fps: Fraction | None, folder_is: str | None) -> F
                              f"{images[0].name}, is {first[0]}x{first[1]}; resize the frames, or pass "
                              f"folder_is='batch' to make each picture on its own")
     return FilesSource(images, "folder", path.name, fps)
-
-
-def image_size(path: Path) -> tuple[int, int]:
-    """(width, height) of the image at ``path``, from its header alone."""
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except OSError as error:
-        raise ImageReadError(f"{path}: not an image file dreamstyle can read ({error})") from None
 
 
 def is_numbered_sequence(paths: Sequence[Path]) -> bool:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .lazy import lazy_exports
 from .version import __version__
 
-# The public API, by the module that holds each name. They are imported on first use: importing torch takes
-# seconds, and ``dreamstyle --help`` (which imports this package first) needs none of them.
+# The public API, by the module that holds each name, imported on first use (see dreamstyle.lazy).
 _EXPORTS = {
     "BackboneChoice": ".backbone", "VGGFeatures": ".backbone", "load_backbone": ".backbone",
     "RunStopped": ".runs", "activation_sheet": ".activations", "dream": ".deepdream", "dream_zoom": ".deepdream",
@@ -24,13 +23,7 @@ if TYPE_CHECKING:
     from .styletransfer import transfer
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    globals()[name] = value
-    return value
-
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "BackboneChoice", "RunStopped", "VGGFeatures", "__version__", "activation_sheet", "dream", "dream_zoom",

@@ -40,3 +40,9 @@ class WeightsUnavailableError(DreamstyleError, RuntimeError):
 
 class DeviceUnavailableError(DreamstyleError, RuntimeError):
     """The requested device or precision does not exist on this machine."""
+
+
+def setting_named_by(message: str) -> str | None:
+    """The setting a settings check's message is about: its first word (``"style_scale must be..."``), if a name."""
+    first = message.split(" ", 1)[0].rstrip(":")
+    return first if first.isidentifier() else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -27,6 +28,28 @@ ACCELERATOR_PROBE_SIDE = 1024
 
 # (height, width, steps): so many steps at that size.
 Work = Sequence[tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class FramesWork:
+    """What a clip's or a batch's frames cost, for the start line's estimate.
+
+    Attributes:
+        layers: the layers the run's objective reads.
+        first: the work of a frame rendered on its own (a clip's first frame, or any photo of a batch).
+        later: the work of a clip's frame that starts from the previous one.
+    """
+
+    layers: Sequence[str]
+    first: Work
+    later: Work
+
+    def of_clip(self, frames: int, from_first: bool) -> list[tuple[int, int, int]]:
+        """The work of ``frames`` frames of a clip; ``from_first``: the first of them is the clip's first."""
+        if frames <= 0:
+            return []
+        return [*(self.first if from_first else self.later),
+                *((height, width, steps * (frames - 1)) for height, width, steps in self.later)]
 
 
 def pass_seconds(net: VGGFeatures, layers: Sequence[str], side: int) -> float:

@@ -11,9 +11,9 @@ from typing import Any, Protocol
 import torch
 
 from .backbone import VGGFeatures
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, setting_named_by
 from .imaging import Picture, read_metadata
-from .imaging.resize import resize
+from .imaging.resizing import fit_longest_side, resize
 from .presets import merge_settings
 from .seeds import choose_seed
 from .version import __version__
@@ -54,6 +54,11 @@ class Run:
         if self.size_cap is not None and max(height, width) > self.size_cap:
             return self.size_cap
         return None
+
+    def fitted_size(self, height: int, width: int) -> tuple[int, int]:
+        """(H, W) of what this run makes of an (H, W) input (see :meth:`side_for`)."""
+        side = self.side_for(height, width)
+        return (height, width) if side is None else fit_longest_side(height, width, side)
 
     def fit(self, picture: Picture) -> Picture:
         """``picture`` at the size this run makes (see :meth:`side_for`)."""
@@ -115,12 +120,6 @@ def resolve_run(
         # The bad value came from the preset file: say which, so it can be fixed there.
         raise InvalidArgumentError(f"preset {os.fspath(preset)}: {error}") from None
     return Run(command, config, choose_seed(seed), size, None if preset is None else os.fspath(preset))
-
-
-def setting_named_by(message: str) -> str | None:
-    """The setting a settings check's message is about: its first word (``"style_scale must be..."``), if a name."""
-    first = message.split(" ", 1)[0].rstrip(":")
-    return first if first.isidentifier() else None
 
 
 class RunStopped(Exception):

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 import torch
 
+from .devices import DEVICE_CHOICES, PRECISION_CHOICES
 from .errors import DeviceUnavailableError, InvalidArgumentError
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
-PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
 
 _AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numbers
 import secrets
-
-import torch
+from typing import TYPE_CHECKING
 
 from .errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import torch
 
 
 # Runs draw from seed + a frame's or a batch's index, which must still fit torch's 64-bit seeds.
@@ -34,6 +36,8 @@ def make_generator(seed: int) -> torch.Generator:
     depends on (or disturbs) anything else; drawing on the CPU and moving the
     result to the device gives the same numbers on every device.
     """
+    import torch  # only engines draw, and they have imported torch already; choosing a seed needs none
+
     generator = torch.Generator(device="cpu")
     generator.manual_seed(seed)
     return generator

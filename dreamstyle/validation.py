@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any
 
-import torch
-
 from .errors import InvalidArgumentError
 
 # Scalar annotations, as written in the dataclasses, and what a value of each must be.
@@ -56,11 +54,3 @@ def require(checks: Iterable[tuple[bool, str]]) -> None:
     for ok, message in checks:
         if not ok:
             raise InvalidArgumentError(message)
-
-
-def check_rgb_batch(tensor: torch.Tensor, name: str) -> None:
-    """Raise InvalidArgumentError, naming ``name``, unless ``tensor`` is an (N, 3, H, W) floating-point batch."""
-    if not isinstance(tensor, torch.Tensor) or tensor.dim() != 4 or tensor.shape[1] != 3 \
-            or not tensor.is_floating_point():
-        shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
-        raise InvalidArgumentError(f"{name} must be an (N, 3, H, W) floating-point RGB batch, got {shape}")

@@ -18,7 +18,7 @@ from dreamstyle import __version__
 from dreamstyle.errors import OutputExistsError
 from dreamstyle.runtime import DETERMINISTIC_ENV, resolve_device, use_deterministic_algorithms
 from dreamstyle.imaging import read_image, read_metadata
-from dreamstyle.imaging.resize import resize
+from dreamstyle.imaging.resizing import resize
 
 from .helpers import assert_one_error_line, run
 
@@ -131,7 +131,7 @@ def test_output_that_could_not_be_written_is_refused_before_any_work(tmp_path, d
 
 @pytest.mark.parametrize("command, engine", [("transfer", "transfer_tensor"), ("dream", "dream_tensor")])
 def test_ctrl_c_keeps_the_picture_so_far_as_the_output(tmp_path, data_dir, monkeypatch, command, engine):
-    module = importlib.import_module(f"dreamstyle.cli.{command}")
+    module = importlib.import_module(f"dreamstyle.cli.{command}_run")
     real_engine, seen = getattr(module, engine), []
 
     def interrupted_at_second_report(*args, callback, **kwargs):

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from dreamstyle.deepdream import DreamConfig, ZoomConfig, dream, dream_steps, dream_tensor, octave_sizes, zoom_rotate
-from dreamstyle.deepdream.atlas import channel_atlas, first_layer_filters
+from dreamstyle.deepdream.channel_atlas import channel_atlas, first_layer_filters
 from dreamstyle.deepdream.objectives import ActivationObjective, GuideObjective
 from dreamstyle.deepdream.smoothing import gaussian_cascade, laplacian_normalize
 from dreamstyle.backbone.tiling import choose_tile, tile_margin, tiled_gradient

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -330,6 +331,22 @@ def test_a_batch_ends_by_saying_what_it_wrote_like_every_command(tmp_path):
     result = run("dream", str(shots / "*.png"), *common)
     assert result.stderr.splitlines()[-1] == "wrote 2 images beside their inputs (NAME_dream.png)"
     assert sorted(p.name for p in shots.iterdir()) == ["a.png", "a_dream.png", "b.png", "b_dream.png"]
+
+
+def test_a_clips_and_a_batchs_start_line_says_about_how_long_the_frames_left_take(clip, tmp_path):
+    estimate = r"already done: (a few seconds|about [\d.]+ (s|min|h))"
+    said = [arg for arg in DREAM_QUICK if arg != "-q"]
+    output = tmp_path / "frames"
+    result = run("dream", str(clip), "-o", str(output), *said)
+    assert result.exit_code == 0 and re.search("8 frames, 0 " + estimate, result.stderr), result.stderr
+    assert "8 frames, 8 already done: nothing to do" in run("dream", str(clip), "-o", str(output), *said).stderr
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    for name in ("a.png", "b.png"):
+        (shots / name).write_bytes((DATA / "chelsea.png").read_bytes())
+    result = run("dream", str(shots / "*.png"), "-o", str(tmp_path / "out"), "--iterations", "1", "--octaves", "1",
+                 "--precision", "fp32")
+    assert result.exit_code == 0 and re.search("2 images, 0 " + estimate, result.stderr), result.stderr
 
 
 def test_cli_gif_and_folder_outputs(clip, tmp_path):

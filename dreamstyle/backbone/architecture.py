@@ -1,28 +1,15 @@
-"""VGG architectures as data: configuration tables, layer names and builders.
+"""VGG feature stacks built from the tables of :mod:`.geometry`.
 
-The tables are torchvision's configurations "D" (VGG16) and "E" (VGG19), so the
-modules built here sit at the same ``features.N`` indices as torchvision's and
-every state dict in that layout loads without renaming.
+Every module sits at the same ``features.N`` index as torchvision's, so every
+state dict in that layout loads without renaming.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-POOL = "M"
-
-# Output channels of each 3x3 convolution, with POOL for each 2x2 max pool.
-VGG_CONFIGS: dict[str, tuple[int | str, ...]] = {
-    "vgg16": (64, 64, POOL, 128, 128, POOL, 256, 256, 256, POOL,
-              512, 512, 512, POOL, 512, 512, 512, POOL),
-    "vgg19": (64, 64, POOL, 128, 128, POOL, 256, 256, 256, 256, POOL,
-              512, 512, 512, 512, POOL, 512, 512, 512, 512, POOL),
-}
-
-POOLINGS = ("max", "avg")
+from .geometry import POOL, POOLINGS, check_arch
 
 # Average pooling gives smaller activations than max pooling, and the gap
 # compounds through the pools, so layer weights tuned with max pooling would
@@ -32,54 +19,6 @@ POOLINGS = ("max", "avg")
 # photos (512 px) with the original VGG19 weights. Block 5 is sparser, so the
 # pools feeding and following it need larger factors.
 AVG_POOL_SCALES = (1.3, 1.3, 1.3, 1.9, 2.1)
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """One named layer of a VGG feature stack.
-
-    Attributes:
-        name: conventional name, ``conv{block}_{i}``, ``relu{block}_{i}`` or ``pool{block}``.
-        index: position in ``features`` (torchvision's ``features.N``).
-        kind: ``"conv"``, ``"relu"`` or ``"pool"``.
-        channels: channels of the layer's output.
-        stride: input pixels per output pixel along each axis.
-        receptive_field: side in input pixels of the window one output pixel sees.
-    """
-
-    name: str
-    index: int
-    kind: str
-    channels: int
-    stride: int
-    receptive_field: int
-
-
-def check_arch(arch: str) -> tuple[int | str, ...]:
-    try:
-        return VGG_CONFIGS[arch]
-    except KeyError:
-        raise ValueError(f"unknown VGG architecture {arch!r}; known: {', '.join(VGG_CONFIGS)}") from None
-
-
-def layer_specs(arch: str) -> tuple[LayerSpec, ...]:
-    """Every layer of ``arch`` in execution order, with its geometry."""
-    specs: list[LayerSpec] = []
-    block, conv_in_block, channels, stride, field = 1, 0, 3, 1, 1
-    for entry in check_arch(arch):
-        if entry == POOL:
-            field += stride  # a 2x2 window adds one input step
-            stride *= 2
-            specs.append(LayerSpec(f"pool{block}", len(specs), "pool", channels, stride, field))
-            block, conv_in_block = block + 1, 0
-            continue
-        conv_in_block += 1
-        channels = int(entry)
-        field += 2 * stride  # a 3x3 window adds one step on each side
-        suffix = f"{block}_{conv_in_block}"
-        specs.append(LayerSpec(f"conv{suffix}", len(specs), "conv", channels, stride, field))
-        specs.append(LayerSpec(f"relu{suffix}", len(specs), "relu", channels, stride, field))
-    return tuple(specs)
 
 
 class ScaledAvgPool2d(nn.AvgPool2d):

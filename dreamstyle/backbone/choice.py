@@ -1,18 +1,22 @@
-"""Which backbone a run asks for, before it is loaded."""
+"""Which backbone a run asks for, before it is loaded.
+
+A choice is names only, with no torch in it: the command line makes one, and
+checks it, before any run needs torch (see :mod:`dreamstyle.lazy`).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-from .features import VGGFeatures
-from .loader import load_backbone
-from .weights import DEFAULT_WEIGHTS
+    from .features import VGGFeatures
 
+DEFAULT_WEIGHTS = "vgg19"
 DEFAULT_POOLING = "max"
 
 
@@ -47,13 +51,9 @@ class BackboneChoice:
 
     def load(self, previous: Mapping[str, Any] | None = None) -> VGGFeatures:
         """The backbone, ready on its device (see :meth:`filled_from` for ``previous``)."""
+        from .loader import load_backbone  # torch's import waits for the first load
+
         chosen = self.filled_from(previous)
         return load_backbone(chosen.weights, pooling=chosen.pooling, device=chosen.device,
                              precision=chosen.precision, weights_format=chosen.weights_format)
 
-
-def backbone_of(backbone: VGGFeatures | BackboneChoice | None, previous: Mapping[str, Any] | None) -> VGGFeatures:
-    """``backbone`` itself when it is loaded already, else the chosen one (default: :class:`BackboneChoice`) loaded."""
-    if isinstance(backbone, VGGFeatures):
-        return backbone
-    return (backbone or BackboneChoice()).load(previous)

@@ -10,8 +10,10 @@ from torch import nn
 
 from ..errors import InvalidArgumentError
 from ..runtime import autocast
-from .architecture import LayerSpec, layer_specs, make_features
-from .preprocessing import Normalize, Preprocessing
+from .architecture import make_features
+from .geometry import LayerSpec, layer_specs
+from .normalize import Normalize
+from .preprocessing import Preprocessing
 
 
 # Under fp16 the largest gradient entering the network from the losses is

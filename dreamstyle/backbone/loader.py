@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
 from ..errors import InvalidArgumentError
 from ..runtime import Runtime, compute_dtype, tune_backend
-from .architecture import POOLINGS
+from .geometry import POOLINGS
 from .features import VGGFeatures
-from .weights import DEFAULT_WEIGHTS, load_state_checked, load_weights
+from .choice import DEFAULT_WEIGHTS, BackboneChoice
+from .weights import load_state_checked, load_weights
 
 
 def load_backbone(
@@ -48,3 +51,10 @@ def load_backbone(
     net.features.to(compute_dtype(runtime.precision))
     tune_backend(runtime.device)
     return net.to(runtime.device, memory_format=torch.channels_last)
+
+
+def backbone_of(backbone: VGGFeatures | BackboneChoice | None, previous: Mapping[str, Any] | None) -> VGGFeatures:
+    """``backbone`` itself when it is loaded already, else the chosen one (default: :class:`BackboneChoice`) loaded."""
+    if isinstance(backbone, VGGFeatures):
+        return backbone
+    return (backbone or BackboneChoice()).load(previous)

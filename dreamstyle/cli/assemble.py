@@ -10,7 +10,7 @@ from ..errors import InvalidArgumentError
 from ..imaging.write import check_new_file
 from ..video import GIF, VIDEO_FORMATS, collect_frames, parse_fps, write_clip
 from .messages import Command
-from .frames import DEFAULT_FPS
+from .clip_options import DEFAULT_FPS
 from .options import force_option, quiet_option
 
 

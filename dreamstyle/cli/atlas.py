@@ -7,16 +7,16 @@ from pathlib import Path
 
 import click
 
-from ..backbone import load_backbone
-from ..deepdream import DreamProgress
-from ..deepdream import atlas as atlas_sheet, filters as filter_sheet
-from ..deepdream.atlas import atlas_config, atlas_steps
+from typing import TYPE_CHECKING
+
 from ..deepdream.config import parse_channels
-from ..deepdream.objectives import check_channels
-from ..imaging import check_output_path, picture_from_pil, read_image, write_image
-from ..progress import ProgressBar, Status, dream_status
+from ..progress import Status, dream_status
+from .inputs import check_inputs_exist
 from .messages import Command
 from .options import force_option, quiet_option, runtime_options, seed_option
+
+if TYPE_CHECKING:
+    from ..deepdream import DreamProgress
 
 
 @click.command(cls=Command)
@@ -44,6 +44,15 @@ def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Pa
     """
     if (layer is None) == (filters_layer is None):
         raise click.UsageError("give either --layer LAYER or --filters conv1_1")
+    check_inputs_exist([start])
+    # Imported once the arguments are known to be good: they import torch.
+    from ..backbone import load_backbone
+    from ..deepdream import atlas as atlas_sheet, filters as filter_sheet
+    from ..deepdream.channel_atlas import atlas_config, atlas_steps
+    from ..deepdream.objectives import check_channels
+    from ..imaging import check_output_path, picture_from_pil, read_image, write_image
+    from ..progress import ProgressBar
+
     name = layer or filters_layer
     output = output or Path(f"atlas_{name}.png")
     check_output_path(output, [start] if start else [], overwrite=force)

@@ -21,111 +21,24 @@ import click
 from ..backbone import BackboneChoice, VGGFeatures
 from ..errors import InvalidArgumentError, OutputExistsError, count_of
 from ..imaging import read_image, read_metadata, write_image
+from ..estimate import FramesWork, about, estimate_seconds
+from ..imaging.read import image_size
 from ..imaging.write import FORMATS, check_new_file, check_not_an_input, check_writable
 from ..runs import Run
 from ..runtime import describe_device
 from ..video import GIF, VIDEO_FORMATS, is_frame_folder
-from ..video.job import (FrameJob, Shard, as_json_values, collect_frames, read_manifest, work_folder,
+from ..video.config import Shard
+from ..video.job import (FrameJob, as_json_values, collect_frames, frame_size, read_manifest, work_folder,
                          write_clip)
-from ..video.sources import FOLDER_KINDS, FrameSource
-from ..video.temporal import TEMPORAL_MODES, FrameRenderer, TemporalConfig
+from ..video.sources import FrameSource
+from ..video.temporal import FrameRenderer, TemporalConfig
 from .app import CONTINUES
-from .options import stack
+from .clip_options import DEFAULT_FPS, ClipOptions
 from .progress import FrameBars
 
-DEFAULT_FPS = Fraction(24)
 # Settings that may differ between a run and the one it continues (they change
 # how a frame is computed, not what it should be) or that name one file.
 VOLATILE_KEYS = ("dreamstyle", "device", "precision", "input", "frame")
-
-
-def clip_options(transfer: bool):
-    """The options of clips and batches, shared by ``dream`` and ``transfer``, given to the command as
-    one ``clip`` argument (a :class:`ClipOptions`)."""
-    options = [
-        click.option("--temporal", type=click.Choice(TEMPORAL_MODES), default=None,
-                     help="Clips: how each frame builds on the last (flow warps it along the optical flow) "
-                          "[default: flow]."),
-        click.option("--blend", type=click.FloatRange(0, 1), default=None,
-                     help="Clips: share of the previous frame's result carried into the next "
-                          f"[default: {'1' if transfer else '0.8'}]."),
-        click.option("--frame-iterations", type=click.IntRange(min=1), default=None,
-                     help="Clips: iterations for every frame after the first "
-                          f"[default: {'40' if transfer else '1 per octave'}]."),
-        click.option("--shard", default=None, metavar="K/N",
-                     help="Render only the K-th of N equal parts (frames to a folder; join with dreamstyle assemble)."),
-        click.option("--report", is_flag=True, help="Clips: print the warping error E_warp of the result and the input."),
-        click.option("--keep-frames", is_flag=True, help="Clips: keep the frames folder after the video is written."),
-        click.option("--folder-is", type=click.Choice(FOLDER_KINDS), default=None,
-                     help="What a folder INPUT holds: one clip, or a batch of separate photos [default: a clip when "
-                          "its images are one size and named as numbered frames, else a batch]."),
-    ]
-    if transfer:
-        options.append(click.option("--temporal-weight", type=click.FloatRange(min=0), default=None,
-                                    help="Clips: weight of the loss keeping each frame close to the last, warped "
-                                         "[default: 20]."))
-
-    def given_as_one(command: Callable) -> Callable:
-        @functools.wraps(command)
-        def with_clip(*args, **given):
-            choice = TemporalChoice(*(given.pop(name, None)
-                                      for name in ("temporal", "blend", "frame_iterations", "temporal_weight")))
-            shard = given.pop("shard")
-            clip = ClipOptions(choice, None if shard is None else Shard.parse(shard), given.pop("report"),
-                               given.pop("keep_frames"), given.pop("folder_is"))
-            return command(*args, clip=clip, **given)
-
-        return stack(*options)(with_clip)
-
-    return given_as_one
-
-
-@dataclass(frozen=True)
-class TemporalChoice:
-    """The clip flags as given on the command line (None: not given)."""
-
-    mode: str | None
-    blend: float | None
-    frame_iterations: int | None
-    temporal_weight: float | None
-
-    @property
-    def given(self) -> bool:
-        return any(value is not None for value in (self.mode, self.blend, self.frame_iterations, self.temporal_weight))
-
-    def config(self, defaults: TemporalConfig) -> TemporalConfig:
-        """The command's defaults with the given flags applied."""
-        return defaults.updated(mode=self.mode, blend=self.blend, frame_iterations=self.frame_iterations,
-                                temporal_weight=self.temporal_weight)
-
-
-@dataclass(frozen=True)
-class ClipOptions:
-    """The options that apply to clips and batches only, as given.
-
-    Attributes:
-        temporal: how frames build on each other.
-        shard: the part to render, or None when not given (the whole clip).
-        report: print the warping error afterwards.
-        keep_frames: keep a video's frames folder.
-        folder_is: what a folder input holds (``"clip"`` or ``"batch"``), or None to tell from its files.
-    """
-
-    temporal: TemporalChoice
-    shard: Shard | None
-    report: bool
-    keep_frames: bool
-    folder_is: str | None = None
-
-    def refuse_for_one_image(self, image: Path) -> None:
-        """Refuse these flags on one still image, where they would silently do nothing."""
-        flags = (("--temporal/--blend/--frame-iterations/--temporal-weight", self.temporal.given),
-                 ("--shard", self.shard is not None), ("--report", self.report), ("--keep-frames", self.keep_frames),
-                 ("--folder-is", self.folder_is is not None))
-        given = [flag for flag, used in flags if used]
-        if given:
-            raise click.UsageError(f"{', '.join(given)} apply to clips (a video, a GIF or a folder of frames), "
-                                   f"and {image} is one image")
 
 
 @dataclass(frozen=True)
@@ -183,6 +96,33 @@ class ManyEngine:
     check: Callable[[Run], None]
     renderer: Callable[[VGGFeatures, Run, TemporalConfig], tuple[FrameRenderer, dict[str, Any]]]
     done_and_status: Callable
+    frames_work: Callable[[VGGFeatures, Run, TemporalConfig, int, int], FramesWork]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The start line's rough time for a batch's photos or a clip's frames, timed on the run's backbone.
+
+    Attributes:
+        net: the backbone the run uses.
+        frames_work: (height, width) -> what a frame of that size costs (see :class:`FramesWork`).
+    """
+
+    net: VGGFeatures
+    frames_work: Callable[[int, int], FramesWork]
+
+    def batch(self, sizes: list[tuple[int, int]]) -> str:
+        """About how long photos of these (H, W) output sizes take, each rendered on its own."""
+        works = [self.frames_work(height, width) for height, width in sizes]
+        return self._said(works[0].layers if works else (), [step for work in works for step in work.first])
+
+    def clip(self, size: tuple[int, int], frames: int, from_first: bool) -> str:
+        """About how long ``frames`` frames of (H, W) take; ``from_first``: they start at the clip's first."""
+        work = self.frames_work(*size)
+        return self._said(work.layers, work.of_clip(frames, from_first))
+
+    def _said(self, layers, work) -> str:
+        return about(estimate_seconds(self.net, layers, work)) if work else "nothing to do"
 
 
 # What the start line says of a folder whose kind was told from its files, and how to say otherwise.
@@ -208,10 +148,11 @@ def render_many(many: ManyRun, source: FrameSource, engine: ManyEngine) -> None:
         click.echo(f"{many.command}: {source.info.name} -> {output or 'beside each input'}  preset {run.preset}  "
                    f"seed {run.seed}  on {describe_device(net.device)} {net.precision}"
                    f"{FOLDER_GUESSES.get(source.info.kind, '') if many.clip.folder_is is None else ''}", err=True)
+    estimate = None if many.quiet else Estimate(net, functools.partial(engine.frames_work, net, run, many.temporal))
     if is_batch(source, output):
-        _run_batch(many, source, output, run, renderer, metadata, engine.done_and_status)
+        _run_batch(many, source, output, run, renderer, metadata, engine.done_and_status, estimate)
     else:
-        _run_clip(many, source, output, run, renderer, metadata, engine.done_and_status)
+        _run_clip(many, source, output, run, renderer, metadata, engine.done_and_status, estimate)
 
 
 def settings_of(metadata: Mapping[str, Any]) -> dict:
@@ -281,7 +222,7 @@ def check_many(many: ManyRun, source: FrameSource, output: Path | None) -> None:
 
 
 def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run, renderer: FrameRenderer,
-               metadata: dict, done_and_status: Callable) -> None:
+               metadata: dict, done_and_status: Callable, estimate: Estimate | None) -> None:
     first, stop = many.shard.span(source.info.count)
     outputs = list(_batch_outputs(source, output, many.tag).items())[first:stop]
     todo = []
@@ -293,8 +234,10 @@ def _run_batch(many: ManyRun, source: FrameSource, output: Path | None, run: Run
                                         f"overwrite it, or choose another -o")
             continue  # finished by an earlier run of the same command
         todo.append((index, (path, target)))
-    if not many.quiet:
-        click.echo(f"{count_of(len(outputs), 'image')}, {len(outputs) - len(todo)} already done", err=True)
+    if estimate is not None:
+        sizes = [run.fitted_size(*reversed(image_size(path))) for _, (path, _) in todo]
+        click.echo(f"{count_of(len(outputs), 'image')}, {len(outputs) - len(todo)} already done: "
+                   f"{estimate.batch(sizes)}", err=True)
     if not todo:
         return
     bars = FrameBars(many.quiet, len(todo), done_and_status, unit="image")
@@ -338,19 +281,20 @@ def check_clip_output(output: Path, shard: Shard, force: bool, inputs: list[Path
 
 
 def _run_clip(many: ManyRun, source: FrameSource, output: Path, run: Run, renderer: FrameRenderer,
-              metadata: dict, done_and_status: Callable) -> None:
+              metadata: dict, done_and_status: Callable, estimate: Estimate | None) -> None:
     folder = work_folder(output)
     settings = settings_of({**metadata, "temporal": many.temporal.to_dict()})
     job = FrameJob(folder, settings, source.info)
     job.prepare(overwrite=many.force)
     first, stop = many.shard.span(source.info.count)
     done = (stop - first) - sum(1 for index in range(first, stop) if not job.frame_path(index).is_file())
-    if not many.quiet:
-        part = "" if many.shard.whole else f" (part {many.shard.index}/{many.shard.count}: frames {first}-{stop - 1})"
-        click.echo(f"{source.info.count} frames{part}, {done} already done; frames go to {folder}/"
-                   f" (run the same command again to continue after an interruption)", err=True)
     width, height = source.info.size
     side = run.side_for(height, width)
+    if estimate is not None:
+        part = "" if many.shard.whole else f" (part {many.shard.index}/{many.shard.count}: frames {first}-{stop - 1})"
+        left = estimate.clip(frame_size(source.info, side), stop - first - done, from_first=done == 0 and first == 0)
+        click.echo(f"{source.info.count} frames{part}, {done} already done: {left}; frames go to {folder}/"
+                   f" (run the same command again to continue after an interruption)", err=True)
     bars = FrameBars(many.quiet, stop - first, done_and_status, initial=done)
     try:
         job.render(source, renderer, side, many.shard, metadata,

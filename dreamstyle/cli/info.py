@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..backbone import DEFAULT_WEIGHTS, VGG_CONFIGS, WEIGHT_SETS, layer_specs
-from ..runtime import Runtime
+from ..backbone.choice import DEFAULT_WEIGHTS
+from ..backbone.geometry import VGG_CONFIGS, layer_specs
+from ..backbone.weights import WEIGHT_SETS
 from .messages import Command
 from .options import runtime_options
 
@@ -35,6 +36,8 @@ def weights(device: str, precision: str) -> None:
 
     Also shows what --device and --precision resolve to on this machine.
     """
+    from ..runtime import Runtime  # imports torch, which the list of layers does without
+
     click.echo(f"{'name':<19}{'arch':<7}{'input':<13}{'status'}")
     for weight_set in WEIGHT_SETS.values():
         status = weight_set.status()

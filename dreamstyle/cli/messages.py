@@ -13,8 +13,8 @@ import re
 
 import click
 
-from ..errors import DreamstyleError
-from ..runs import setting_named_by
+from ..errors import DreamstyleError, setting_named_by
+
 
 # Library parameters the command line sets under another name.
 PARAMETER_ALIASES = {"overwrite": "force"}

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from ..backbone import DEFAULT_WEIGHTS, POOLINGS, WEIGHT_SETS, BackboneChoice
+from ..backbone.choice import DEFAULT_WEIGHTS, BackboneChoice
+from ..backbone.geometry import POOLINGS
 from ..backbone.preprocessing import PREPROCESSINGS
+from ..devices import DEVICE_CHOICES, PRECISION_CHOICES
 from ..errors import DreamstyleError
-from ..runtime import DEVICE_CHOICES, PRECISION_CHOICES, resolve_device, use_deterministic_algorithms
 from ..seeds import MAX_SEED
 from .messages import in_options
 
@@ -34,6 +35,8 @@ def _device_from_environment(context: click.Context, parameter: click.Parameter,
     (Click records where a value came from only after its callback has run.)
     """
     if device == os.environ.get("DREAMSTYLE_DEVICE"):
+        from ..runtime import resolve_device  # imports torch, which only a device from the environment needs here
+
         try:
             resolve_device(device)
         except DreamstyleError as error:
@@ -43,6 +46,8 @@ def _device_from_environment(context: click.Context, parameter: click.Parameter,
 
 def _deterministic(context: click.Context, parameter: click.Parameter, enabled: bool) -> None:
     if enabled:
+        from ..runtime import use_deterministic_algorithms  # imports torch, which only this flag needs here
+
         use_deterministic_algorithms(True)
 
 
@@ -61,7 +66,7 @@ runtime_options = stack(
 # earlier output; BackboneChoice.filled_from supplies the real defaults.
 _backbone_flags = stack(
     click.option("--weights", default=None, metavar="NAME|FILE",
-                 help=f"Weight set ({', '.join(WEIGHT_SETS)}) or a local .pth state dict [default: {DEFAULT_WEIGHTS}]."),
+                 help=f"Weight set (dreamstyle weights lists them) or a local .pth state dict [default: {DEFAULT_WEIGHTS}]."),
     click.option("--weights-format", type=click.Choice(sorted(PREPROCESSINGS)), default=None,
                  help="Input convention of a local --weights file: caffe (BGR 0-255) or torchvision."),
     click.option("--pooling", type=click.Choice(POOLINGS), default=None,

@@ -1,29 +1,21 @@
-"""``dreamstyle transfer``: paint a photo in the style of one or more images."""
+"""``dreamstyle transfer``: paint a photo in the style of one or more images.
+
+The command is declared here without torch, so that its help and a mistake in its arguments are said at once;
+:mod:`.transfer_run` does the work.
+"""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import click
 
-from ..backbone import BackboneChoice, VGGFeatures
-from ..imaging import check_output_path, read_image, write_image
-from ..progress import ProgressBar, transfer_done_and_status
-from ..runs import Run
-from ..styletransfer import init_settings, scale_schedule, total_iterations, transfer_tensor
-from ..styletransfer.config import BOUNDS, COLOR_MODES, OPTIMIZERS, STYLE_LOSSES
-from ..styletransfer.engine import check_layers, schedule_work, style_weights
-from ..styletransfer.run import DEFAULT_SIZE, like_transfer, resolve_run
-from ..styletransfer.style_masks import StyleMasks
-from ..video import open_source, parse_fps
-from ..video.temporal import TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, transfer_renderer
-from .frames import ClipOptions, ManyEngine, ManyRun, clip_options, render_many
+from ..backbone.choice import BackboneChoice
+from ..styletransfer.config import BOUNDS, COLOR_MODES, DEFAULT_SIZE, OPTIMIZERS, STYLE_LOSSES
+from .clip_options import ClipOptions, clip_options
+from .inputs import check_inputs_exist
 from .messages import Command
 from .options import backbone_options, force_option, quiet_option, run_options, seed_option
-from .pictures import read_input
-from .progress import IntermediateSaver, running
-from .start import announce
 
 TRANSFER_EXAMPLES = """\b
 Examples:
@@ -37,11 +29,6 @@ Examples:
   dreamstyle transfer frames/ starry.jpg -o styled_frames/            # folder in, folder out
   dreamstyle transfer clip.mp4 starry.jpg -o parts/ --shard 2/8       # one of 8 machines
 """
-
-
-def default_output(content: Path, styles: list[Path]) -> Path:
-    """CONTENT_STYLE.png beside the content image (style names joined by '+')."""
-    return content.with_name(f"{content.stem}_{'+'.join(style.stem for style in styles)}.png")
 
 
 @click.command(cls=Command, epilog=TRANSFER_EXAMPLES)
@@ -124,64 +111,9 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     CONTENT is an image, a glob of images ('shots/*.jpg'), a folder of frames,
     an animated GIF, or a video (mp4 mov mkv webm avi).
     """
-    styles = list(styles)
-    kind, init_file = init_settings(init)
-    if kind is not None:
-        settings["init"] = kind
-    frame_rate = None if fps is None else parse_fps(fps)
-    source = open_source([content], frame_rate, clip.folder_is)
-    style_batches = [read_image(style).batch() for style in styles]
-    regions = StyleMasks(_mask_list(masks), _mask_list(style_masks), [batch.shape[-2:] for batch in style_batches],
-                         frames=source and source.info.count, still=source is None)
-    if source is not None:
-        if save_every is not None or init_file:
-            raise click.UsageError("--save-every and --init FILE apply to one image, not to a clip or a batch")
-        many = ManyRun("transfer", "+".join(style.stem for style in styles),
-                       (Path(content), *styles, *regions.files()), output, preset, like, size, seed, settings,
-                       clip.temporal.config(TRANSFER_TEMPORAL), clip, frame_rate, backbone, force, quiet)
-        engine = ManyEngine(like_transfer, resolve_run, lambda run: style_weights(run.config, len(styles)),
-                            functools.partial(_transfer_renderer, styles, style_batches, regions),
-                            transfer_done_and_status)
-        render_many(many, source, engine)
-        return
-    content = Path(content)
-    clip.refuse_for_one_image(content)
-    previous = like_transfer(like)
-    run = resolve_run(preset, previous, size, seed, **settings)
-    output = output or default_output(content, styles)
-    inputs = [content, *styles] + ([Path(init_file)] if init_file else []) + ([like] if like else []) + \
-        regions.files()
-    style_weights(run.config, len(styles))
-    picture = read_input(content, run, quiet)
-    frame_regions = regions(0, (picture.height, picture.width))
-    init_batch = read_image(init_file).batch() if init_file else None
-    net = backbone.load(previous)
-    check_layers(net, run.config)
-    check_output_path(output, inputs, overwrite=force)  # after the settings, as for dream
-    metadata = run.metadata(net, input=content.name, styles=[style.name for style in styles],
-                            init_image=Path(init_file).name if init_file else None, **regions.metadata())
-    schedule = scale_schedule(picture.height, picture.width, run.config)
-    announce("transfer", content, output, run, picture, net, run.config.layer_names, schedule_work(schedule), quiet)
+    check_inputs_exist([content, *styles, like])
+    from .transfer_run import run_transfer  # imports torch, which every check so far has done without
 
-    save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
-    total = total_iterations(schedule)
-    bar = ProgressBar(quiet, total, "transfer", transfer_done_and_status, save_intermediate)
-    with running(bar, save_intermediate, overwrite=force):
-        result = transfer_tensor(net, picture.batch(), style_batches, run.config, seed=run.seed,
-                                 init_image=init_batch, regions=frame_regions, callback=bar)
-    write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)
-    if not quiet:
-        click.echo(f"wrote {output}", err=True)
-
-
-def _mask_list(value: str | None) -> list[Path | None]:
-    """``"a.png,,b.png"`` -> [a.png, None, b.png]; None -> []."""
-    return [] if value is None else [Path(part.strip()) if part.strip() else None for part in value.split(",")]
-
-
-def _transfer_renderer(styles: list[Path], style_batches: list, regions: StyleMasks, net: VGGFeatures, run: Run,
-                       temporal: TemporalConfig) -> tuple[FrameRenderer, dict]:
-    """The frame renderer of a transfer over many inputs, and what it adds to their metadata."""
-    check_layers(net, run.config)
-    return (transfer_renderer(net, style_batches, run.config, temporal, seed=run.seed, regions=regions),
-            {"styles": [style.name for style in styles], **regions.metadata()})
+    run_transfer(content=content, styles=styles, output=output, preset=preset, like=like, size=size,
+                 save_every=save_every, init=init, fps=fps, clip=clip, backbone=backbone, seed=seed, force=force,
+                 quiet=quiet, masks=masks, style_masks=style_masks, **settings)

@@ -11,7 +11,7 @@ import torch
 from ..backbone import VGGFeatures
 from ..errors import InvalidArgumentError
 from ..imaging.mask import mask_at
-from ..imaging.resize import fit_longest_side, resize
+from ..imaging.resizing import fit_longest_side, resize
 from ..runtime import shapes_change_every_call
 from ..seeds import make_generator
 from .config import DreamConfig

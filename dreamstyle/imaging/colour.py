@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..validation import check_rgb_batch
+from .picture import check_rgb_batch
 
 # Floor of the covariance's eigenvalues: a grey image's covariance is singular.
 COVARIANCE_EPS = 1e-5

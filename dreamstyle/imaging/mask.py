@@ -10,7 +10,7 @@ from PIL import Image
 from ..errors import InvalidArgumentError
 from .picture import Picture
 from .read import as_picture
-from .resize import resize
+from .resizing import resize
 
 MaskLike = "str | os.PathLike | Image.Image | torch.Tensor | Picture"
 

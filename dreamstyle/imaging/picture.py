@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageCms, ImageOps
 
-from .resize import resize, resize_longest_side
+from ..errors import InvalidArgumentError
+from .resizing import resize, resize_longest_side
 
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 _WITH_ALPHA = ("RGBA", "LA", "La", "PA", "RGBa")
@@ -153,3 +154,10 @@ def picture_to_pil(picture: Picture, keep_alpha: bool = True) -> Image.Image:
         return Image.fromarray(np.concatenate([rgb, to_uint8(picture.alpha)], axis=2), "RGBA")
     return Image.fromarray(rgb, "RGB")
 
+
+def check_rgb_batch(tensor: torch.Tensor, name: str) -> None:
+    """Raise InvalidArgumentError, naming ``name``, unless ``tensor`` is an (N, 3, H, W) floating-point batch."""
+    if not isinstance(tensor, torch.Tensor) or tensor.dim() != 4 or tensor.shape[1] != 3 \
+            or not tensor.is_floating_point():
+        shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
+        raise InvalidArgumentError(f"{name} must be an (N, 3, H, W) floating-point RGB batch, got {shape}")

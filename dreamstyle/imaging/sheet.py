@@ -10,7 +10,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from .picture import to_uint8
-from .resize import fit_longest_side, resize
+from .resizing import fit_longest_side, resize
 
 LABEL_HEIGHT = 14
 GAP = 4

@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..backbone import BackboneChoice, VGGFeatures
-from ..backbone.architecture import layer_specs
+from ..backbone.geometry import layer_specs
 from ..deepdream.run import resolve_run as resolve_dream
 from ..errors import DreamstyleError
 from ..presets import builtin_presets

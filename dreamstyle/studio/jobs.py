@@ -21,7 +21,7 @@ from PIL import Image
 
 from ..errors import DreamstyleError
 from ..imaging.read import as_picture
-from ..imaging.resize import fit_longest_side
+from ..imaging.resizing import fit_longest_side
 from ..imaging.write import encode_image
 from ..runs import RunStopped, snapshot
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backbone import VGGFeatures
 from ..deepdream import DreamConfig
-from ..deepdream.atlas import atlas_config
+from ..deepdream.channel_atlas import atlas_config
 from ..deepdream.config import parse_channels
 from ..deepdream.engine import check_config
 from ..deepdream.objectives import check_channels

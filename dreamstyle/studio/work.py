@@ -26,7 +26,7 @@ from ..deepdream.run import resolve_run as resolve_dream
 from ..errors import DreamstyleError
 from ..imaging import save
 from ..imaging.read import image_size, images_in, open_image
-from ..imaging.resize import fit_longest_side
+from ..imaging.resizing import fit_longest_side
 from ..imaging.sheet import contact_sheet
 from ..imaging.write import metadata_text, write_atomically
 from ..styletransfer import transfer

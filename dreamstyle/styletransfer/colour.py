@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ..validation import check_rgb_batch
+from ..imaging.picture import check_rgb_batch
 
 # ITU-R BT.601 luma and chroma, the YCbCr that JPEG uses.
 _RGB_TO_YCBCR = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])

@@ -15,6 +15,9 @@ INITS = ("content", "noise", "style", "recoloured", "image")
 OPTIMIZERS = ("lbfgs", "adam")
 BOUNDS = ("soft", "clamp")
 STYLE_LOSSES = ("gram", "sliced-wasserstein")
+# Gatys' optimisation costs grow with the pixel count; without a size a large
+# photo would take hours, so transfer works at most at 512 px unless told otherwise.
+DEFAULT_SIZE = 512
 STYLE_LAYERS = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
 
 

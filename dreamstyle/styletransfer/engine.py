@@ -14,7 +14,7 @@ from ..backbone.features import positions_by_channels
 from ..errors import InvalidArgumentError, count_of
 from ..imaging.colour import match_colors
 from ..imaging.mask import mask_at
-from ..imaging.resize import fit_longest_side, resize
+from ..imaging.resizing import fit_longest_side, resize
 from ..runtime import available_memory, memory_ceiling
 from ..seeds import make_generator
 from .colour import luminance, match_luminance, with_chroma_of

@@ -17,7 +17,7 @@ import torch
 
 from ..backbone.features import positions_by_channels
 from ..backbone.selection import LayerWeights, weight_sum
-from ..validation import check_rgb_batch
+from ..imaging.picture import check_rgb_batch
 
 TV_REFERENCE_SIDE = 512
 EPS = 1e-8

@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..validation import check_rgb_batch
+from ..imaging.picture import check_rgb_batch
 
 # Levin et al.'s regulariser: near 0, so a window's affine model follows the
 # content's colours closely; it only keeps flat windows' systems solvable.

@@ -7,12 +7,9 @@ from dataclasses import replace
 
 from ..runs import Run, like_metadata
 from ..runs import resolve_run as _resolve_run
-from .config import TransferConfig
+from .config import DEFAULT_SIZE, TransferConfig
 
 DEFAULT_PRESET = "classic"
-# Gatys' optimisation costs grow with the pixel count; without --size a large
-# photo would take hours, so transfer works at most at 512 px unless told otherwise.
-DEFAULT_SIZE = 512
 
 like_transfer = functools.partial(like_metadata, command="transfer")
 

@@ -15,10 +15,10 @@ from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
 from ..masks import DreamMask
 from ..styletransfer.style_masks import StyleMasks
-from ..imaging.resize import fit_longest_side, resize
+from ..imaging.resizing import fit_longest_side, resize
 from ..runs import Run
-from .temporal import (DREAM_TEMPORAL, TRANSFER_TEMPORAL, FrameRenderer, TemporalConfig, dream_renderer,
-                       render_sequence, transfer_renderer)
+from .config import DREAM_TEMPORAL, TRANSFER_TEMPORAL, TemporalConfig
+from .temporal import FrameRenderer, dream_renderer, render_sequence, transfer_renderer
 
 
 def _batches(frames: Iterable[ImageLike], run: Run) -> Iterator[tuple[int, torch.Tensor]]:

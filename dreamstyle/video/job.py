@@ -32,8 +32,9 @@ from PIL import Image
 
 from ..errors import InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, read_image, read_metadata, write_image
-from ..imaging.resize import fit_longest_side, resize
+from ..imaging.resizing import fit_longest_side, resize
 from ..imaging.write import create_temporary_beside, metadata_from_text, metadata_text
+from .config import Shard
 from .encode import VIDEO_FORMATS, encode_video, read_video_comment
 from .sinks import FRAME_NAME, GIF, is_frame_folder, save_gif
 from .sources import FrameSource, SourceInfo
@@ -45,32 +46,6 @@ FRAME_PATTERN = re.compile(r"^(\d{6,})\.png$")
 # Frames rendered before a shard's chunk so that temporal consistency has
 # settled by its first frame (the flow warm start converges within a few).
 WARMUP_FRAMES = 4
-
-
-@dataclass(frozen=True)
-class Shard:
-    """The ``index``-th (1-based) of ``count`` contiguous chunks of a clip."""
-
-    index: int = 1
-    count: int = 1
-
-    @classmethod
-    def parse(cls, text: str | None) -> "Shard":
-        """``"2/8"`` -> Shard(2, 8); None -> the whole clip."""
-        if text is None:
-            return cls()
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
-        if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
-            raise InvalidArgumentError(f"shard {text!r}: write K/N with 1 <= K <= N, e.g. 2/8")
-        return cls(int(match.group(1)), int(match.group(2)))
-
-    @property
-    def whole(self) -> bool:
-        return self.count == 1
-
-    def span(self, frames: int) -> tuple[int, int]:
-        """(first, stop) frame indices of this chunk; chunks differ in length by at most one frame."""
-        return (self.index - 1) * frames // self.count, self.index * frames // self.count
 
 
 def frame_size(info: SourceInfo, size: int | None) -> tuple[int, int]:

@@ -23,11 +23,10 @@ from PIL import Image, ImageSequence
 from ..errors import ImageReadError, InvalidArgumentError, count_of
 from ..imaging import Picture, picture_from_pil, read_image
 from ..imaging.read import IMAGE_EXTENSIONS, image_size, images_in, natural_key, open_image
+from .config import FOLDER_KINDS, GLOB_CHARACTERS
 from .encode import ffmpeg_executable
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
-GLOB_CHARACTERS = "*?["
-FOLDER_KINDS = ("clip", "batch")
 # A frame's name: anything, then its number (frame_0007, 000007, shot12).
 _FRAME_NAME = re.compile(r"(.*?)(\d+)")
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from ..errors import InvalidArgumentError
-from ..imaging.resize import resize
+from ..imaging.resizing import resize
 from .flow import Motion
 
 

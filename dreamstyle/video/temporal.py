@@ -17,7 +17,7 @@ answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -29,55 +29,9 @@ from ..imaging.colour import match_colors
 from ..styletransfer import TransferConfig, transfer_tensor
 from ..styletransfer.engine import TemporalTarget
 from ..styletransfer.regions import Regions
-from ..validation import check_scalar_types, require
+from .config import TemporalConfig
 from .flow import Motion
 
-TEMPORAL_MODES = ("none", "blend", "flow")
-
-
-@dataclass(frozen=True)
-class TemporalConfig:
-    """How each frame of a sequence builds on the previous one.
-
-    Attributes:
-        mode: ``"none"``, ``"blend"`` or ``"flow"`` (see the module docstring).
-        blend: share of the previous frame's result carried into the new
-            frame's start, in [0, 1]. For dream it is the added detail that is
-            carried; below 1 it fades, so detail cannot pile up frame after frame.
-        frame_iterations: iterations for every frame after the first (dream:
-            per octave; transfer: at the output size, the first frame getting
-            the full coarse-to-fine schedule).
-        temporal_weight: transfer, ``flow`` mode: weight of the temporal loss
-            that keeps reliable pixels close to the warped previous result.
-    """
-
-    mode: str = "flow"
-    blend: float = 1.0
-    frame_iterations: int = 40
-    temporal_weight: float = 0.0
-
-    def __post_init__(self) -> None:
-        check_scalar_types(self)
-        require([
-            (self.mode in TEMPORAL_MODES, f"temporal must be one of {', '.join(TEMPORAL_MODES)}, got {self.mode!r}"),
-            (0 <= self.blend <= 1, f"blend must be between 0 and 1, got {self.blend}"),
-            (self.frame_iterations >= 1, f"frame_iterations must be at least 1, got {self.frame_iterations}"),
-            (self.temporal_weight >= 0, f"temporal_weight must not be negative, got {self.temporal_weight}"),
-        ])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def updated(self, **values: Any) -> "TemporalConfig":
-        """A copy with the non-None ``values`` replaced."""
-        return replace(self, **{key: value for key, value in values.items() if value is not None})
-
-
-# Dream: carrying 0.8 of the detail and adding one step per octave settles at
-# about the detail of a still with the lowest warping error of the mixes tried
-# (benchmarks/RESULTS.md, "Where the constants come from").
-DREAM_TEMPORAL = TemporalConfig(mode="flow", blend=0.8, frame_iterations=1)
-TRANSFER_TEMPORAL = TemporalConfig(mode="flow", blend=1.0, frame_iterations=40, temporal_weight=20.0)
 
 
 @dataclass(frozen=True)
@@ -108,6 +62,18 @@ def no_masks(index: int, size: tuple[int, int]) -> None:
     return None
 
 
+def later_dream_config(config: DreamConfig, temporal: TemporalConfig) -> DreamConfig:
+    """The dream config of every frame after a clip's first: a few steps on the detail carried over."""
+    return config if temporal.mode == "none" else replace(config, iterations=temporal.frame_iterations)
+
+
+def later_transfer_config(config: TransferConfig, temporal: TemporalConfig) -> TransferConfig:
+    """The transfer config of every frame after a clip's first: one scale, from the previous result warped."""
+    if temporal.mode == "none":
+        return config
+    return replace(config, scales=1, iterations=temporal.frame_iterations, init="image")
+
+
 def dream_renderer(net: VGGFeatures, config: DreamConfig, temporal: TemporalConfig, *, seed: int,
                    guide: torch.Tensor | None = None, masks: DreamMasks = no_masks) -> FrameRenderer:
     """Dreams frame by frame; each frame starts from the previous frame's dreamed detail, carried over.
@@ -119,7 +85,7 @@ def dream_renderer(net: VGGFeatures, config: DreamConfig, temporal: TemporalConf
     frame keeps the first frame's, a still's, strength. With ``masks``, the
     detail carried over is masked by this frame's mask too, so it follows the mask.
     """
-    later = replace(config, iterations=temporal.frame_iterations)
+    later = later_dream_config(config, temporal)
 
     def render(index: int, frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None
                ) -> torch.Tensor:
@@ -194,7 +160,7 @@ def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: Tran
     there would survive the few iterations a later frame gets. ``regions``
     gives each frame's masks.
     """
-    later = replace(config, scales=1, iterations=temporal.frame_iterations, init="image")
+    later = later_transfer_config(config, temporal)
 
     def render(index: int, frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None
                ) -> torch.Tensor:

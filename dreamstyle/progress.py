@@ -48,6 +48,8 @@ def transfer_done_and_status(progress: TransferProgress) -> tuple[int, Status]:
 def transfer_status(progress: TransferProgress) -> str:
     """The bar's status text; it reads the losses (a device sync)."""
     height, width = progress.size
+    if progress.engine == "instant":
+        return f"instant pass {width}x{height}"
     temporal = float(progress.temporal)
     photo = 0.0 if progress.photo is None else float(progress.photo)
     return (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "

@@ -13,7 +13,7 @@ import pytest
 import dreamstyle
 
 LAZY_PACKAGES = ["dreamstyle", "dreamstyle.backbone", "dreamstyle.deepdream", "dreamstyle.imaging",
-                 "dreamstyle.styletransfer", "dreamstyle.video"]
+                 "dreamstyle.instant", "dreamstyle.styletransfer", "dreamstyle.video"]
 
 # What may answer without torch: help, the lists, and every mistake found before a run starts.
 TORCH_FREE_ANSWERS = [

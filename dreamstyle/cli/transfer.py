@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..backbone.choice import BackboneChoice
-from ..styletransfer.config import BOUNDS, COLOR_MODES, DEFAULT_SIZE, OPTIMIZERS, STYLE_LOSSES
+from ..styletransfer.config import BOUNDS, BUILTIN_PREFIX, COLOR_MODES, DEFAULT_SIZE, OPTIMIZERS, STYLE_LOSSES
 from .clip_options import ClipOptions, clip_options
 from .inputs import check_inputs_exist
 from .messages import Command
@@ -24,6 +24,8 @@ Examples:
   dreamstyle transfer content.jpg style.jpg --preserve-colors luminance --preset painterly
   dreamstyle transfer city.jpg starry.jpg scream.jpg --masks sky.png,ground.png   # a style per region
   dreamstyle transfer photo.jpg evening.jpg --preset photo   # stays a photograph, in the other's light
+  dreamstyle transfer content.jpg style.jpg --preset instant      # one pass: about a second on a CPU
+  dreamstyle transfer content.jpg builtin:7 --preset instant      # one of its 26 styles (dreamstyle styles)
   dreamstyle transfer content.jpg style.jpg --like content_style.png --size 1024 -o big.png
   dreamstyle transfer clip.mov starry.jpg -o styled.mp4 --size 720   # a video, frame by frame
   dreamstyle transfer frames/ starry.jpg -o styled_frames/            # folder in, folder out
@@ -60,8 +62,12 @@ Examples:
                    "from, e.g. ',sky_part.png'.")
 @click.option("--preserve-colors", type=click.Choice(COLOR_MODES), default=None,
               help="luminance: keep the photo's colours exactly; match: recolour the style to the photo first.")
-@click.option("--init", default=None, metavar="content|noise|style|recoloured|FILE",
-              help="Start image; recoloured: the content in the styles' colours [default: content].")
+@click.option("--init", default=None, metavar="content|noise|style|recoloured|instant|FILE",
+              help="Start image; recoloured: the content in the styles' colours; instant: the instant preset's "
+                   "picture [default: content].")
+@click.option("--instant-strength", type=click.FloatRange(0, 1), default=None,
+              help="The instant preset (and --init instant): how far from the photo's own style toward the "
+                   "styles, 0-1 [default: 1].")
 @click.option("--matting-weight", type=float, default=None,
               help="Weight of the photorealism term (Luan et al.: the content's matting Laplacian as a penalty): "
                    "keeps the photo's edges and structure, so the style changes colours, not shapes [default: 0, "
@@ -106,12 +112,12 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
              size: int | None, save_every: int | None, init: str | None, fps: str | None, clip: ClipOptions,
              backbone: BackboneChoice, seed: int | None, force: bool, quiet: bool, masks: str | None,
              style_masks: str | None, **settings) -> None:
-    """Paint CONTENT in the style of STYLES (one or more images).
+    """Paint CONTENT in the style of STYLES (one or more images, or builtin:N with --preset instant).
 
     CONTENT is an image, a glob of images ('shots/*.jpg'), a folder of frames,
     an animated GIF, or a video (mp4 mov mkv webm avi).
     """
-    check_inputs_exist([content, *styles, like])
+    check_inputs_exist([content, *(style for style in styles if not str(style).startswith(BUILTIN_PREFIX)), like])
     from .transfer_run import run_transfer  # imports torch, which every check so far has done without
 
     run_transfer(content=content, styles=styles, output=output, preset=preset, like=like, size=size,

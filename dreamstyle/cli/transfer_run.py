@@ -12,9 +12,11 @@ from ..estimate import FramesWork
 from ..imaging import check_output_path, read_image, write_image
 from ..progress import ProgressBar, transfer_done_and_status
 from ..runs import Run
+from ..instant.engine import builtin_style
 from ..styletransfer import init_settings, scale_schedule, total_iterations, transfer_tensor
-from ..styletransfer.engine import check_layers, schedule_work, style_weights
+from ..styletransfer.engine import check_builtin_styles, check_layers, schedule_work, style_weights
 from ..styletransfer.run import like_transfer, resolve_run
+from ..styletransfer.api import read_style, style_size
 from ..styletransfer.style_masks import StyleMasks
 from ..video import open_source, parse_fps
 from ..video.config import TRANSFER_TEMPORAL, TemporalConfig
@@ -37,17 +39,17 @@ def run_transfer(*, content: str, styles: tuple[Path, ...], output: Path | None,
         settings["init"] = kind
     frame_rate = None if fps is None else parse_fps(fps)
     source = open_source([content], frame_rate, clip.folder_is)
-    style_batches = [read_image(style).batch() for style in styles]
-    regions = StyleMasks(_mask_list(masks), _mask_list(style_masks), [batch.shape[-2:] for batch in style_batches],
+    style_batches = [read_style(str(style)) for style in styles]
+    regions = StyleMasks(_mask_list(masks), _mask_list(style_masks), [style_size(style) for style in style_batches],
                          frames=source and source.info.count, still=source is None)
     if source is not None:
         if save_every is not None or init_file:
             raise click.UsageError("--save-every and --init FILE apply to one image, not to a clip or a batch")
-        many = ManyRun("transfer", "+".join(style.stem for style in styles),
-                       (Path(content), *styles, *regions.files()), output, preset, like, size, seed, settings,
+        many = ManyRun("transfer", "+".join(_stem(style) for style in styles),
+                       (Path(content), *_files(styles), *regions.files()), output, preset, like, size, seed, settings,
                        clip.temporal.config(TRANSFER_TEMPORAL), clip, frame_rate, backbone, force, quiet)
         engine = ManyEngine(like=like_transfer, resolve=resolve_run,
-                            check=lambda run: style_weights(run.config, len(styles)),
+                            check=functools.partial(_check_styles, style_batches),
                             renderer=functools.partial(_transfer_renderer, styles, style_batches, regions),
                             done_and_status=transfer_done_and_status, frames_work=_transfer_frames_work)
         render_many(many, source, engine)
@@ -57,9 +59,9 @@ def run_transfer(*, content: str, styles: tuple[Path, ...], output: Path | None,
     previous = like_transfer(like)
     run = resolve_run(preset, previous, size, seed, **settings)
     output = output or default_output(content, styles)
-    inputs = [content, *styles] + ([Path(init_file)] if init_file else []) + ([like] if like else []) + \
+    inputs = [content, *_files(styles)] + ([Path(init_file)] if init_file else []) + ([like] if like else []) + \
         regions.files()
-    style_weights(run.config, len(styles))
+    _check_styles(style_batches, run)
     picture = read_input(content, run, quiet)
     frame_regions = regions(0, (picture.height, picture.width))
     init_batch = read_image(init_file).batch() if init_file else None
@@ -84,7 +86,7 @@ def run_transfer(*, content: str, styles: tuple[Path, ...], output: Path | None,
 
 def default_output(content: Path, styles: list[Path]) -> Path:
     """CONTENT_STYLE.png beside the content image (style names joined by '+')."""
-    return content.with_name(f"{content.stem}_{'+'.join(style.stem for style in styles)}.png")
+    return content.with_name(f"{content.stem}_{'+'.join(_stem(style) for style in styles)}.png")
 
 
 def _mask_list(value: str | None) -> list[Path | None]:
@@ -106,3 +108,19 @@ def _transfer_frames_work(net: VGGFeatures, run: Run, temporal: TemporalConfig, 
     later = later_transfer_config(run.config, temporal)
     return FramesWork(run.config.layer_names, schedule_work(scale_schedule(height, width, run.config)),
                       schedule_work(scale_schedule(height, width, later)))
+
+
+def _stem(style: Path) -> str:
+    """What a style adds to a default output's name: its file's stem, or ``builtin7`` for ``builtin:7``."""
+    return style.name.replace(":", "") if builtin_style(str(style)) else style.stem
+
+
+def _files(styles: list[Path]) -> list[Path]:
+    """The style files among ``styles`` (a built-in style is no file)."""
+    return [style for style in styles if not builtin_style(str(style))]
+
+
+def _check_styles(styles: list, run: Run) -> None:
+    """Refuse styles the run cannot use (a blend of the wrong length, a built-in style for Gatys) before any work."""
+    style_weights(run.config, len(styles))
+    check_builtin_styles(styles, run.config)

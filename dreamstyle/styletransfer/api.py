@@ -19,6 +19,8 @@ from ..backbone import BackboneChoice, VGGFeatures, backbone_of
 from ..imaging import picture_to_pil
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
+from ..instant.engine import BuiltinStyle, builtin_style
+from ..instant.networks import STYLE_IMAGE_SIDE
 from ..progress import shown, transfer_done_and_status
 from ..runs import run_stoppable
 from .style_masks import StyleMasks
@@ -33,6 +35,24 @@ def init_settings(init: str | os.PathLike | ImageLike | None) -> tuple[str | Non
     if init is None or (isinstance(init, str) and init in INITS and init != "image"):
         return init, None
     return "image", init
+
+
+def read_style(style: ImageLike | str) -> torch.Tensor | BuiltinStyle:
+    """A style argument: ``"builtin:N"`` (one of the instant network's 26 styles), or an image as a (1, 3, h, w)
+    batch."""
+    return builtin_style(style) or as_picture(style).batch()
+
+
+def style_name(style: ImageLike | str) -> str | None:
+    """What the metadata calls a style: a file's name, a built-in style's own, None for an image in memory."""
+    if isinstance(style, str) and builtin_style(style):
+        return style
+    return Path(style).name if isinstance(style, (str, os.PathLike)) else None
+
+
+def style_size(style: torch.Tensor | BuiltinStyle) -> tuple[int, int]:
+    """(h, w) a style mask over ``style`` is fitted to (a built-in style has no image: the predictor's square)."""
+    return (STYLE_IMAGE_SIDE, STYLE_IMAGE_SIDE) if isinstance(style, BuiltinStyle) else tuple(style.shape[-2:])
 
 
 def prepare_run(styles: ImageLike | Sequence[ImageLike], like, backbone: VGGFeatures | BackboneChoice | None,
@@ -54,9 +74,9 @@ def prepare_run(styles: ImageLike | Sequence[ImageLike], like, backbone: VGGFeat
     previous = like_transfer(like)
     run = resolve_run(like=previous, **run_settings)
     net = backbone_of(backbone, previous)
-    style_batches = [as_picture(style).batch() for style in style_list]
+    style_batches = [read_style(style) for style in style_list]
     init_batch = None if init_image is None else as_picture(init_image).batch()
-    names = [Path(s).name if isinstance(s, (str, os.PathLike)) else None for s in style_list]
+    names = [style_name(s) for s in style_list]
     return run, net, style_batches, init_batch, names
 
 
@@ -80,7 +100,8 @@ def transfer(
 
     Args:
         content: a path, Pillow image, Picture or (3, H, W) tensor in [0, 1].
-        styles: one style image or a list of them.
+        styles: one style image or a list of them; ``"builtin:N"`` names one of the instant network's 26
+            styles (with ``preset="instant"``).
         preset: a built-in transfer preset (``dreamstyle presets``) or a TOML file; default "classic".
         like: an earlier output (path or metadata dict) whose settings to reuse.
         size: longest side of the output (default: the content's, at most 512; never enlarged unasked).
@@ -102,7 +123,7 @@ def transfer(
     run, net, style_batches, init_batch, names = prepare_run(styles, like, backbone, init, preset=preset, size=size,
                                                              seed=seed, **settings)
     picture = run.fit(as_picture(content))
-    regions = StyleMasks(masks, style_masks, [batch.shape[-2:] for batch in style_batches], still=True)
+    regions = StyleMasks(masks, style_masks, [style_size(style) for style in style_batches], still=True)
     hw = (picture.height, picture.width)
     with shown(callback, progress, "transfer", transfer_done_and_status) as reported:
         out, stopped = run_stoppable(lambda watched: transfer_tensor(net, picture.batch(), style_batches, run.config,

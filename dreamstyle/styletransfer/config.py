@@ -11,7 +11,10 @@ from ..errors import InvalidArgumentError
 from ..validation import MAX_ITERATIONS, MAX_SCALES, check_scalar_types, require, tile_check
 
 COLOR_MODES = ("none", "luminance", "match")
-INITS = ("content", "noise", "style", "recoloured", "image")
+INITS = ("content", "noise", "style", "recoloured", "instant", "image")
+ENGINES = ("gatys", "instant")
+# A style named so is one of the instant network's 26 built-in styles (builtin:0 to builtin:25), not a file.
+BUILTIN_PREFIX = "builtin:"
 OPTIMIZERS = ("lbfgs", "adam")
 BOUNDS = ("soft", "clamp")
 STYLE_LOSSES = ("gram", "sliced-wasserstein")
@@ -96,6 +99,12 @@ class TransferConfig:
         tile: tile side in px for images too large for memory (see
             :mod:`dreamstyle.styletransfer.tiles`); None tiles automatically
             only when an image would not fit; 0 never tiles.
+        engine: ``"gatys"`` (the optimisation above) or ``"instant"``: one pass
+            of a feed-forward network (:mod:`dreamstyle.instant`), which reads
+            only ``style_blend``, ``preserve_colors``, ``instant_strength`` and regions.
+        instant_strength: the instant engine's strength, 0 to 1: how far from
+            the photo's own style vector toward the styles'. Also what
+            ``init="instant"`` starts the optimisation from.
     """
 
     content_layers: LayerWeights = (("relu4_2", 1.0),)
@@ -122,13 +131,15 @@ class TransferConfig:
     style_loss: str = "gram"
     matting_weight: float = 0.0
     guided_filter: int = 0
+    engine: str = "gatys"
+    instant_strength: float = 1.0
 
     # Settings added after the first release, each with the value under which it
     # changes nothing: what runs made before it existed did. ``--like`` fills
     # these in for older metadata, so an old output repeats as it was made.
     VALUES_IN_OLDER_RUNS: ClassVar[Mapping[str, Any]] = {
         "final_iterations_factor": 1.0, "coarse_iterations_factor": 1.0, "coarse_content_boost": 1.0,
-        "content_mix": 0.0, "content_detail": 0.0, "bounds": "clamp",
+        "content_mix": 0.0, "content_detail": 0.0, "bounds": "clamp", "engine": "gatys", "instant_strength": 1.0,
     }
 
     def __post_init__(self) -> None:
@@ -147,6 +158,8 @@ class TransferConfig:
             (self.init in INITS, f"init must be one of {', '.join(INITS)} (or a file), got {self.init!r}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
             (self.bounds in BOUNDS, f"bounds must be one of {', '.join(BOUNDS)}, got {self.bounds!r}"),
+            (self.engine in ENGINES, f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}"),
+            (0 <= self.instant_strength <= 1, f"instant_strength must be in [0, 1], got {self.instant_strength}"),
             (self.style_loss in STYLE_LOSSES,
              f"style_loss must be one of {', '.join(STYLE_LOSSES)}, got {self.style_loss!r}"),
             (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),

@@ -16,6 +16,7 @@ from ..imaging.colour import match_colors
 from ..imaging.mask import mask_at
 from ..imaging.resizing import fit_longest_side, resize
 from ..runtime import available_memory, memory_ceiling
+from ..instant.engine import BuiltinStyle, instant_tensor
 from ..seeds import make_generator
 from .colour import luminance, match_luminance, with_chroma_of
 from .config import TransferConfig
@@ -86,6 +87,7 @@ class TransferProgress:
     run_total: int = 0
     iterations_made: int = 0
     photo: torch.Tensor | None = None  # the weighted photorealism term; None when off
+    engine: str = "gatys"  # "instant": one pass of the feed-forward network, no losses
 
     @property
     def converged(self) -> bool:
@@ -129,6 +131,8 @@ def scale_schedule(height: int, width: int, config: TransferConfig) -> list[Scal
     ``coarse_content_boost`` times larger at the first scale, falling
     geometrically to ``content_weight`` at the last.
     """
+    if config.engine == "instant":  # one pass at the output size
+        return [Scale((height, width), 1, config.content_weight)]
     sizes = scale_sizes(height, width, config.scales, config.start_size)
     last = len(sizes) - 1
     iterations = [config.coarse_iterations] * last + [config.final_iterations] if last else [config.iterations]
@@ -338,6 +342,8 @@ def initial_image(content: torch.Tensor, styles: Sequence[torch.Tensor], config:
         return recoloured(content, styles, blend, regions)
     if config.init == "style":
         return resize(styles[0], size)
+    if config.init == "instant":
+        return instant_start(content, styles, config, blend, regions)
     if config.init == "image":
         if init_image is None:
             raise InvalidArgumentError("init 'image' needs an init image")
@@ -588,9 +594,12 @@ def transfer_tensor(
         (1, 3, H, W) in [0, 1] on the net's device.
     """
     blend = style_weights(config, len(styles))
-    check_layers(net, config)
     if regions is not None:
         regions.check(len(styles))
+    if config.engine == "instant":
+        return _instant_run(net, content, styles, config, blend, regions, callback)
+    check_builtin_styles(styles, config)
+    check_layers(net, config)
     original = content.to(net.device, torch.float32)
     content, styles, temporal = _colour_inputs(original, [style.to(net.device, torch.float32) for style in styles],
                                                temporal, config.preserve_colors)
@@ -612,6 +621,44 @@ def transfer_tensor(
     if config.guided_filter:
         x = photo_filtered(x, original, config.guided_filter)
     return x.detach()
+
+
+def instant_precision(net: VGGFeatures) -> str:
+    """The instant networks' precision: the backbone's on an accelerator; fp32 on a CPU, where their small
+    convolutions run many times slower in bf16 (benchmarks/RESULTS.md, "Instant style")."""
+    return "fp32" if net.device.type == "cpu" else net.precision
+
+
+def instant_start(content: torch.Tensor, styles: Sequence, config: TransferConfig, blend: Sequence[float],
+                  regions: Regions | None) -> torch.Tensor:
+    """``init="instant"``: the instant engine's picture of ``content``, colours kept as the run keeps them."""
+    painted = instant_tensor(content, styles, blend or (1.0,) * len(styles), strength=config.instant_strength,
+                             preserve_colors="match" if config.preserve_colors == "match" else "none",
+                             regions=regions)
+    return luminance(painted) if config.preserve_colors == "luminance" else painted
+
+
+def _instant_run(net: VGGFeatures, content: torch.Tensor, styles: Sequence, config: TransferConfig,
+                 blend: Sequence[float], regions: Regions | None, callback: ProgressCallback | None) -> torch.Tensor:
+    """``engine="instant"``: one pass of the feed-forward network, told to ``callback`` as one iteration."""
+    content = content.to(net.device, torch.float32)
+    styles = [style if isinstance(style, BuiltinStyle) else style.to(net.device, torch.float32) for style in styles]
+    x = instant_tensor(content, styles, blend, strength=config.instant_strength,
+                       preserve_colors=config.preserve_colors, regions=regions, precision=instant_precision(net))
+    if config.guided_filter:
+        x = photo_filtered(x, content, config.guided_filter)
+    if callback is not None:
+        zero = torch.zeros((), device=x.device)
+        callback(TransferProgress(0, 1, 1, 1, tuple(x.shape[-2:]), zero, zero, zero, zero, x, 0, 1, 1, 1,
+                                  engine="instant"))
+    return x
+
+
+def check_builtin_styles(styles: Sequence, config: TransferConfig) -> None:
+    """Refuse a built-in style (``builtin:N``) where only the instant engine can use one."""
+    if config.engine != "instant" and any(isinstance(style, BuiltinStyle) for style in styles):
+        raise InvalidArgumentError("built-in styles (builtin:N) are the instant network's own: use them with the "
+                                   "instant preset (preset='instant')")
 
 
 def photo_filtered(x: torch.Tensor, content: torch.Tensor, radius: int) -> torch.Tensor:

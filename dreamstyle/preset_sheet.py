@@ -1,4 +1,5 @@
-"""Every built-in preset on one photo, side by side: the looks seen, not read about."""
+"""Every built-in look on one photo, side by side: the presets, and the instant network's 26 styles; seen, not
+read about."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from .deepdream import dream
 from .imaging.picture import picture_from_pil
 from .imaging.read import ImageLike, as_picture
 from .imaging.sheet import contact_sheet
+from .instant.engine import BuiltinStyle, instant_tensor
+from .instant.networks import MULTISTYLE
 from .presets import builtin_presets
 from .styletransfer import transfer
 from .version import __version__
@@ -58,4 +61,24 @@ def preset_sheet(
     sheet = contact_sheet(torch.stack(tiles), [f"{command}:{name}" for command, name in runs], tile_size=size)
     sheet.info["dreamstyle"] = {"dreamstyle": __version__, "command": "preset-sheet", "presets": [
         f"{command}:{name}" for command, name in runs], "size": size, "seed": seed, "weights": net.weights}
+    return sheet
+
+
+def builtin_style_sheet(photo: ImageLike, *, size: int = 256, device: torch.device | str = "cpu") -> Image.Image:
+    """A labelled contact sheet of ``photo`` and ``photo`` painted in each of the instant network's 26 styles.
+
+    Args:
+        photo: the photo (path, Pillow image, Picture or (3, H, W) tensor in [0, 1]).
+        size: the longer side of each picture, in px.
+        device: where the network runs.
+
+    Returns:
+        the sheet, the tiles labelled ``photo`` and ``builtin:0`` to ``builtin:25`` (the names
+        ``dreamstyle transfer PHOTO builtin:N --preset instant`` takes).
+    """
+    content = as_picture(photo).resized_longest_side(size).batch().to(device)
+    styles = [BuiltinStyle(index) for index in range(MULTISTYLE.style_size)]
+    tiles = [content] + [instant_tensor(content, [style], (1.0,)) for style in styles]
+    sheet = contact_sheet(torch.cat(tiles).cpu(), ["photo"] + [style.name for style in styles], tile_size=size)
+    sheet.info["dreamstyle"] = {"dreamstyle": __version__, "command": "styles", "size": size}
     return sheet

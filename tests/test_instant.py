@@ -178,3 +178,11 @@ def test_a_builtin_style_without_the_instant_preset_is_one_clear_error(tmp_path)
     result = run("transfer", str(DATA / "chelsea.png"), "builtin:7", "--size", "64", "-o", str(tmp_path / "x.png"))
     assert_one_error_line(result, "builtin:N", "--preset instant")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_styles_sheet_shows_the_photo_and_every_builtin_style(tmp_path):
+    output = tmp_path / "sheet.png"
+    result = run("styles", str(DATA / "chelsea.png"), "--size", "32", "-o", str(output))
+    assert result.exit_code == 0, result.output
+    assert read_metadata(output)["command"] == "styles"
+    assert read_image(output).width > 32 * 5  # 27 labelled tiles, not one picture

@@ -18,7 +18,7 @@ LAZY_PACKAGES = ["dreamstyle", "dreamstyle.backbone", "dreamstyle.deepdream", "d
 # What may answer without torch: help, the lists, and every mistake found before a run starts.
 TORCH_FREE_ANSWERS = [
     ["--help"], ["--version"], ["dream", "--help"], ["transfer", "--help"], ["atlas", "--help"],
-    ["activations", "--help"], ["presets"], ["layers"], ["dream", "missing.jpg"], ["transfer", "a.jpg", "b.jpg"],
+    ["activations", "--help"], ["styles", "--help"], ["presets"], ["layers"], ["dream", "missing.jpg"], ["transfer", "a.jpg", "b.jpg"],
     ["dream", "x.jpg", "--octaves", "x"], ["transfer", "--sizes", "5"],
 ]
 

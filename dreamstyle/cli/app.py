@@ -30,6 +30,7 @@ COMMANDS = {
     "layers": ("info", "List every layer: name, channels, stride and receptive field."),
     "presets": ("presets", "List the built-in presets, or show them on a photo (--sheet)."),
     "studio": ("studio", "Serve the dreamstyle studio: a local web page to work in, live."),
+    "styles": ("styles", "Paint PHOTO in each of the instant network's 26 built-in styles, as a sheet."),
     "transfer": ("transfer", "Paint CONTENT in the style of STYLES (one or more images)."),
     "weights": ("info", "List the weight sets and whether each is usable here."),
 }
@@ -46,6 +47,8 @@ Examples:
   dreamstyle transfer photo.jpg style.jpg     # style transfer -> photo_style.png
   dreamstyle atlas --layer relu4_2 --channels 0-15
   dreamstyle presets                          # the built-in looks
+  dreamstyle transfer photo.jpg style.jpg --preset instant   # a painting in about a second
+  dreamstyle styles photo.jpg                 # the 26 built-in instant styles on your photo
   dreamstyle activations photo.jpg            # what VGG19's relu3_1 sees in a photo
   dreamstyle layers                           # layer names, channels and strides
   dreamstyle weights                          # weight sets and whether they are usable here

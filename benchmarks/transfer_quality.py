@@ -3,7 +3,7 @@ steps of single-scale L-BFGS, both at 512 px.
 
     python benchmarks/transfer_quality.py [--content PATH] [--style PATH] [--size 512] [--steps 1000]
                                           [--baseline-inits content noise] [--skip-default] [--keep DIR]
-                                          [--long-default FACTOR] [--trace N]
+                                          [--long-default FACTOR] [--trace N] [--instant]
 
 The baselines use the default preset's weights and start from the content
 image (dreamstyle's default) and from noise (neural-style's default).
@@ -19,7 +19,9 @@ each run really made: a scale ends early once L-BFGS cannot go lower.
 its last scale. ``--trace N`` measures both errors every N iterations of each
 run's last scale (the measuring is left out of the times) and prints a second
 table: how long each run took to reach at least the quality (both errors) of
-each other run's result, and its errors at the default's time.
+each other run's result, and its errors at the default's time. ``--instant``
+adds the instant preset (one feed-forward pass) and the default started from
+its picture (``init="instant"``).
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="folder to save each output in, to look at")
     parser.add_argument("--long-default", type=float, metavar="FACTOR",
                         help="also run the default with FACTOR x iterations at its last scale")
+    parser.add_argument("--instant", action="store_true",
+                        help="also run the instant preset, and the default started from its picture")
     parser.add_argument("--trace", type=int, default=0, metavar="N",
                         help="measure the errors every N iterations of each run's last scale")
     args = parser.parse_args()
@@ -126,6 +130,13 @@ def main() -> None:
     if args.long_default:
         runs[f"default preset, last scale {args.long_default:g} x iterations"] = {
             "final_iterations_factor": args.long_default}
+    if args.instant:
+        from dreamstyle.instant import load_network
+
+        for name in ("predictor", "arbitrary"):  # read once, as a session would have them
+            load_network(name, net.device)
+        runs["instant preset"] = {"preset": "instant"}
+        runs["default preset, init instant"] = {"init": "instant"}
     for init in args.baseline_inits:
         runs[f"single scale, {args.steps} L-BFGS steps, init {init}"] = {"scales": 1, "iterations": args.steps,
                                                                           "init": init}

@@ -10,14 +10,15 @@ import torch
 
 import dreamstyle
 from dreamstyle.errors import InvalidArgumentError, WeightsUnavailableError
-from dreamstyle.imaging import read_image, read_metadata
+from dreamstyle.imaging import as_picture, read_image, read_metadata
 from dreamstyle.instant import weights as instant_weights
 from dreamstyle.instant.engine import BuiltinStyle, builtin_style, instant_tensor
 from dreamstyle.instant.weights import load_network, model_path
 from dreamstyle.styletransfer.colour import rgb_to_ycbcr
 from dreamstyle.styletransfer.regions import Regions
+from dreamstyle.video import transfer_frames, warping_error
 
-from .helpers import DATA, assert_one_error_line, run
+from .helpers import DATA, assert_one_error_line, pan_frames, run
 
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
@@ -186,3 +187,13 @@ def test_the_styles_sheet_shows_the_photo_and_every_builtin_style(tmp_path):
     assert result.exit_code == 0, result.output
     assert read_metadata(output)["command"] == "styles"
     assert read_image(output).width > 32 * 5  # 27 labelled tiles, not one picture
+
+
+def test_an_instant_clip_with_flow_is_steadier_than_frames_painted_alone():
+    frames = [torch.from_numpy(frame).permute(2, 0, 1).float() / 255 for frame in pan_frames(5, 64, 48)]
+    errors = {}
+    for temporal in ("flow", "none"):
+        outputs = list(transfer_frames(frames, DATA / "mosaic.jpg", preset="instant", temporal=temporal, seed=0))
+        errors[temporal] = warping_error(frames, [as_picture(output).batch() for output in outputs]).output
+    assert errors["flow"] < errors["none"]
+

@@ -362,3 +362,32 @@ def test_the_time_left_counts_later_octaves_as_the_larger_pictures_they_are():
     started = time.monotonic() - 10.0  # the first octave took 10 s
     assert pace(4, 8, started, work)["eta"] == pytest.approx(40.0, rel=0.01)  # not the 10 s a step count says
     assert pace(4, 8, started)["eta"] == pytest.approx(10.0, rel=0.01)
+
+
+class RecordingControl:
+    """A job's control that records every report the work makes, never stopped and always due."""
+
+    def __init__(self) -> None:
+        self.reports: list[tuple[str, bool]] = []
+        self.job = type("Job", (), {"progress": {}})()
+
+    def check(self) -> None:
+        pass
+
+    def due(self) -> bool:
+        return True
+
+    def report(self, progress, image=None) -> None:
+        self.reports.append((progress["stage"], image is not None))
+
+
+def test_a_transfer_shows_the_instant_picture_first_then_the_optimisation(studio, vgg19):
+    from dreamstyle.studio.work import RunChoice, StillWork
+
+    control = RecordingControl()
+    work = StillWork("transfer", DATA / "amber.jpg", studio.workspace, lambda: vgg19,
+                     RunChoice(size=48, settings={"scales": 1, "iterations": 2}), styles=(DATA / "rocket.jpg",))
+    work.run(control)
+    stages = [stage for stage, _ in control.reports]
+    assert control.reports[0] == ("instant preview", True)
+    assert stages[-1] == "done" and any(stage.startswith("scale") for stage in stages[1:-1])

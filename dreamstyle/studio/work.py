@@ -23,7 +23,7 @@ from ..backbone import VGGFeatures
 from ..deepdream import DreamProgress, atlas, atlas_config, atlas_steps, dream
 from ..deepdream.engine import dream_work
 from ..deepdream.run import resolve_run as resolve_dream
-from ..errors import DreamstyleError
+from ..errors import DreamstyleError, WeightsUnavailableError
 from ..imaging import save
 from ..imaging.read import image_size, images_in, open_image
 from ..imaging.resizing import fit_longest_side
@@ -161,6 +161,19 @@ class StillWork:
             return dream_work(net, height, width, run.config)
         return schedule_work(scale_schedule(height, width, run.config))
 
+    def _instant_preview(self, net: VGGFeatures, control: JobControl, started: float) -> None:
+        """A Gatys transfer's first picture in about a second: the instant engine's, on the stage while the
+        optimisation starts (from it, or from the photo, as the run's ``init`` says)."""
+        arguments = self.choice.arguments()
+        if resolve_transfer(**arguments).config.engine == "instant":
+            return  # the run itself is that picture
+        try:
+            preview = transfer(self.input, list(self.styles), masks=list(self.masks) or None, backbone=net,
+                               **{**arguments, "engine": "instant"})
+        except WeightsUnavailableError:
+            return  # the optimisation needs no instant weights, so neither does its preview
+        control.report({"stage": "instant preview", "elapsed": round(time.monotonic() - started, 1)}, preview)
+
     def run(self, control: JobControl) -> dict[str, Any]:
         net = self.backbone()
         started = time.monotonic()
@@ -174,6 +187,8 @@ class StillWork:
                 control.report(engine_progress(progress, started, net.device, work), progress.image)
 
         common = dict(backbone=net, callback=callback, **self.choice.arguments())
+        if self.kind == "transfer":
+            self._instant_preview(net, control, started)
         if self.kind == "dream":
             result = dream(self.input, mask=self.masks[0] if self.masks else None, **common)
         else:

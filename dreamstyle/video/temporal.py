@@ -160,6 +160,8 @@ def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: Tran
     there would survive the few iterations a later frame gets. ``regions``
     gives each frame's masks.
     """
+    if config.engine == "instant":
+        return instant_renderer(net, styles, config, temporal, seed=seed, regions=regions)
     later = later_transfer_config(config, temporal)
 
     def render(index: int, frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None
@@ -176,6 +178,28 @@ def transfer_renderer(net: VGGFeatures, styles: list[torch.Tensor], config: Tran
             target = TemporalTarget(carried, settled(motion.mask), temporal.temporal_weight)
         return transfer_tensor(net, frame, styles, later, seed=seed, init_image=start, temporal=target,
                                regions=frame_regions, callback=callback)
+
+    return render
+
+
+# An instant frame is painted afresh in one pass, and painted alone it flickers. Where the flow can be trusted,
+# this share (times the clip's blend) of the previous frame's picture, warped along the flow, is kept, so the
+# strokes move with the picture (benchmarks/RESULTS.md, "Instant style").
+INSTANT_CARRY = 0.7
+
+
+def instant_renderer(net: VGGFeatures, styles: list, config: TransferConfig, temporal: TemporalConfig, *,
+                     seed: int, regions: StyleRegions = no_masks) -> FrameRenderer:
+    """Paints frame by frame with the instant engine, keeping part of the previous picture where it moved to."""
+
+    def render(index: int, frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None
+               ) -> torch.Tensor:
+        frame_regions = regions(index, tuple(frame.shape[-2:]))
+        painted = transfer_tensor(net, frame, styles, config, seed=seed, regions=frame_regions, callback=callback)
+        if previous is None or temporal.mode == "none":
+            return painted
+        motion = previous.motion(frame, temporal.mode)
+        return torch.lerp(painted, motion.carry(previous.output), motion.mask * (INSTANT_CARRY * temporal.blend))
 
     return render
 

@@ -118,16 +118,27 @@ def _arbitrary_state(graph, values: dict[str, np.ndarray]) -> dict[str, torch.Te
 
 
 def _multistyle_state(arrays: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    """The 26-style file's PyTorch names (``res.0.1.w``, ``res.0.1.norm.gamma``) -> the transformer's."""
     state = {}
     for key, array in arrays.items():
-        layer, _, rest = key.rpartition(".w") if key.endswith(".w") else (None, None, None)
-        if layer is not None:
-            state[f"{layer.replace('res.', 'residual.')}.conv.weight"] = _tensor(array)
+        key = key.replace("res.", "residual.", 1)
+        if key.endswith(".w"):
+            state[f"{key.removesuffix('.w')}.conv.weight"] = _tensor(array)
             continue
         layer, part = key.rsplit(".norm.", 1)
-        target = "scale" if part == "gamma" else "shift"
-        # The file holds a (26, C) table; a Linear holds its transpose.
-        state[f"{layer.replace('res.', 'residual.')}.norm.{target}.weight"] = _tensor(array.T)
+        # The file holds a (26, C) table of scales (gamma) or shifts (beta); a Linear holds its transpose.
+        state[f"{layer}.norm.{'scale' if part == 'gamma' else 'shift'}.weight"] = _tensor(array.T)
+    return state
+
+
+def _predictor_state(network: StylePredictor, graph, values: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    """The predictor's convolutions take the graph's Conv nodes in order: both are MobileNetV2's sequence."""
+    names = {module: key for key, module in network.named_modules()}
+    convs = [module for module in network.modules() if isinstance(module, torch.nn.Conv2d)]
+    state = {}
+    for module, (_, weight, bias) in zip(convs, _conv_inputs(graph, values), strict=True):
+        state[f"{names[module]}.weight"] = _tensor(weight)
+        state[f"{names[module]}.bias"] = _tensor(bias)
     return state
 
 
@@ -142,13 +153,7 @@ def _loaded(name: str) -> torch.nn.Module:
         state = _arbitrary_state(graph, _dequantised(graph, arrays))
     else:
         network = StylePredictor(ARBITRARY.style_size)
-        convs = [module for module in network.modules() if isinstance(module, torch.nn.Conv2d)]
-        found = _conv_inputs(graph, _dequantised(graph, arrays))
-        state = {}
-        names = {module: key for key, module in network.named_modules()}
-        for module, (_, weight, bias) in zip(convs, found, strict=True):
-            state[f"{names[module]}.weight"] = _tensor(weight)
-            state[f"{names[module]}.bias"] = _tensor(bias)
+        state = _predictor_state(network, graph, _dequantised(graph, arrays))
     network.load_state_dict(state)
     return network.eval().requires_grad_(False)
 

@@ -30,7 +30,7 @@ COMMANDS = {
     "layers": ("info", "List every layer: name, channels, stride and receptive field."),
     "presets": ("presets", "List the built-in presets, or show them on a photo (--sheet)."),
     "studio": ("studio", "Serve the dreamstyle studio: a local web page to work in, live."),
-    "styles": ("styles", "Paint PHOTO in each of the instant network's 26 built-in styles, as a sheet."),
+    "styles": ("styles", "Show PHOTO in each of the 26 built-in instant styles."),
     "transfer": ("transfer", "Paint CONTENT in the style of STYLES (one or more images)."),
     "weights": ("info", "List the weight sets and whether each is usable here."),
 }

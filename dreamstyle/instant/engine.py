@@ -30,7 +30,6 @@ from .networks import MULTISTYLE, SIZE_MULTIPLE, STYLE_IMAGE_SIDE
 from .weights import load_network
 
 
-
 @dataclass(frozen=True)
 class BuiltinStyle:
     """One of the 26 styles the 26-style network learned (``builtin:0`` to ``builtin:25``)."""

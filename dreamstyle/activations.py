@@ -26,7 +26,7 @@ def activation_maps(net: VGGFeatures, x: torch.Tensor, layer: str, count: int) -
     """
     channels_in_layer = net.spec(layer).channels
     if not 1 <= count <= channels_in_layer:
-        raise InvalidArgumentError(f"count must be between 1 and {channels_in_layer} for {layer}, got {count}")
+        raise InvalidArgumentError.about("count", f"must be between 1 and {channels_in_layer} for {layer}, got {count}")
     with torch.no_grad():
         activation = net(x, [layer])[layer][0]
     strongest = activation.mean(dim=(1, 2)).argsort(descending=True)[:count]

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import torch
 
 from .backbone import VGGFeatures
-from .errors import InvalidArgumentError, setting_named_by
+from .errors import InvalidArgumentError
 from .imaging import Picture, read_metadata
 from .imaging.resizing import fit_longest_side, resize
 from .presets import merge_settings
@@ -109,16 +109,16 @@ def resolve_run(
         size = like.get("size") if size is None else size
         preset = preset if preset is not None else like.get("preset")
     if size is not None and size < 16:
-        raise InvalidArgumentError(f"size must be at least 16 px, got {size}")
+        raise InvalidArgumentError.about("size", f"must be at least 16 px, got {size}")
     try:
         config = config_type.from_dict(values)
     except InvalidArgumentError as error:
-        field = setting_named_by(str(error))
+        field = error.setting
         from_preset = field in values and settings.get(field) is None and not (like_config and field in like_config)
         if preset is None or not from_preset:
             raise
         # The bad value came from the preset file: say which, so it can be fixed there.
-        raise InvalidArgumentError(f"preset {os.fspath(preset)}: {error}") from None
+        raise InvalidArgumentError(f"preset {os.fspath(preset)}: ", *error.parts, setting=field) from None
     return Run(command, config, choose_seed(seed), size, None if preset is None else os.fspath(preset))
 
 

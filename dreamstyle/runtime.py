@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 
 from .devices import DEVICE_CHOICES, PRECISION_CHOICES
-from .errors import DeviceUnavailableError, InvalidArgumentError
+from .errors import Assignment, DeviceUnavailableError, InvalidArgumentError
 
 
 _AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -58,8 +58,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise DeviceUnavailableError(
-                f"device {name!r} was requested but this machine has no usable CUDA GPU; "
-                f"use device='cpu' or device='auto'"
+                f"device {name!r} was requested but this machine has no usable CUDA GPU; use ",
+                Assignment("device", "cpu"), " or ", Assignment("device", "auto")
             )
         if resolved.index is not None and resolved.index >= torch.cuda.device_count():
             raise DeviceUnavailableError(
@@ -68,7 +68,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     elif resolved.type == "mps":
         if not _mps_available():
             raise DeviceUnavailableError(
-                f"device {name!r} was requested but Apple MPS is not available here; use device='cpu' or device='auto'"
+                f"device {name!r} was requested but Apple MPS is not available here; use ", Assignment("device", "cpu"),
+                " or ", Assignment("device", "auto")
             )
     elif resolved.type != "cpu":
         raise InvalidArgumentError(
@@ -139,7 +140,8 @@ def resolve_precision(precision: str, device: torch.device) -> str:
         )
     if name == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise DeviceUnavailableError(
-            "this CUDA GPU does not support bf16; use precision='fp16' or precision='fp32'"
+            "this CUDA GPU does not support bf16; use ", Assignment("precision", "fp16"), " or ",
+            Assignment("precision", "fp32")
         )
     return name
 

@@ -25,7 +25,7 @@ def choose_seed(seed: int | None) -> int:
     if seed is None:
         return secrets.randbelow(2**32)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
-        raise InvalidArgumentError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+        raise InvalidArgumentError.about("seed", f"must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
     return int(seed)
 
 

@@ -31,7 +31,7 @@ def check_scalar_types(settings: Any) -> None:
             continue
         kind, described = expected
         if isinstance(value, bool) or not isinstance(value, kind):
-            raise InvalidArgumentError(f"{field.name} must be {described}, got {value!r}")
+            raise InvalidArgumentError.about(field.name, f"must be {described}, got {value!r}")
 
 
 # Beyond these a run would not end in any time a person waits for; a typo, not a wish.
@@ -43,14 +43,17 @@ MAX_SCALES = 16
 MIN_REQUESTED_TILE = 32
 
 
-def tile_check(tile: int | None) -> tuple[bool, str]:
+def tile_check(tile: int | None) -> tuple[bool, str, str]:
     """The check of a ``tile`` setting, for :func:`require`: None (automatic), 0 (never) or at least 32 px."""
     return (tile is None or tile == 0 or tile >= MIN_REQUESTED_TILE,
-            f"tile must be 0 (never), or at least {MIN_REQUESTED_TILE} px, got {tile}")
+            "tile", f"must be 0 (never), or at least {MIN_REQUESTED_TILE} px, got {tile}")
 
 
-def require(checks: Iterable[tuple[bool, str]]) -> None:
-    """Raise the message of the first check that failed, as an :class:`InvalidArgumentError`."""
-    for ok, message in checks:
+def require(checks: Iterable[tuple[bool, str, str]]) -> None:
+    """Raise the first failed check's complaint about its setting, as an :class:`InvalidArgumentError`.
+
+    Each check is ``(ok, setting, complaint)``: ``(x >= 1, "octaves", f"must be at least 1, got {x}")``.
+    """
+    for ok, setting, complaint in checks:
         if not ok:
-            raise InvalidArgumentError(message)
+            raise InvalidArgumentError.about(setting, complaint)

@@ -145,6 +145,18 @@ def test_a_bad_job_request_is_refused_at_once_with_a_message_naming_the_field(id
     assert idle_client.get("/api/jobs").json()["jobs"] == []
 
 
+@pytest.mark.parametrize("body, setting", [
+    ({"kind": "paint"}, "kind"),
+    ({"kind": "dream", "input": PHOTO, "settings": {"octaves": 0}}, "octaves"),
+    ({"kind": "dream", "input": PHOTO, "settings": {"layers": "relu9_9:1"}}, "layers"),
+    ({"kind": "transfer", "input": PHOTO}, "styles"),
+    ({"kind": "transfer", "input": PHOTO, "styles": [STYLE], "settings": {"style_weight": -1}}, "style_weight"),
+])
+def test_a_refused_request_names_the_setting_as_data_for_the_page_to_mark_its_field(idle_client, body, setting):
+    answer = idle_client.post("/api/jobs", json=body)
+    assert answer.status_code == 400 and answer.json()["setting"] == setting, answer.json()
+
+
 def test_a_body_that_is_not_json_gets_a_message_not_a_stack_trace(idle_client):
     answer = idle_client.post("/api/jobs", content=b"{oops", headers={"Content-Type": "application/json"})
     assert answer.status_code == 400 and answer.json() == {"error": "the request body is not JSON"}

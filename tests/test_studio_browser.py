@@ -108,6 +108,22 @@ def test_a_dropped_photo_dreams_grows_in_place_and_lands_in_the_history_whose_se
     page.wait_for_selector("#form-dream .drop.has img")  # the photo it was made from, loaded again
 
 
+def test_a_refused_setting_is_marked_on_its_field_until_a_run_is_accepted(page):
+    drop_file(page, "#form-dream .drop[data-role=photo]", PHOTO)
+    page.wait_for_selector("#form-dream .drop.has")
+    page.fill("#form-dream input[type=number][name=size]", "64")
+    page.fill("#form-dream input[type=number][name=octaves]", "0")
+    page.click("#run")
+    page.wait_for_selector("#form-dream [name=octaves][aria-invalid=true]")
+    assert "octaves must be at least 1" in page.text_content("#message")
+    assert page.locator("[aria-invalid=true]").count() == 1
+    page.fill("#form-dream input[type=number][name=octaves]", "1")
+    page.fill("#form-dream input[type=number][name=iterations]", "1")
+    page.click("#run")
+    page.wait_for_selector("#form-dream [name=octaves]:not([aria-invalid])")
+    page.wait_for_function("document.querySelector('#preview').dataset.result", timeout=120_000)
+
+
 def test_stop_ends_a_running_job_and_keeps_its_picture(page, server):
     _, studio = server
     page.set_input_files("#form-dream .drop[data-role=photo] input[type=file]", str(PHOTO))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch import nn
@@ -132,11 +132,19 @@ class VGGFeatures(nn.Module):
         try:
             return self._spec_by_name[name]
         except KeyError:
-            close = difflib.get_close_matches(str(name), self.layer_names, n=4, cutoff=0.5)
-            hint = f"; closest: {', '.join(close)}" if close else ""
-            raise InvalidArgumentError(
-                f"unknown layer {name!r} for {self.arch}{hint} (all layers: dreamstyle layers)"
-            ) from None
+            raise self._unknown_layer(name) from None
+
+    def check_layers(self, names: Iterable[str], setting: str) -> None:
+        """Raise an error about ``setting`` naming the first of ``names`` this network does not have."""
+        for name in names:
+            if name not in self._spec_by_name:
+                raise self._unknown_layer(name, setting)
+
+    def _unknown_layer(self, name: str, setting: str | None = None) -> InvalidArgumentError:
+        close = difflib.get_close_matches(str(name), self.layer_names, n=4, cutoff=0.5)
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        return InvalidArgumentError(f"unknown layer {name!r} for {self.arch}{hint} (all layers: dreamstyle layers)",
+                                    setting=setting)
 
     def min_input_size(self, layers: Sequence[str]) -> int:
         """Smallest height and width (px) at which every layer in ``layers`` has one pixel."""

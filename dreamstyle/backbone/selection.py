@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, Setting
 
 LayerWeights = tuple[tuple[str, float], ...]
 
@@ -21,16 +21,17 @@ def parse_layer_weights(value: str | Mapping[str, float] | LayerWeights, what: s
             try:
                 pairs.append((name.strip(), float(weight) if weight.strip() else 1.0))
             except ValueError:
-                raise InvalidArgumentError(f"{what}: bad weight in {item!r}; write LAYER or LAYER:WEIGHT") from None
+                raise InvalidArgumentError(Setting(what),
+                                           f": bad weight in {item!r}; write LAYER or LAYER:WEIGHT") from None
         value = pairs
     elif isinstance(value, Mapping):
         value = list(value.items())
     result = tuple((str(name), float(weight)) for name, weight in value)
     if not result:
-        raise InvalidArgumentError(f"{what}: name at least one layer, e.g. relu4_2")
+        raise InvalidArgumentError(Setting(what), ": name at least one layer, e.g. relu4_2")
     for name, weight in result:
         if weight < 0:
-            raise InvalidArgumentError(f"{what}: weight of {name} must not be negative, got {weight:g}")
+            raise InvalidArgumentError(Setting(what), f": weight of {name} must not be negative, got {weight:g}")
     return result
 
 

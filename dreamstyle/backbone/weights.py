@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..errors import InvalidArgumentError, WeightsUnavailableError
+from ..errors import Assignment, InvalidArgumentError, WeightsUnavailableError
 from .choice import DEFAULT_WEIGHTS
 from .geometry import VGG_CONFIGS, layer_specs
 from .preprocessing import CAFFE, PREPROCESSINGS, TORCHVISION, Preprocessing
@@ -181,8 +181,8 @@ def _download_to_cache(url: str, path: Path, arch: str) -> None:
         reason = str(getattr(error, "reason", error)).splitlines()[0]
         raise WeightsUnavailableError(
             f"{arch}-torchvision needs a one-time download of {url} ({reason}); "
-            f"download that file where there is internet and pass it as weights=FILE with "
-            f"weights_format='torchvision', or use the offline default weights='vgg19'"
+            "download that file where there is internet and pass it as ", Assignment("weights", "FILE"), " with ",
+            Assignment("weights_format", "torchvision"), ", or use the offline default ", Assignment("weights", "vgg19")
         ) from None
 
 
@@ -296,9 +296,9 @@ def load_weights(weights: str | os.PathLike = DEFAULT_WEIGHTS, weights_format: s
         )
     if weights_format not in PREPROCESSINGS:
         raise InvalidArgumentError(
-            f"a local weights file needs weights_format='caffe' (BGR 0-255, e.g. vgg19-d01eb7cb.pth) "
-            f"or weights_format='torchvision' (RGB with ImageNet mean/std, e.g. vgg19-dcbb9e9d.pth); "
-            f"got {weights_format!r}"
+            "a local weights file needs ", Assignment("weights_format", "caffe"),
+            " (BGR 0-255, e.g. vgg19-d01eb7cb.pth) or ", Assignment("weights_format", "torchvision"),
+            f" (RGB with ImageNet mean/std, e.g. vgg19-dcbb9e9d.pth); got {weights_format!r}", setting="weights_format"
         )
     arch, state = read_state_dict_file(path)
     return LoadedWeights(str(path.resolve()), arch, PREPROCESSINGS[weights_format], state)

@@ -9,18 +9,13 @@ positive``, ``pass --force``, ``use --device cpu``).
 
 from __future__ import annotations
 
-import re
-
 import click
 
-from ..errors import DreamstyleError, setting_named_by
+from ..errors import Assignment, DreamstyleError, Setting
 
 
 # Library parameters the command line sets under another name.
 PARAMETER_ALIASES = {"overwrite": "force"}
-
-# ``name=value`` in a message: a value in quotes, or up to a space or punctuation.
-_ASSIGNMENT = re.compile(r"\b([a-z_][a-z0-9_]*)=('[^']*'|\"[^\"]*\"|[^\s,;)]+)")
 
 
 def option_for(context: click.Context, parameter: str) -> str | None:
@@ -33,28 +28,27 @@ def option_for(context: click.Context, parameter: str) -> str | None:
     return None
 
 
-def in_options(message: str, context: click.Context) -> str:
-    """``message`` with the parameters it names written as ``context``'s options.
+def in_options(error: DreamstyleError, context: click.Context) -> str:
+    """``error``'s message with the settings it names written as ``context``'s options.
 
-    - ``name=value`` becomes ``--option value`` (``--flag`` for ``True``).
-    - A message that starts with a setting's name (``tile must be ...``)
-      names the option only when the option was given a value: a bad value
-      from a preset or a ``--like`` file was never typed as that option.
+    - An :class:`Assignment` (``overwrite=True``) becomes ``--option value``
+      (``--flag`` for ``True``).
+    - A :class:`Setting` (``tile`` in ``tile must be ...``) becomes its
+      option only when the option was given a value: a bad value from a
+      preset or a ``--like`` file was never typed as that option.
     """
 
-    def assignment(match: re.Match) -> str:
-        option = option_for(context, match.group(1))
-        if option is None:
-            return match.group(0)
-        value = match.group(2).strip("'\"")
-        return option if value == "True" else f"{option} {value}"
+    def word(part: str | Assignment) -> str:
+        if isinstance(part, Assignment):
+            option = option_for(context, part.setting)
+            if option is None:
+                return str(part)
+            return option if part.value is True else f"{option} {part.value}"
+        if isinstance(part, Setting) and context.params.get(PARAMETER_ALIASES.get(part, part)) is not None:
+            return option_for(context, part) or part
+        return part
 
-    message = _ASSIGNMENT.sub(assignment, message)
-    name = setting_named_by(message)
-    option = option_for(context, name) if name is not None else None
-    if option is not None and context.params.get(PARAMETER_ALIASES.get(name, name)) is not None:
-        message = option + message[len(name):]
-    return message
+    return error.worded(word)
 
 
 class Command(click.Command):
@@ -64,7 +58,7 @@ class Command(click.Command):
         try:
             return super().invoke(context)
         except DreamstyleError as error:
-            message = in_options(str(error), context)
+            message = in_options(error, context)
             if message == str(error):
                 raise
-            raise type(error)(message) from None
+            raise type(error)(message, setting=error.setting) from None

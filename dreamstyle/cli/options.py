@@ -40,7 +40,7 @@ def _device_from_environment(context: click.Context, parameter: click.Parameter,
         try:
             resolve_device(device)
         except DreamstyleError as error:
-            raise type(error)(f"DREAMSTYLE_DEVICE={device}: {in_options(str(error), context)}") from None
+            raise type(error)(f"DREAMSTYLE_DEVICE={device}: {in_options(error, context)}", setting="device") from None
     return device
 
 

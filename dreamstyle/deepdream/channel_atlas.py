@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ..backbone import VGGFeatures
-from ..errors import InvalidArgumentError
+from ..errors import Assignment, InvalidArgumentError
 from ..runs import run_stoppable
 from ..seeds import make_generator
 from .config import DreamConfig
@@ -94,8 +94,8 @@ def first_layer_filters(net: VGGFeatures, layer: str = "conv1_1") -> torch.Tenso
     """
     if net.spec(layer).index != 0:
         raise InvalidArgumentError(
-            f"only the first layer (conv1_1) has kernels over RGB colours; draw {layer}'s channels as an atlas "
-            f"(layer='{layer}') instead"
+            f"only the first layer (conv1_1) has kernels over RGB colours; draw {layer}'s channels as an atlas (",
+            Assignment("layer", layer), ") instead"
         )
     weight = net.features[0].weight.detach().float().cpu()
     if net.preprocessing.channel_order == "BGR":

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, Setting
 from ..validation import MAX_ITERATIONS, MAX_SCALES, check_scalar_types, require, tile_check
 
 SMOOTHINGS = ("none", "gaussian", "laplacian")
@@ -25,9 +25,10 @@ def _parse_channel_list(layer: str, text: str) -> tuple[int, ...]:
             else:
                 channels.append(int(part))
         except ValueError:
-            raise InvalidArgumentError(f"channels: bad channel {part!r} for {layer}; use numbers and ranges like 0-7,12") from None
+            raise InvalidArgumentError(Setting("channels"), f": bad channel {part!r} for {layer}; "
+                                       "use numbers and ranges like 0-7,12") from None
     if not channels:
-        raise InvalidArgumentError(f"channels: no channels given for {layer}")
+        raise InvalidArgumentError(Setting("channels"), f": no channels given for {layer}")
     return tuple(dict.fromkeys(channels))
 
 
@@ -40,7 +41,8 @@ def parse_channels(value: str | Mapping[str, Any] | ChannelSelection | None) -> 
         for group in filter(None, (g.strip() for g in value.split(";"))):
             layer, equals, text = group.partition("=")
             if not equals:
-                raise InvalidArgumentError(f"channels: {group!r} should be LAYER=CHANNELS, e.g. relu4_2=12,47")
+                raise InvalidArgumentError(Setting("channels"),
+                                           f": {group!r} should be LAYER=CHANNELS, e.g. relu4_2=12,47")
             items.append((layer.strip(), _parse_channel_list(layer.strip(), text)))
         return tuple(items)
     pairs = value.items() if isinstance(value, Mapping) else value
@@ -85,21 +87,24 @@ class DreamConfig:
         object.__setattr__(self, "channels", parse_channels(self.channels))
         check_scalar_types(self)
         require([
-            (self.octaves >= 1, f"octaves must be at least 1, got {self.octaves}"),
-            (self.octaves <= MAX_SCALES, f"octaves must be at most {MAX_SCALES}, got {self.octaves}"),
-            (self.octave_scale > 1, f"octave_scale must be greater than 1, got {self.octave_scale}"),
-            (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
-            (self.iterations <= MAX_ITERATIONS, f"iterations must be at most {MAX_ITERATIONS}, got {self.iterations}"),
-            (self.step > 0, f"step must be positive, got {self.step}"),
-            (self.step <= 1, f"step must be at most 1 (a whole pixel value per step), got {self.step}"),
-            (self.jitter >= 0, f"jitter must not be negative, got {self.jitter}"),
-            (self.smoothing in SMOOTHINGS, f"smoothing must be one of {', '.join(SMOOTHINGS)}, got {self.smoothing!r}"),
+            (self.octaves >= 1, "octaves", f"must be at least 1, got {self.octaves}"),
+            (self.octaves <= MAX_SCALES, "octaves", f"must be at most {MAX_SCALES}, got {self.octaves}"),
+            (self.octave_scale > 1, "octave_scale", f"must be greater than 1, got {self.octave_scale}"),
+            (self.iterations >= 1, "iterations", f"must be at least 1, got {self.iterations}"),
+            (self.iterations <= MAX_ITERATIONS, "iterations",
+             f"must be at most {MAX_ITERATIONS}, got {self.iterations}"),
+            (self.step > 0, "step", f"must be positive, got {self.step}"),
+            (self.step <= 1, "step", f"must be at most 1 (a whole pixel value per step), got {self.step}"),
+            (self.jitter >= 0, "jitter", f"must not be negative, got {self.jitter}"),
+            (self.smoothing in SMOOTHINGS, "smoothing",
+             f"must be one of {', '.join(SMOOTHINGS)}, got {self.smoothing!r}"),
             tile_check(self.tile),
         ])
         named = {name for name, _ in self.layers}
         for layer, _ in self.channels:
             if layer not in named:
-                raise InvalidArgumentError(f"channels: {layer} is not one of the dream layers ({', '.join(sorted(named))})")
+                raise InvalidArgumentError(Setting("channels"),
+                                           f": {layer} is not one of the dream layers ({', '.join(sorted(named))})")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for metadata and presets (round-trips through :meth:`from_dict`)."""

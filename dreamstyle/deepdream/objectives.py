@@ -40,11 +40,13 @@ def _activation_count(net: VGGFeatures, layer: str, full_size: tuple[int, int], 
 
 def check_channels(net: VGGFeatures, channels: ChannelSelection) -> None:
     """Every selected channel must exist in its layer."""
+    net.check_layers([layer for layer, _ in channels], "channels")
     for layer, selected in channels:
         available = net.spec(layer).channels
         bad = [c for c in selected if not 0 <= c < available]
         if bad:
-            raise InvalidArgumentError(f"channel {bad[0]} is out of range for {layer}: it has channels 0-{available - 1}")
+            raise InvalidArgumentError(f"channel {bad[0]} is out of range for {layer}: "
+                                       f"it has channels 0-{available - 1}", setting="channels")
 
 
 class ActivationObjective:
@@ -57,8 +59,7 @@ class ActivationObjective:
     """
 
     def __init__(self, net: VGGFeatures, layers: LayerWeights, channels: ChannelSelection = ()):
-        for name, _ in layers:
-            net.spec(name)
+        net.check_layers([name for name, _ in layers], "layers")
         check_channels(net, channels)
         self.net = net
         self.weights = dict(layers)

@@ -39,9 +39,9 @@ class ZoomConfig:
         if self.frames < 1:
             raise InvalidArgumentError(f"zoom frames must be at least 1, got {self.frames}")
         if self.zoom <= 0:
-            raise InvalidArgumentError(f"zoom must be positive, got {self.zoom}")
+            raise InvalidArgumentError.about("zoom", f"must be positive, got {self.zoom}")
         if not 0 <= self.colour_hold <= 1:
-            raise InvalidArgumentError(f"colour_hold must be between 0 and 1, got {self.colour_hold}")
+            raise InvalidArgumentError.about("colour_hold", f"must be between 0 and 1, got {self.colour_hold}")
 
 
 def zoom_rotate(x: torch.Tensor, zoom: float, degrees: float) -> torch.Tensor:

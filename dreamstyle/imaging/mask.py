@@ -7,7 +7,7 @@ import os
 import torch
 from PIL import Image
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, Setting
 from .picture import Picture
 from .read import as_picture
 from .resizing import resize
@@ -29,10 +29,10 @@ def as_mask(mask: MaskLike, name: str = "mask") -> torch.Tensor:
         while values.dim() < 4:
             values = values.unsqueeze(0)
         if values.dim() != 4 or values.shape[:2] != (1, 1):
-            raise InvalidArgumentError(f"{name}: a mask tensor must be (H, W), (1, H, W) or (1, 1, H, W), "
+            raise InvalidArgumentError(Setting(name), ": a mask tensor must be (H, W), (1, H, W) or (1, 1, H, W), "
                                        f"got {tuple(mask.shape)}")
         if not torch.isfinite(values).all() or values.min() < 0 or values.max() > 1:
-            raise InvalidArgumentError(f"{name}: mask values must lie in [0, 1]")
+            raise InvalidArgumentError(Setting(name), ": mask values must lie in [0, 1]")
         return values
     picture = as_picture(mask if isinstance(mask, (Image.Image, Picture)) else os.fspath(mask))
     gray = picture.rgb.mean(dim=0, keepdim=True)
@@ -55,7 +55,7 @@ def fitted_mask(mask: torch.Tensor, size: tuple[int, int], name: str) -> torch.T
     """(1, 1, H, W) ``mask`` resized to ``size`` (h, w), refusing one of another shape (named ``name`` in the error)."""
     height, width = mask.shape[-2:]
     if abs((width / height) / (size[1] / size[0]) - 1) > ASPECT_TOLERANCE:
-        raise InvalidArgumentError(f"{name}: the mask is {width}x{height} px and the image it covers "
+        raise InvalidArgumentError(Setting(name), f": the mask is {width}x{height} px and the image it covers "
                                    f"{size[1]}x{size[0]}; a mask may be any size (it is resized) but must be the "
                                    f"same shape, width to height {size[1] / size[0]:.2f} (this one "
                                    f"{width / height:.2f})")

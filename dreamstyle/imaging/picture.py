@@ -160,4 +160,4 @@ def check_rgb_batch(tensor: torch.Tensor, name: str) -> None:
     if not isinstance(tensor, torch.Tensor) or tensor.dim() != 4 or tensor.shape[1] != 3 \
             or not tensor.is_floating_point():
         shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
-        raise InvalidArgumentError(f"{name} must be an (N, 3, H, W) floating-point RGB batch, got {shape}")
+        raise InvalidArgumentError.about(name, f"must be an (N, 3, H, W) floating-point RGB batch, got {shape}")

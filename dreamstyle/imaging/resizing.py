@@ -11,7 +11,7 @@ from ..errors import InvalidArgumentError
 def fit_longest_side(height: int, width: int, longest: int) -> tuple[int, int]:
     """(height, width) scaled so the longer side is ``longest`` px, aspect ratio kept."""
     if longest < 1:
-        raise InvalidArgumentError(f"size must be a positive number of pixels, got {longest}")
+        raise InvalidArgumentError.about("size", f"must be a positive number of pixels, got {longest}")
     scale = longest / max(height, width)
     return max(1, round(height * scale)), max(1, round(width * scale))
 

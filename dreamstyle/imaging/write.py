@@ -14,7 +14,8 @@ import torch
 from PIL import Image, PngImagePlugin
 
 from ..version import __version__
-from ..errors import DreamstyleError, ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
+from ..errors import (Assignment, DreamstyleError, ImageReadError, ImageWriteError, InvalidArgumentError,
+                      OutputExistsError)
 from .deep_colour import DEEP_FORMATS, png_bytes, tiff_bytes
 from .picture import Picture, picture_from_pil, picture_to_pil, srgb_icc_bytes, to_uint16
 from .read import open_image
@@ -101,11 +102,11 @@ def check_new_file(path: Path, overwrite: bool) -> None:
         ImageWriteError: the file could not be created (see :func:`check_writable`).
     """
     if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path} exists already{_interrupted_run(path)}")
+        raise OutputExistsError(f"{path} exists already", *_interrupted_run(path))
     check_writable(path)
 
 
-def _interrupted_run(path: Path) -> str:
+def _interrupted_run(path: Path) -> tuple[str | Assignment, ...]:
     """How a refusal to overwrite ``path`` goes on: what to do, and for an interrupted run's picture (its metadata
     says) that it is one, and how to go on from it."""
     try:
@@ -114,10 +115,11 @@ def _interrupted_run(path: Path) -> str:
         metadata = {}
     step = metadata.get("interrupted_at_step")
     if step is None:
-        return "; pass overwrite=True to overwrite it"
-    go_on = "init=" + str(path) if metadata.get("command") == "transfer" else "it as the input"
+        return "; pass ", Assignment("overwrite", True), " to overwrite it"
+    go_on = Assignment("init", str(path)) if metadata.get("command") == "transfer" else "it as the input"
     return (f": the picture of a {metadata.get('command', 'run')} interrupted after {step} steps; to go on from "
-            f"it, give {go_on} and another output, or pass overwrite=True to make it again from the start")
+            "it, give ", go_on, " and another output, or pass ", Assignment("overwrite", True),
+            " to make it again from the start")
 
 
 def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..errors import InvalidArgumentError, count_of
+from ..errors import InvalidArgumentError, Setting, count_of
 from ..imaging.colour import match_colors
 from ..imaging.resizing import resize
 from ..runtime import autocast
@@ -56,7 +56,7 @@ def builtin_style(name: object) -> BuiltinStyle | None:
         return None
     number = name[len(BUILTIN_PREFIX):]
     if not number.isdigit():
-        raise InvalidArgumentError(f"{name}: write a built-in style as {BUILTIN_PREFIX}N, N from 0 to "
+        raise InvalidArgumentError(Setting(name), f": write a built-in style as {BUILTIN_PREFIX}N, N from 0 to "
                                    f"{MULTISTYLE.style_size - 1} (dreamstyle styles shows them)")
     return BuiltinStyle(int(number))
 
@@ -111,11 +111,12 @@ def instant_tensor(content: torch.Tensor, styles: Sequence[StyleSource], blend: 
         (1, 3, H, W) in [0, 1] on ``content``'s device.
     """
     if content.dim() != 4 or content.shape[:2] != (1, 3):
-        raise InvalidArgumentError(f"content must be a (1, 3, H, W) RGB batch, got {tuple(content.shape)}")
+        raise InvalidArgumentError.about("content", f"must be a (1, 3, H, W) RGB batch, got {tuple(content.shape)}")
     if not 0 <= strength <= 1:
-        raise InvalidArgumentError(f"instant_strength must be in [0, 1], got {strength}")
+        raise InvalidArgumentError.about("instant_strength", f"must be in [0, 1], got {strength}")
     if len(blend) != len(styles):
-        raise InvalidArgumentError(f"style_blend has {len(blend)} weights for {count_of(len(styles), 'style')}")
+        raise InvalidArgumentError.about("style_blend",
+                                         f"has {len(blend)} weights for {count_of(len(styles), 'style')}")
     device = content.device
     content = content.float()
     builtin = [isinstance(style, BuiltinStyle) for style in styles]

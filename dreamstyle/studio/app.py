@@ -78,8 +78,9 @@ class Studio:
         return Guard(self.secret, self.token, self.hosts)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, setting: str | None = None) -> JSONResponse:
+    """One line for the page, and the setting it is about (to mark its field), if any."""
+    return JSONResponse({"error": message, **({"setting": setting} if setting else {})}, status_code=status)
 
 
 def _answered(endpoint: Callable[[Request, Studio], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -99,7 +100,9 @@ def _answered(endpoint: Callable[[Request, Studio], Awaitable[Response]]) -> Cal
             return _error(404, str(error))
         except QueueError as error:
             return _error(409, str(error))
-        except (DreamstyleError, ValueError) as error:
+        except DreamstyleError as error:
+            return _error(400, str(error), error.setting)
+        except ValueError as error:
             return _error(400, str(error))
         except Exception as error:  # the server must outlive any request
             log.exception("request %s %s failed", request.method, request.url.path)

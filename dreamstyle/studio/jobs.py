@@ -77,6 +77,7 @@ class Job:
     progress: dict[str, Any] = field(default_factory=dict)
     result: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    error_setting: str | None = None  # the setting ``error`` is about, for the page to mark its field
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
@@ -87,6 +88,7 @@ class Job:
         """What the page is told of the job (JSON values)."""
         return {"id": self.id, "kind": self.work.kind, "title": self.work.title, "state": self.state,
                 "progress": self.progress, "result": self.result, "error": self.error,
+                "error_setting": self.error_setting,
                 "preview": self.preview.version, "created": self.created, "started": self.started,
                 "finished": self.finished}
 
@@ -255,7 +257,7 @@ class JobQueue:
             except RunStopped:
                 job.state = "stopped"
             except DreamstyleError as error:
-                job.state, job.error = "failed", str(error)
+                job.state, job.error, job.error_setting = "failed", str(error), error.setting
             except Exception as error:  # the server must outlive any job; the page gets one line
                 log.exception("job %d failed", job.id)
                 job.state, job.error = "failed", f"{type(error).__name__}: {error}"

@@ -16,7 +16,7 @@ from ..deepdream.config import parse_channels
 from ..deepdream.engine import check_config
 from ..deepdream.objectives import check_channels
 from ..deepdream.run import resolve_run as resolve_dream
-from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError
+from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError, Setting
 from ..imaging.read import open_image
 from ..presets import builtin_presets
 from ..seeds import choose_seed
@@ -83,14 +83,14 @@ def parse_json(body: bytes) -> Any:
 def _field(body: Mapping[str, Any], name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
     value = body.get(name, default)
     if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is not bool):
-        raise InvalidArgumentError(f"{name}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
+        raise InvalidArgumentError(Setting(name), f": expected {getattr(kind, '__name__', kind)}, got {value!r}")
     return value
 
 
 def _bounded(body: Mapping[str, Any], name: str, bounds: tuple[int, int]) -> int | None:
     value = _field(body, name, int)
     if value is not None and not bounds[0] <= value <= bounds[1]:
-        raise InvalidArgumentError(f"{name} must be between {bounds[0]} and {bounds[1]}, got {value}")
+        raise InvalidArgumentError.about(name, f"must be between {bounds[0]} and {bounds[1]}, got {value}")
     return value
 
 
@@ -99,7 +99,7 @@ def _image(workspace: Workspace, name: str, what: str) -> Path:
     try:
         open_image(path)
     except ImageReadError as error:
-        raise InvalidArgumentError(f"{what}: {error}") from None
+        raise InvalidArgumentError(Setting(what), ": ", *error.parts) from None
     return path
 
 
@@ -108,7 +108,8 @@ def _preset(body: Mapping[str, Any], kind: str) -> str | None:
     preset = _field(body, "preset", str)
     names = [preset.name for preset in builtin_presets(kind)]
     if preset is not None and preset not in names:
-        raise InvalidArgumentError(f"preset: no {kind} preset {preset!r} (choose one of {', '.join(names)})")
+        raise InvalidArgumentError(Setting("preset"),
+                                   f": no {kind} preset {preset!r} (choose one of {', '.join(names)})")
     return preset
 
 
@@ -117,7 +118,7 @@ def _settings(body: Mapping[str, Any], config_type: type) -> dict[str, Any]:
     allowed = {f.name for f in fields(config_type)}
     unknown = sorted(set(settings) - allowed)
     if unknown:
-        raise InvalidArgumentError(f"settings: no setting named {', '.join(unknown)}")
+        raise InvalidArgumentError(Setting("settings"), f": no setting named {', '.join(unknown)}")
     return {name: value for name, value in settings.items() if value is not None}
 
 
@@ -136,7 +137,7 @@ def work_of(body: Any, workspace: Workspace, backbone: Callable[[], VGGFeatures]
         raise InvalidArgumentError("the request must be a JSON object")
     kind = _field(body, "kind", str)
     if kind not in KINDS:
-        raise InvalidArgumentError(f"kind: choose one of {', '.join(KINDS)}, got {kind!r}")
+        raise InvalidArgumentError(Setting("kind"), f": choose one of {', '.join(KINDS)}, got {kind!r}")
     seed = _field(body, "seed", int)
     if seed is not None:
         choose_seed(seed)  # in range, now
@@ -144,7 +145,8 @@ def work_of(body: Any, workspace: Workspace, backbone: Callable[[], VGGFeatures]
         return _atlas_work(body, workspace, backbone, seed)
     command = _field(body, "command", str, "dream") if kind == "clip" else kind
     if command not in ("dream", "transfer"):
-        raise InvalidArgumentError(f"command: a clip is dreamed or painted (dream, transfer), got {command!r}")
+        raise InvalidArgumentError(Setting("command"),
+                                   f": a clip is dreamed or painted (dream, transfer), got {command!r}")
     config_type, resolve = (DreamConfig, resolve_dream) if command == "dream" else (TransferConfig, resolve_transfer)
     preset, size, settings = _preset(body, command), _bounded(body, "size", SIZES), _settings(body, config_type)
     run = resolve(preset=preset, size=size, seed=seed, **settings)  # every value checked now
@@ -152,20 +154,20 @@ def work_of(body: Any, workspace: Workspace, backbone: Callable[[], VGGFeatures]
         check_config(backbone(), run.config)  # and its layers and channels
     name = _field(body, "input", str)
     if not name:
-        raise InvalidArgumentError("input: choose a photo" + (" or a clip" if kind == "clip" else ""))
+        raise InvalidArgumentError(Setting("input"), ": choose a photo" + (" or a clip" if kind == "clip" else ""))
     style_names = _field(body, "styles", list, [])
     if command == "transfer" and not style_names:
-        raise InvalidArgumentError("styles: add at least one style image")
+        raise InvalidArgumentError(Setting("styles"), ": add at least one style image")
     if command == "dream" and style_names:
-        raise InvalidArgumentError("styles: a dream takes no style images")
+        raise InvalidArgumentError(Setting("styles"), ": a dream takes no style images")
     styles = tuple(_image(workspace, style, "styles") for style in style_names)
     if kind == "clip":
         return _clip_work(workspace.readable(name), command, workspace, styles, RunChoice(preset, size, seed, settings))
     mask_names = _field(body, "masks", list, [])
     wanted = len(styles) if command == "transfer" else 1
     if mask_names and len(mask_names) != wanted:
-        raise InvalidArgumentError(f"masks: one per style ({wanted}), got {len(mask_names)}" if command == "transfer"
-                                   else f"masks: a dream takes one mask, got {len(mask_names)}")
+        wording = "one per style" if command == "transfer" else "a dream takes one mask"
+        raise InvalidArgumentError(Setting("masks"), f": {wording} ({wanted}), got {len(mask_names)}")
     masks = tuple(_image(workspace, mask, "masks") for mask in mask_names)
     return StillWork(command, _image(workspace, name, "input"), workspace, backbone,
                      RunChoice(preset, size, seed, settings), styles, masks)
@@ -175,10 +177,10 @@ def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callabl
                 seed: int | None) -> AtlasWork:
     layer = _field(body, "layer", str)
     if not layer:
-        raise InvalidArgumentError("layer: choose a layer, e.g. relu4_2")
+        raise InvalidArgumentError(Setting("layer"), ": choose a layer, e.g. relu4_2")
     channels = parse_channels(f"{layer}={_field(body, 'channels', str, '0-15')}")[0][1]
     if len(channels) > MAX_CHANNELS:
-        raise InvalidArgumentError(f"channels: at most {MAX_CHANNELS} at once, got {len(channels)}")
+        raise InvalidArgumentError(Setting("channels"), f": at most {MAX_CHANNELS} at once, got {len(channels)}")
     settings = _settings(body, DreamConfig)
     atlas_config(layer, **settings)  # every value checked now
     check_channels(backbone(), ((layer, tuple(channels)),))
@@ -190,7 +192,8 @@ def _clip_work(path: Path, command: str, workspace: Workspace, styles: tuple[Pat
                ) -> ClipWork:
     source = open_source([path], folder_is="clip" if path.is_dir() else None)  # the page chose it as a clip
     if source is None:
-        raise InvalidArgumentError(f"input: {path.name} is one picture, not a clip (a video or a folder of frames)")
+        raise InvalidArgumentError(Setting("input"),
+                                   f": {path.name} is one picture, not a clip (a video or a folder of frames)")
     # The same clip and settings go to the same file, so a stopped clip submitted again continues.
     output = workspace.free_name(f"{path.stem}_{command}", CLIP_FORMAT)
     return ClipWork(command, path, output, source.info.count, workspace, choice, styles)

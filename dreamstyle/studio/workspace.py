@@ -12,7 +12,7 @@ from typing import Any
 
 from PIL import Image
 
-from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError
+from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError, Setting
 from ..imaging import read_metadata
 from ..imaging.picture import picture_from_pil, picture_to_pil
 from ..imaging.read import IMAGE_EXTENSIONS, images_in, open_image
@@ -64,11 +64,12 @@ class Workspace:
         try:
             (folder / UPLOADS).mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise InvalidArgumentError(f"outputs: cannot make the folder {folder} ({error.strerror or error})") \
+            raise InvalidArgumentError(Setting("outputs"),
+                                       f": cannot make the folder {folder} ({error.strerror or error})") \
                 from None
         missing = [str(root) for root in roots if not Path(root).expanduser().exists()]
         if missing:
-            raise InvalidArgumentError(f"paths: no such file or folder: {', '.join(missing)}")
+            raise InvalidArgumentError(Setting("paths"), f": no such file or folder: {', '.join(missing)}")
         return cls(folder, tuple(Path(root).expanduser().resolve() for root in roots), max_upload)
 
     @property
@@ -84,14 +85,14 @@ class Workspace:
             InvalidArgumentError: nothing is there.
         """
         if not isinstance(name, str) or not name or "\0" in name:
-            raise InvalidArgumentError("path: give a file's path as text")
+            raise InvalidArgumentError(Setting("path"), ": give a file's path as text")
         given = Path(name).expanduser()
         path = (given if given.is_absolute() else self.outputs / given).resolve()
         if not any(path == root or path.is_relative_to(root) for root in (self.outputs, *self.roots)):
             raise PathRefused(f"{name}: outside the outputs folder and the paths given to dreamstyle studio; "
                               f"start the studio with this path to use it")
         if not path.exists():
-            raise InvalidArgumentError(f"{name}: no such file or folder")
+            raise InvalidArgumentError(Setting(name), ": no such file or folder")
         return path
 
     def relative(self, path: Path) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, Setting
 from ..validation import MAX_ITERATIONS, MAX_SCALES, check_scalar_types, require, tile_check
 
 COLOR_MODES = ("none", "luminance", "match")
@@ -32,10 +32,12 @@ def parse_blend(value: str | Sequence[float] | None) -> tuple[float, ...]:
         try:
             value = [float(part) for part in value.split(",") if part.strip()]
         except ValueError:
-            raise InvalidArgumentError(f"style_blend: {value!r} is not a list of numbers like 0.7,0.3") from None
+            raise InvalidArgumentError(Setting("style_blend"),
+                                       f": {value!r} is not a list of numbers like 0.7,0.3") from None
     blend = tuple(float(v) for v in value)
     if any(v < 0 for v in blend) or (blend and sum(blend) <= 0):
-        raise InvalidArgumentError(f"style_blend: weights must be non-negative and not all zero, got {blend}")
+        raise InvalidArgumentError(Setting("style_blend"),
+                                   f": weights must be non-negative and not all zero, got {blend}")
     return blend
 
 
@@ -148,33 +150,35 @@ class TransferConfig:
         object.__setattr__(self, "style_blend", parse_blend(self.style_blend))
         check_scalar_types(self)
         require([
-            (self.content_weight >= 0, f"content_weight must not be negative, got {self.content_weight}"),
-            (self.style_weight >= 0, f"style_weight must not be negative, got {self.style_weight}"),
-            (self.tv_weight >= 0, f"tv_weight must not be negative, got {self.tv_weight}"),
-            (self.matting_weight >= 0, f"matting_weight must not be negative, got {self.matting_weight}"),
-            (self.guided_filter >= 0, f"guided_filter must not be negative, got {self.guided_filter}"),
-            (self.style_scale > 0, f"style_scale must be positive, got {self.style_scale}"),
-            (self.preserve_colors in COLOR_MODES, f"preserve_colors must be one of {', '.join(COLOR_MODES)}"),
-            (self.init in INITS, f"init must be one of {', '.join(INITS)} (or a file), got {self.init!r}"),
-            (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
-            (self.bounds in BOUNDS, f"bounds must be one of {', '.join(BOUNDS)}, got {self.bounds!r}"),
-            (self.engine in ENGINES, f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}"),
-            (0 <= self.instant_strength <= 1, f"instant_strength must be in [0, 1], got {self.instant_strength}"),
+            (self.content_weight >= 0, "content_weight", f"must not be negative, got {self.content_weight}"),
+            (self.style_weight >= 0, "style_weight", f"must not be negative, got {self.style_weight}"),
+            (self.tv_weight >= 0, "tv_weight", f"must not be negative, got {self.tv_weight}"),
+            (self.matting_weight >= 0, "matting_weight", f"must not be negative, got {self.matting_weight}"),
+            (self.guided_filter >= 0, "guided_filter", f"must not be negative, got {self.guided_filter}"),
+            (self.style_scale > 0, "style_scale", f"must be positive, got {self.style_scale}"),
+            (self.preserve_colors in COLOR_MODES, "preserve_colors", f"must be one of {', '.join(COLOR_MODES)}"),
+            (self.init in INITS, "init", f"must be one of {', '.join(INITS)} (or a file), got {self.init!r}"),
+            (self.optimizer in OPTIMIZERS, "optimizer", f"must be one of {', '.join(OPTIMIZERS)}"),
+            (self.bounds in BOUNDS, "bounds", f"must be one of {', '.join(BOUNDS)}, got {self.bounds!r}"),
+            (self.engine in ENGINES, "engine", f"must be one of {', '.join(ENGINES)}, got {self.engine!r}"),
+            (0 <= self.instant_strength <= 1, "instant_strength", f"must be in [0, 1], got {self.instant_strength}"),
             (self.style_loss in STYLE_LOSSES,
-             f"style_loss must be one of {', '.join(STYLE_LOSSES)}, got {self.style_loss!r}"),
-            (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
-            (self.scales >= 1, f"scales must be at least 1, got {self.scales}"),
-            (self.scales <= MAX_SCALES, f"scales must be at most {MAX_SCALES}, got {self.scales}"),
-            (self.start_size >= 32, f"start_size must be at least 32 px, got {self.start_size}"),
-            (self.iterations >= 1, f"iterations must be at least 1, got {self.iterations}"),
-            (self.iterations <= MAX_ITERATIONS, f"iterations must be at most {MAX_ITERATIONS}, got {self.iterations}"),
+             "style_loss", f"must be one of {', '.join(STYLE_LOSSES)}, got {self.style_loss!r}"),
+            (0 < self.learning_rate <= 1, "learning_rate", f"must be in (0, 1], got {self.learning_rate}"),
+            (self.scales >= 1, "scales", f"must be at least 1, got {self.scales}"),
+            (self.scales <= MAX_SCALES, "scales", f"must be at most {MAX_SCALES}, got {self.scales}"),
+            (self.start_size >= 32, "start_size", f"must be at least 32 px, got {self.start_size}"),
+            (self.iterations >= 1, "iterations", f"must be at least 1, got {self.iterations}"),
+            (self.iterations <= MAX_ITERATIONS, "iterations",
+             f"must be at most {MAX_ITERATIONS}, got {self.iterations}"),
             (self.coarse_iterations_factor > 0,
-             f"coarse_iterations_factor must be positive, got {self.coarse_iterations_factor}"),
+             "coarse_iterations_factor", f"must be positive, got {self.coarse_iterations_factor}"),
             (self.final_iterations_factor > 0,
-             f"final_iterations_factor must be positive, got {self.final_iterations_factor}"),
-            (self.coarse_content_boost > 0, f"coarse_content_boost must be positive, got {self.coarse_content_boost}"),
-            (0 <= self.content_detail <= 1, f"content_detail must be in [0, 1], got {self.content_detail}"),
-            (0 <= self.content_mix <= 1, f"content_mix must be in [0, 1], got {self.content_mix}"),
+             "final_iterations_factor", f"must be positive, got {self.final_iterations_factor}"),
+            (self.coarse_content_boost > 0, "coarse_content_boost",
+             f"must be positive, got {self.coarse_content_boost}"),
+            (0 <= self.content_detail <= 1, "content_detail", f"must be in [0, 1], got {self.content_detail}"),
+            (0 <= self.content_mix <= 1, "content_mix", f"must be in [0, 1], got {self.content_mix}"),
             tile_check(self.tile),
         ])
 

@@ -673,14 +673,15 @@ def style_weights(config: TransferConfig, styles: int) -> tuple[float, ...]:
         raise InvalidArgumentError("give at least one style image")
     blend = config.style_blend or (1.0,) * styles
     if len(blend) != styles:
-        raise InvalidArgumentError(f"style_blend has {len(blend)} weights for {count_of(styles, 'style image')}")
+        raise InvalidArgumentError.about("style_blend",
+                                         f"has {len(blend)} weights for {count_of(styles, 'style image')}")
     return blend
 
 
 def check_layers(net: VGGFeatures, config: TransferConfig) -> None:
     """Raise InvalidArgumentError, naming it, for a content or style layer ``net`` does not have."""
-    for name, _ in config.content_layers + config.style_layers:
-        net.spec(name)
+    net.check_layers([name for name, _ in config.content_layers], "content_layers")
+    net.check_layers([name for name, _ in config.style_layers], "style_layers")
 
 
 def _colour_inputs(content: torch.Tensor, styles: list[torch.Tensor], temporal: TemporalTarget | None,

@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 
 from ..backbone.selection import LayerWeights, weight_sum
-from ..errors import InvalidArgumentError, count_of
+from ..errors import InvalidArgumentError, Setting, count_of
 from ..imaging.mask import mask_at
 from .losses import EPS, widened
 
@@ -60,16 +60,16 @@ class Regions:
 
     def __post_init__(self) -> None:
         if self.masks.dim() != 4 or self.masks.shape[1] != 1:
-            raise InvalidArgumentError(f"masks must be (K, 1, H, W), got {tuple(self.masks.shape)}")
+            raise InvalidArgumentError.about("masks", f"must be (K, 1, H, W), got {tuple(self.masks.shape)}")
         if self.style_masks and len(self.style_masks) != len(self.masks):
-            raise InvalidArgumentError(f"style_masks: {count_of(len(self.style_masks), 'mask')} for "
+            raise InvalidArgumentError(Setting("style_masks"), f": {count_of(len(self.style_masks), 'mask')} for "
                                        f"{count_of(len(self.masks), 'mask')} over the output; give one per style")
 
     @classmethod
     def of(cls, masks: Sequence[torch.Tensor], style_masks: Sequence[torch.Tensor | None] = ()) -> "Regions":
         """Regions from one (1, 1, H, W) mask per style (resized to the first's size) and optional style masks."""
         if not masks:
-            raise InvalidArgumentError("masks: give one mask per style image")
+            raise InvalidArgumentError(Setting("masks"), ": give one mask per style image")
         size = tuple(masks[0].shape[-2:])
         return cls(torch.cat([mask_at(mask.float(), size) for mask in masks]), tuple(style_masks))
 
@@ -88,7 +88,7 @@ class Regions:
 def check_one_per_style(kind: str, masks: int, styles: int) -> None:
     """Raise InvalidArgumentError, naming ``kind``, unless there are as many ``masks`` as ``styles``."""
     if masks != styles:
-        raise InvalidArgumentError(f"{kind}: {count_of(masks, 'mask')} for {count_of(styles, 'style image')}; "
+        raise InvalidArgumentError(Setting(kind), f": {count_of(masks, 'mask')} for {count_of(styles, 'style image')}; "
                                    f"give one per style, in the same order")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, Setting
 from ..imaging.mask import MaskLike, as_mask, fitted_mask
 from ..masks import FrameMasks, existing_files, mask_name
 from .regions import Regions, check_one_per_style
@@ -25,7 +25,7 @@ class StyleMasks:
     def __init__(self, masks: Sequence[MaskLike] | None, style_masks: Sequence[MaskLike | None] | None,
                  style_sizes: Sequence[tuple[int, int]], frames: int | None = None, still: bool = False) -> None:
         if masks and any(mask is None for mask in masks):
-            raise InvalidArgumentError("masks: every style needs a mask; leave none empty")
+            raise InvalidArgumentError(Setting("masks"), ": every style needs a mask; leave none empty")
         self.masks = [FrameMasks(mask, mask_name(mask, index, "masks")) for index, mask in enumerate(masks or [])]
         if style_masks and not masks:
             raise InvalidArgumentError("style_masks choose where each style comes from; give masks too, saying "

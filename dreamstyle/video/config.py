@@ -45,10 +45,10 @@ class TemporalConfig:
     def __post_init__(self) -> None:
         check_scalar_types(self)
         require([
-            (self.mode in TEMPORAL_MODES, f"temporal must be one of {', '.join(TEMPORAL_MODES)}, got {self.mode!r}"),
-            (0 <= self.blend <= 1, f"blend must be between 0 and 1, got {self.blend}"),
-            (self.frame_iterations >= 1, f"frame_iterations must be at least 1, got {self.frame_iterations}"),
-            (self.temporal_weight >= 0, f"temporal_weight must not be negative, got {self.temporal_weight}"),
+            (self.mode in TEMPORAL_MODES, "temporal", f"must be one of {', '.join(TEMPORAL_MODES)}, got {self.mode!r}"),
+            (0 <= self.blend <= 1, "blend", f"must be between 0 and 1, got {self.blend}"),
+            (self.frame_iterations >= 1, "frame_iterations", f"must be at least 1, got {self.frame_iterations}"),
+            (self.temporal_weight >= 0, "temporal_weight", f"must not be negative, got {self.temporal_weight}"),
         ])
 
     def to_dict(self) -> dict[str, Any]:

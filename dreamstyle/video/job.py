@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..errors import InvalidArgumentError, OutputExistsError
+from ..errors import Assignment, InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, read_image, read_metadata, write_image
 from ..imaging.resizing import fit_longest_side, resize
 from ..imaging.write import create_temporary_beside, metadata_from_text, metadata_text
@@ -78,7 +78,8 @@ def read_manifest(folder: Path) -> dict | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        raise InvalidArgumentError(f"{path} is damaged; remove it (or pass overwrite=True) to start over") from None
+        raise InvalidArgumentError(f"{path} is damaged; remove it (or pass ", Assignment("overwrite", True),
+                                   ") to start over") from None
 
 
 def frame_indices(folder: Path) -> set[int]:
@@ -134,11 +135,11 @@ class FrameJob:
                 detail = _difference(existing.get("settings", {}), mine["settings"]) if "settings" in different else \
                     f"from input {existing.get('source', {}).get('name')}"
                 raise InvalidArgumentError(
-                    f"{self.folder} holds frames made {detail}; re-run with the same settings to continue, "
-                    f"pass overwrite=True to start over, or choose another output")
+                    f"{self.folder} holds frames made {detail}; re-run with the same settings to continue, pass ",
+                    Assignment("overwrite", True), " to start over, or choose another output")
         elif frame_indices(self.folder):
-            raise OutputExistsError(f"{self.folder} already holds frames from something else; pass overwrite=True to "
-                                    f"overwrite them, or choose another output")
+            raise OutputExistsError(f"{self.folder} already holds frames from something else; pass ",
+                                    Assignment("overwrite", True), " to overwrite them, or choose another output")
         _write_json(self.folder / MANIFEST, self.manifest())
 
     def next_missing(self, first: int, stop: int) -> int | None:

@@ -16,7 +16,7 @@ from fractions import Fraction
 import torch
 from PIL import Image
 
-from ..errors import InvalidArgumentError, OutputExistsError
+from ..errors import Assignment, InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, write_image
 from ..imaging.picture import to_uint8
 from ..imaging.write import (check_new_file, check_not_an_input, check_writable, create_temporary_beside,
@@ -39,7 +39,8 @@ def check_sink_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]
     check_not_an_input(path, inputs)
     if is_frame_folder(path):
         if path.is_dir() and any(path.glob("[0-9]" * 6 + ".png")) and not overwrite:
-            raise OutputExistsError(f"{path} already holds frames; pass overwrite=True to overwrite them")
+            raise OutputExistsError(f"{path} already holds frames; pass ", Assignment("overwrite", True),
+                                    " to overwrite them")
         check_writable(path, folder=True)
         return path
     if path.suffix.lower() not in VIDEO_FORMATS and path.suffix.lower() != GIF:

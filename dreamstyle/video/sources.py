@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageSequence
 
-from ..errors import ImageReadError, InvalidArgumentError, count_of
+from ..errors import ImageReadError, InvalidArgumentError, Setting, count_of
 from ..imaging import Picture, picture_from_pil, read_image
 from ..imaging.read import IMAGE_EXTENSIONS, image_size, images_in, natural_key, open_image
 from .config import FOLDER_KINDS, GLOB_CHARACTERS
@@ -36,9 +36,10 @@ def parse_fps(value: str | float | Fraction) -> Fraction:
     try:
         fps = Fraction(str(value).strip()) if not isinstance(value, Fraction) else value
     except (ValueError, ZeroDivisionError):
-        raise InvalidArgumentError(f"fps: {value!r} is not a frame rate such as 24, 29.97 or 30000/1001") from None
+        raise InvalidArgumentError(Setting("fps"),
+                                   f": {value!r} is not a frame rate such as 24, 29.97 or 30000/1001") from None
     if fps <= 0:
-        raise InvalidArgumentError(f"fps must be positive, got {value}")
+        raise InvalidArgumentError.about("fps", f"must be positive, got {value}")
     return fps
 
 
@@ -224,7 +225,7 @@ def open_source(inputs: Sequence[str | os.PathLike], fps: Fraction | None = None
             first odd frame named).
     """
     if folder_is is not None and folder_is not in FOLDER_KINDS:
-        raise InvalidArgumentError(f"folder_is must be one of {', '.join(FOLDER_KINDS)}, got {folder_is!r}")
+        raise InvalidArgumentError.about("folder_is", f"must be one of {', '.join(FOLDER_KINDS)}, got {folder_is!r}")
     paths = _expand(inputs)
     if len(paths) == 1:
         path = paths[0]

@@ -45,13 +45,29 @@ async function api(method, url, body, headers = {}) {
   const response = await fetch(url, options);
   const text = await response.text();
   const value = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new Error(value && value.error ? value.error : `${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    const error = new Error(value && value.error ? value.error : `${response.status} ${response.statusText}`);
+    error.setting = value && value.setting;  // the setting the server refused, if it was about one
+    throw error;
+  }
   return value;
 }
 
 const fileUrl = (path, thumb) => `/api/file?path=${encodeURIComponent(path)}${thumb ? `&thumb=${thumb}` : ""}`;
 
 function say(text) { $("#message").textContent = text ? `Error: ${text}` : ""; }
+
+// The field of a setting the studio refused is marked, so the eye goes where the fix is.
+function markInvalid(setting) {
+  for (const field of document.querySelectorAll("[aria-invalid=true]")) field.removeAttribute("aria-invalid");
+  if (!setting) return;
+  const forms = [$(`#form-${studio.tab}`)];
+  if (studio.tab === "clip") forms.push($(`#form-${$("#form-clip").elements.command.value}`));
+  for (const form of forms) {
+    const field = form && form.elements.namedItem(setting);
+    if (field instanceof Element) field.setAttribute("aria-invalid", "true");
+  }
+}
 
 async function upload(blob, name) {
   return api("POST", "/api/uploads", blob, { "X-Filename": name });
@@ -360,9 +376,10 @@ async function run() {
   say("");
   try {
     const job = await api("POST", "/api/jobs", await requestOf(studio.tab));
+    markInvalid(null);
     watch(job.id);
     showJob(job);
-  } catch (error) { say(error.message); }
+  } catch (error) { say(error.message); markInvalid(error.setting); }
 }
 
 // The stage belongs to the job it names: watching another clears it until that job's own picture comes.
@@ -426,6 +443,7 @@ const ENDED = new Set(["done", "stopped", "failed"]);
 
 function showJob(job) {
   $("#status").textContent = describe(job);
+  if (job.state === "failed" && job.error_setting) markInvalid(job.error_setting);
   const p = job.progress || {};
   const share = job.state === "done" ? 1 : p.total ? Math.min(1, p.done / p.total) : 0;
   $("#bar div").style.width = `${100 * share}%`;

@@ -25,6 +25,13 @@ class Setting(str):
     """
 
 
+class Placeholder(str):
+    """A stand-in for a value the person fills in (``FILE``): written bare, never quoted."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 class Assignment(NamedTuple):
     """A value to pass inside a message (``overwrite=True``); the command line writes its option (``--force``)."""
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import torch
 
 from .backbone import VGGFeatures
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, Setting
 from .imaging import Picture, read_metadata
 from .imaging.resizing import fit_longest_side, resize
 from .presets import merge_settings
@@ -118,7 +118,7 @@ def resolve_run(
         if preset is None or not from_preset:
             raise
         # The bad value came from the preset file: say which, so it can be fixed there.
-        raise InvalidArgumentError(f"preset {os.fspath(preset)}: ", *error.parts, setting=field) from None
+        raise InvalidArgumentError(Setting("preset"), f" {os.fspath(preset)}: ", *error.parts, setting=field) from None
     return Run(command, config, choose_seed(seed), size, None if preset is None else os.fspath(preset))
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..errors import Assignment, InvalidArgumentError, WeightsUnavailableError
+from ..errors import Assignment, InvalidArgumentError, Placeholder, WeightsUnavailableError
 from .choice import DEFAULT_WEIGHTS
 from .geometry import VGG_CONFIGS, layer_specs
 from .preprocessing import CAFFE, PREPROCESSINGS, TORCHVISION, Preprocessing
@@ -181,7 +181,7 @@ def _download_to_cache(url: str, path: Path, arch: str) -> None:
         reason = str(getattr(error, "reason", error)).splitlines()[0]
         raise WeightsUnavailableError(
             f"{arch}-torchvision needs a one-time download of {url} ({reason}); "
-            "download that file where there is internet and pass it as ", Assignment("weights", "FILE"), " with ",
+            "download that file where there is internet and pass it as ", Assignment("weights", Placeholder("FILE")), " with ",
             Assignment("weights_format", "torchvision"), ", or use the offline default ", Assignment("weights", "vgg19")
         ) from None
 

@@ -11,7 +11,7 @@ import torch
 
 from ..backbone import VGGFeatures
 from ..backbone.features import positions_by_channels
-from ..errors import InvalidArgumentError, count_of
+from ..errors import Assignment, InvalidArgumentError, count_of
 from ..imaging.colour import match_colors
 from ..imaging.mask import mask_at
 from ..imaging.resizing import fit_longest_side, resize
@@ -658,7 +658,8 @@ def check_builtin_styles(styles: Sequence, config: TransferConfig) -> None:
     """Refuse a built-in style (``builtin:N``) where only the instant engine can use one."""
     if config.engine != "instant" and any(isinstance(style, BuiltinStyle) for style in styles):
         raise InvalidArgumentError("built-in styles (builtin:N) are the instant network's own: use them with the "
-                                   "instant preset (preset='instant')")
+                                   "instant preset (", Assignment("preset", "instant"), ")",
+                                   setting="styles")
 
 
 def photo_filtered(x: torch.Tensor, content: torch.Tensor, radius: int) -> torch.Tensor:

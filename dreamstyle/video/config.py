@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, Setting
 from ..validation import check_scalar_types, require
 
 # An input name with one of these is a pattern of names ('shots/*.jpg'), not one file.
@@ -80,7 +80,7 @@ class Shard:
             return cls()
         match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
         if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
-            raise InvalidArgumentError(f"shard {text!r}: write K/N with 1 <= K <= N, e.g. 2/8")
+            raise InvalidArgumentError(Setting("shard"), f" {text!r}: write K/N with 1 <= K <= N, e.g. 2/8")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @property

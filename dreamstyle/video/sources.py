@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageSequence
 
-from ..errors import ImageReadError, InvalidArgumentError, Setting, count_of
+from ..errors import Assignment, ImageReadError, InvalidArgumentError, Setting, count_of
 from ..imaging import Picture, picture_from_pil, read_image
 from ..imaging.read import IMAGE_EXTENSIONS, image_size, images_in, natural_key, open_image
 from .config import FOLDER_KINDS, GLOB_CHARACTERS
@@ -262,8 +262,8 @@ def _folder_source(path: Path, fps: Fraction | None, folder_is: str | None) -> F
     if odd is not None:
         width, height = image_size(odd)
         raise ImageReadError(f"{odd}: {width}x{height} px, but the frames of a clip are all one size and the first, "
-                             f"{images[0].name}, is {first[0]}x{first[1]}; resize the frames, or pass "
-                             f"folder_is='batch' to make each picture on its own")
+                             f"{images[0].name}, is {first[0]}x{first[1]}; resize the frames, or pass ",
+                             Assignment("folder_is", "batch"), " to make each picture on its own")
     return FilesSource(images, "folder", path.name, fps)
 
 

@@ -13,7 +13,9 @@ Errors are measured the same way for every output, with the fp32 VGG19:
   G the Gram matrix, the style image seen at the output's size;
 - content error: ||F(output) - F(content)|| / ||F(content)|| at relu4_2.
 Lower is better for both. Prints a Markdown table, with the L-BFGS iterations
-each run really made: a scale ends early once L-BFGS cannot go lower.
+each run really made (a scale ends early once L-BFGS cannot go lower) and the
+process's peak resident memory during each run, which includes the two
+backbones this script holds (the judge is an fp32 VGG19 of about 0.55 GiB).
 
 ``--long-default F`` adds the default preset with F times ``iterations`` at
 its last scale. ``--trace N`` measures both errors every N iterations of each
@@ -57,6 +59,23 @@ def errors(judge, output, content, style) -> tuple[float, float]:
     ) / len(style_layers)
     content_error = ((out_feats["relu4_2"] - content_feats["relu4_2"]).norm() / content_feats["relu4_2"].norm()).item()
     return style_error, content_error
+
+
+def reset_peak_memory() -> None:
+    """Start the process's peak resident memory (VmHWM) afresh (Linux >= 4.0; elsewhere a no-op)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_memory_gib() -> float:
+    """The process's peak resident memory since the last reset, in GiB (nan where /proc is missing)."""
+    try:
+        status = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return float("nan")
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 2**20
 
 
 class Watch:
@@ -142,20 +161,22 @@ def main() -> None:
                                                                           "init": init}
     print(f"machine: {machine()}; "
           f"precision {net.precision}; {args.content.name} in the style of {args.style.name} at {args.size} px")
-    print("| run | iterations made | seconds | style error | content error |")
-    print("|---|---|---|---|---|")
+    print("| run | iterations made | seconds | peak memory (GiB) | style error | content error |")
+    print("|---|---|---|---|---|---|")
     watches, results = {}, {}
     for number, (label, settings) in enumerate(runs.items()):
+        reset_peak_memory()
         watch = Watch(lambda image: errors(judge, image, content, style), args.trace)
         image = transfer(content, style, size=args.size, seed=0, backbone=net, callback=watch, **settings)
-        seconds = watch.seconds
+        seconds, peak = watch.seconds, peak_memory_gib()
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             image.save(args.keep / f"run{number}.png")
         style_error, content_error = errors(judge, as_picture(image).batch(), content, style)
         watch.trace.append((seconds, style_error, content_error))  # the saved result, as the table has it
         watches[label], results[label] = watch, (seconds, style_error, content_error)
-        print(f"| {label} | {watch.total} | {seconds:.1f} | {style_error:.4f} | {content_error:.4f} |", flush=True)
+        print(f"| {label} | {watch.total} | {seconds:.1f} | {peak:.2f} | {style_error:.4f} | {content_error:.4f} |",
+              flush=True)
     if args.trace:
         print_time_to_quality(watches, results)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..backbone.choice import BackboneChoice
-from ..deepdream.config import SMOOTHINGS
+from ..deepdream.config import BOUNDS, COLOUR_SPACES, SMOOTHINGS
 from .clip_options import ClipOptions, clip_options
 from .inputs import check_inputs_exist
 from .messages import Command
@@ -48,6 +48,10 @@ Examples:
 @click.option("--step", type=float, default=None, help="Step size in [0, 1] pixel units.")
 @click.option("--jitter", type=int, default=None, help="Random roll per step in px.")
 @click.option("--smoothing", type=click.Choice(SMOOTHINGS), default=None, help="Gradient smoothing.")
+@click.option("--bounds", type=click.Choice(BOUNDS), default=None,
+              help="Near black and white: soft (pixels slow down, colours keep detail) or clamp (they are clipped).")
+@click.option("--colour", type=click.Choice(COLOUR_SPACES), default=None,
+              help="The colour space each step is taken in: rgb, or decorrelated (quieter hues, a weaker dream).")
 @click.option("--tile", type=int, default=None,
               help="Tile side in px for large images (0 never tiles) [default: automatic from free memory].")
 @click.option("--guide", type=click.Path(path_type=Path), default=None,

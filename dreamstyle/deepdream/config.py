@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..errors import InvalidArgumentError, Setting
 from ..validation import MAX_ITERATIONS, MAX_SCALES, check_scalar_types, require, tile_check
 
 SMOOTHINGS = ("none", "gaussian", "laplacian")
+# What deepdream.parameterisation offers, named here where the settings check needs no torch.
+COLOUR_SPACES = ("rgb", "decorrelated")
+BOUNDS = ("clamp", "soft")
 
 ChannelSelection = tuple[tuple[str, tuple[int, ...]], ...]
 
@@ -70,6 +73,12 @@ class DreamConfig:
             (pyramid normalisation) applied to the gradient.
         tile: tile side in px for tiled gradients; None tiles automatically
             only when the image would not fit in memory; 0 never tiles.
+        colour: ``"rgb"`` steps each channel alone; ``"decorrelated"`` steps
+            in a decorrelated colour space, mostly along lightness, for
+            quieter hues and a weaker dream at the same step
+            (:mod:`dreamstyle.deepdream.parameterisation`).
+        bounds: ``"soft"`` slows a pixel as it nears black or white (a
+            sigmoid parameterisation); ``"clamp"`` clips it there.
     """
 
     layers: LayerWeights = (("relu4_2", 1.0),)
@@ -77,10 +86,17 @@ class DreamConfig:
     octaves: int = 4
     octave_scale: float = 1.5
     iterations: int = 6
-    step: float = 0.008
+    step: float = 0.012
     jitter: int = 32
     smoothing: str = "laplacian"
     tile: int | None = None
+    colour: str = "rgb"
+    bounds: str = "soft"
+
+    # Settings added after the first release, each with the value under which it
+    # changes nothing: what runs made before it existed did. ``--like`` fills
+    # these in for older metadata, so an old output repeats as it was made.
+    VALUES_IN_OLDER_RUNS: ClassVar[Mapping[str, Any]] = {"colour": "rgb", "bounds": "clamp"}
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", parse_layer_weights(self.layers))
@@ -98,6 +114,8 @@ class DreamConfig:
             (self.jitter >= 0, "jitter", f"must not be negative, got {self.jitter}"),
             (self.smoothing in SMOOTHINGS, "smoothing",
              f"must be one of {', '.join(SMOOTHINGS)}, got {self.smoothing!r}"),
+            (self.colour in COLOUR_SPACES, "colour", f"must be one of {', '.join(COLOUR_SPACES)}, got {self.colour!r}"),
+            (self.bounds in BOUNDS, "bounds", f"must be one of {', '.join(BOUNDS)}, got {self.bounds!r}"),
             tile_check(self.tile),
         ])
         named = {name for name, _ in self.layers}

@@ -16,6 +16,7 @@ from ..runtime import shapes_change_every_call
 from ..seeds import make_generator
 from .config import DreamConfig
 from .objectives import ActivationObjective, GuideObjective, Objective
+from .parameterisation import decorrelated, detail_of, take_step, with_detail
 from .smoothing import smooth_gradient
 from ..backbone.tiling import choose_tile, tile_margin, tile_stride, tiled_gradient
 
@@ -138,6 +139,8 @@ def ascent_step(
         )
     del rolled
     gradient = torch.roll(gradient, shifts=(-dy, -dx), dims=(2, 3))
+    if config.colour == "decorrelated":
+        gradient = decorrelated(gradient)
     gradient = smooth_gradient(gradient, config.smoothing, progress)
     # Normalise by the mean absolute value per image, so `step` is in pixel units whatever the layer.
     mean_abs = torch.linalg.vector_norm(gradient, ord=1, dim=(1, 2, 3), keepdim=True) / gradient[0].numel()
@@ -145,8 +148,7 @@ def ascent_step(
     if mask is not None:
         gradient.mul_(mask)  # after normalising, so a pixel inside the mask steps as far as in an unmasked dream
     # In place: on a huge image every full-size copy costs hundreds of MB.
-    x.add_(gradient, alpha=config.step).clamp_(0.0, 1.0)
-    return x, value
+    return take_step(x, gradient, config.step, config.bounds), value
 
 
 def dream_tensor(
@@ -191,7 +193,7 @@ def dream_tensor(
     detail = None
     for octave, size in enumerate(sizes):
         base = resize(image, size)
-        x = base.clone() if detail is None else base.add(resize(detail, size, clamp=False)).clamp_(0.0, 1.0)
+        x = base.clone() if detail is None else with_detail(base, resize(detail, size, clamp=False), config.bounds)
         detail = None  # free it: on a huge image each full-size copy is hundreds of MB
         octave_objective = objective or _objective_for_octave(net, config, guide, size)
         tile = choose_tile(net, layers, size, config.tile)
@@ -204,5 +206,5 @@ def dream_tensor(
                                        value.mean(), x, tile, octave * config.iterations + iteration + 1,
                                        len(sizes) * config.iterations))
         if octave + 1 < len(sizes):
-            detail = x.sub(base)
+            detail = detail_of(x, base, config.bounds)
     return x

@@ -81,10 +81,11 @@ def test_animated_gif_is_a_clip(tmp_path):
 
 # --- flow ----------------------------------------------------------------------------------
 
-def test_flow_recovers_a_shift_and_marks_the_uncovered_edge():
+@pytest.mark.parametrize("preset", ["medium", "fast"])
+def test_flow_recovers_a_shift_and_marks_the_uncovered_edge(preset):
     frames = [torch.from_numpy(f).permute(2, 0, 1).float().div(255).unsqueeze(0) for f in pan_frames(2, step=3)]
     previous, current = frames
-    motion = Motion.between(previous, current)
+    motion = Motion.between(previous, current, preset)
     interior = motion.flow[8:-8, 8:-8]
     assert abs(float(interior[..., 0].median()) - 3.0) < 0.5 and abs(float(interior[..., 1].median())) < 0.5
     warped = motion.carry(previous)

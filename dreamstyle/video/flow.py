@@ -23,6 +23,10 @@ import torch.nn.functional as F
 OCCLUSION_RELATIVE, OCCLUSION_ABSOLUTE = 0.01, 0.5
 BOUNDARY_RELATIVE, BOUNDARY_ABSOLUTE = 0.01, 0.002
 
+# DIS's presets by name: "medium" for the optimising engines, whose frames take
+# seconds; "fast" where the flow would cost as much as the frame (the instant engine).
+FLOW_PRESETS = {"medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST}
+
 
 def _gray_uint8(frame: torch.Tensor) -> np.ndarray:
     """(1, 3, H, W) or (3, H, W) RGB in [0, 1] -> (H, W) uint8 luma for OpenCV."""
@@ -31,13 +35,13 @@ def _gray_uint8(frame: torch.Tensor) -> np.ndarray:
     return (luma.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
 
 
-def optical_flow(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """DIS optical flow from ``source`` to ``target`` (both RGB in [0, 1], same size).
+def optical_flow(source: torch.Tensor, target: torch.Tensor, preset: str = "medium") -> torch.Tensor:
+    """DIS optical flow from ``source`` to ``target`` (both RGB in [0, 1], same size), with a DIS ``preset``.
 
     Returns:
         (H, W, 2) float32 on the CPU: (dx, dy) with ``source(p) ~ target(p + flow(p))``.
     """
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis = cv2.DISOpticalFlow_create(FLOW_PRESETS[preset])
     flow = dis.calc(_gray_uint8(source), _gray_uint8(target), None)
     return torch.from_numpy(flow)
 
@@ -92,10 +96,10 @@ class Motion:
     mask: torch.Tensor
 
     @classmethod
-    def between(cls, previous: torch.Tensor, current: torch.Tensor) -> "Motion":
-        """Flow and reliability from two input frames (1, 3, H, W) in [0, 1]."""
-        to_previous = optical_flow(current, previous)
-        to_current = optical_flow(previous, current)
+    def between(cls, previous: torch.Tensor, current: torch.Tensor, preset: str = "medium") -> "Motion":
+        """Flow and reliability from two input frames (1, 3, H, W) in [0, 1], with a DIS ``preset``."""
+        to_previous = optical_flow(current, previous, preset)
+        to_current = optical_flow(previous, current, preset)
         return cls(to_previous, reliability(to_previous, to_current).view(1, 1, *to_previous.shape[:2]))
 
     @classmethod

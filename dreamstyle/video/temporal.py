@@ -41,10 +41,10 @@ class Previous:
     input: torch.Tensor
     output: torch.Tensor
 
-    def motion(self, current: torch.Tensor, mode: str) -> Motion:
-        """How this frame maps onto ``current``: optical flow, or none at all in ``blend`` mode."""
+    def motion(self, current: torch.Tensor, mode: str, preset: str = "medium") -> Motion:
+        """How this frame maps onto ``current``: optical flow (DIS ``preset``), or none at all in ``blend`` mode."""
         if mode == "flow":
-            return Motion.between(self.input, current)
+            return Motion.between(self.input, current, preset)
         return Motion.still(*current.shape[-2:])
 
 
@@ -198,7 +198,7 @@ def instant_renderer(net: VGGFeatures, styles: list, config: TransferConfig, tem
         painted = transfer_tensor(net, frame, styles, config, seed=seed, regions=frame_regions, callback=callback)
         if previous is None or temporal.mode == "none":
             return painted
-        motion = previous.motion(frame, temporal.mode)
+        motion = previous.motion(frame, temporal.mode, preset="fast")
         return torch.lerp(painted, motion.carry(previous.output), motion.mask * (INSTANT_CARRY * temporal.blend))
 
     return render

@@ -7,7 +7,8 @@
   frame, the strength ``mean |output - input|`` (0-255); the spread of the
   frames around the clip's median; E_warp (Lai et al. 2018) of each; and the
   strength of the last frame's left quarter (in view from the start) and
-  right quarter (what the pan reveals) against a still dream of that frame.
+  right quarter (what the pan reveals) against a still dream of that frame,
+  and the seconds of each clip.
 - transfer: the same clip painted in mosaic.jpg. Per frame, the style error
   (benchmarks/transfer_quality.py's measure), and the style error of the
   quarter the pan reveals (the right edge) against the same quarter of a
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,18 +64,21 @@ def dream_section(net, frames: list[Image.Image]) -> None:
     still = batch(dream(frames[last], seed=1, backbone=net))
     rows = {}
     for mode in ("flow", "none"):
+        started = time.perf_counter()
         outputs = [batch(image) for image in dream_frames(frames, temporal=mode, seed=1, backbone=net)]
+        seconds = time.perf_counter() - started
         rows[mode] = ([strength(o, i) for o, i in zip(outputs, inputs)], warping_error(inputs, outputs),
-                      [strength(part(outputs[last]), part(inputs[last])) for part in (left_quarter, right_quarter)])
+                      [strength(part(outputs[last]), part(inputs[last])) for part in (left_quarter, right_quarter)],
+                      seconds)
     quarters = [strength(part(still), part(inputs[last])) for part in (left_quarter, right_quarter)]
     print(f"\n### Dreamed clip: {len(frames)} frames, {frames[0].width}x{frames[0].height}, classic preset\n")
     print("| --temporal | strength per frame (0-255), frames 0, 1, 2, 5, 11, 23, 47 | spread | E_warp (input) | "
-          "last frame's left / right quarter (a still's) |")
-    print("|---|---|---|---|---|")
-    for mode, (values, stability, (left, right)) in rows.items():
+          "last frame's left / right quarter (a still's) | seconds |")
+    print("|---|---|---|---|---|---|")
+    for mode, (values, stability, (left, right), seconds) in rows.items():
         shown = ", ".join(f"{values[i]:.1f}" for i in (0, 1, 2, 5, 11, 23, 47) if i < len(values))
         print(f"| {mode} | {shown} | {spread(values)} | {stability.output:.3g} ({stability.input:.3g}) | "
-              f"{left:.1f} ({quarters[0]:.1f}) / {right:.1f} ({quarters[1]:.1f}) |", flush=True)
+              f"{left:.1f} ({quarters[0]:.1f}) / {right:.1f} ({quarters[1]:.1f}) | {seconds:.1f} |", flush=True)
 
 
 def left_quarter(x: torch.Tensor) -> torch.Tensor:

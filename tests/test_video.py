@@ -21,7 +21,8 @@ from dreamstyle.video import (Motion, Shard, TemporalConfig, dream_frames, dream
 from dreamstyle.video.sources import exact_frame_rate
 from dreamstyle.video.encode import encode_video, read_video_comment, write_video_comment
 from dreamstyle.video.job import FrameJob, read_clip_metadata
-from dreamstyle.video.temporal import SETTLING_DISTANCE, detail_strength, hold_strength, settled
+from dreamstyle.video.temporal import (SETTLING_DISTANCE, detail_strength, hold_strength, new_area_box, new_area_detail,
+                                       settled)
 
 from .helpers import DATA, assert_one_error_line, make_clip, pan_frames, run, video_facts
 
@@ -135,6 +136,38 @@ def test_a_dreamed_clip_keeps_the_strength_of_its_first_frame_to_the_last(vgg19)
                                                                                          frame_iterations=1), seed=1)
     strengths = [float(detail_strength(out, frame)) for _, frame, out in render_sequence(frames, renderer)]
     assert max(strengths) < 1.05 * min(strengths), strengths  # a few steps per frame alone fade to about 3/4
+
+
+def test_the_pixels_that_come_into_view_get_a_stills_detail_of_their_own_and_the_rest_none():
+    frame = torch.rand(1, 3, 40, 120, generator=torch.Generator().manual_seed(0))
+    unreliable = torch.zeros(1, 1, 40, 120)
+    unreliable[..., 112:] = 1.0  # a pan's new strip on the right
+    assert new_area_box(unreliable, margin=16) == (slice(0, 40), slice(96, 120))
+    crops = []
+
+    def brighten(crop, mask):
+        crops.append(tuple(crop.shape[-2:]))
+        return crop + 0.1
+
+    detail = new_area_detail(frame, unreliable, brighten)
+    assert crops == [(40, 120 - (112 - 48))]
+    assert torch.all(detail[..., :112] == 0) and torch.allclose(detail[..., 112:], torch.full((1, 3, 40, 8), 0.1))
+    assert torch.all(new_area_detail(frame, torch.zeros_like(unreliable), brighten) == 0) and len(crops) == 1
+
+
+def test_a_fast_pans_revealed_edge_dreams_about_as_strongly_as_a_still(vgg19):
+    frames = [(i, torch.from_numpy(f).permute(2, 0, 1).float().div(255).unsqueeze(0))
+              for i, f in enumerate(pan_frames(6, width=96, height=64, step=6))]
+    config = DreamConfig(iterations=4, octaves=2)
+    renderer = dream_renderer(vgg19, config, TemporalConfig("flow", blend=0.8, frame_iterations=1), seed=1)
+    last_frame, last = frames[-1][1], [out for _, _, out in render_sequence(frames, renderer)][-1]
+    still = dream_renderer(vgg19, config, TemporalConfig("none"), seed=1)(5, last_frame, None, None)
+    revealed = slice(96 - 24, 96)  # what the pan brought into view over the last four frames
+
+    def strength(x):
+        return float(detail_strength(x[..., revealed], last_frame[..., revealed]))
+
+    assert strength(last) > 0.8 * strength(still), (strength(last), strength(still))
 
 
 def test_held_strength_is_reached_after_clipping_to_range():

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from ..backbone import VGGFeatures
 from ..deepdream import DreamConfig, dream_tensor
 from ..imaging.colour import match_colors
+from ..imaging.mask import mask_at
 from ..styletransfer import TransferConfig, transfer_tensor
 from ..styletransfer.engine import TemporalTarget
 from ..styletransfer.regions import Regions
@@ -93,14 +94,67 @@ def dream_renderer(net: VGGFeatures, config: DreamConfig, temporal: TemporalConf
         if previous is None or temporal.mode == "none":
             return dream_tensor(net, frame, config, seed=seed, guide=guide, callback=callback, mask=mask)
         motion = previous.motion(frame, temporal.mode)
-        detail = motion.carry(previous.output - previous.input) * motion.mask
+        detail = temporal.blend * motion.carry(previous.output - previous.input) * motion.mask
+        detail = detail + new_area_detail(frame, 1.0 - motion.mask, lambda crop, crop_mask: dream_tensor(
+            net, crop, config, seed=seed, guide=guide, mask=crop_mask), mask)
         if mask is not None:
             detail = detail * mask
-        start = (frame + temporal.blend * detail).clamp_(0.0, 1.0)
+        start = (frame + detail).clamp_(0.0, 1.0)
         dreamed = dream_tensor(net, start, later, seed=seed, guide=guide, callback=callback, mask=mask)
         return hold_strength(dreamed, frame, float(detail_strength(previous.output, previous.input)))
 
     return render
+
+
+# Context kept around the pixels that came into view when they are dreamed on
+# their own (px): the deep layers see about this far, so the crop's dream of
+# them is the still's, not an edge's.
+NEW_AREA_MARGIN = 48
+# Beyond this share of the frame, the crop around new pixels is the frame itself.
+WHOLE_FRAME_SHARE = 0.6
+
+
+def new_area_box(unreliable: torch.Tensor, margin: int = NEW_AREA_MARGIN) -> tuple[slice, slice] | None:
+    """(rows, columns) of the box around ``unreliable`` (1, 1, H, W) pixels over 0.5, ``margin`` px wider, or None."""
+    rows = torch.nonzero(unreliable.amax(dim=(0, 1, 3)) > 0.5).flatten()
+    columns = torch.nonzero(unreliable.amax(dim=(0, 1, 2)) > 0.5).flatten()
+    if rows.numel() == 0:
+        return None
+    height, width = unreliable.shape[-2:]
+    top, bottom = max(0, int(rows[0]) - margin), min(height, int(rows[-1]) + 1 + margin)
+    left, right = max(0, int(columns[0]) - margin), min(width, int(columns[-1]) + 1 + margin)
+    if (bottom - top) * (right - left) > WHOLE_FRAME_SHARE * height * width:
+        return slice(0, height), slice(0, width)
+    return slice(top, bottom), slice(left, right)
+
+
+def new_area_detail(frame: torch.Tensor, unreliable: torch.Tensor,
+                    dream_crop: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor],
+                    mask: torch.Tensor | None = None) -> torch.Tensor:
+    """A still's dreamed detail for the pixels of ``frame`` that nothing can be carried to (``unreliable``).
+
+    A pixel that comes into view has no detail to carry; a later frame's few
+    steps would leave it weak for many frames (a fast pan's new edge). So the
+    box around such pixels is dreamed as a still (``dream_crop(crop, its
+    mask)``, the full schedule), and its detail fades in by ``unreliable``.
+
+    Args:
+        frame: (1, 3, H, W) in [0, 1].
+        unreliable: (1, 1, H, W) in [0, 1]: 1 where the previous frame's result cannot be carried.
+        dream_crop: dreams a (1, 3, h, w) crop under its (1, 1, h, w) mask or None.
+        mask: the frame's dream mask, (1, 1, H, W) or None.
+
+    Returns:
+        (1, 3, H, W): zero where every pixel is carried.
+    """
+    detail = torch.zeros_like(frame)
+    box = new_area_box(unreliable)
+    if box is None:
+        return detail
+    crop = frame[(..., *box)]
+    crop_mask = None if mask is None else mask_at(mask, tuple(frame.shape[-2:]))[(..., *box)]
+    detail[(..., *box)] = dream_crop(crop, crop_mask).to(crop) - crop
+    return detail * unreliable
 
 
 def detail_strength(output: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:

@@ -94,9 +94,10 @@ def dream_renderer(net: VGGFeatures, config: DreamConfig, temporal: TemporalConf
         if previous is None or temporal.mode == "none":
             return dream_tensor(net, frame, config, seed=seed, guide=guide, callback=callback, mask=mask)
         motion = previous.motion(frame, temporal.mode)
-        detail = temporal.blend * motion.carry(previous.output - previous.input) * motion.mask
-        detail = detail + new_area_detail(frame, 1.0 - motion.mask, lambda crop, crop_mask: dream_tensor(
-            net, crop, config, seed=seed, guide=guide, mask=crop_mask), mask)
+        # New pixels' still detail is carried at the same blend as the rest, so the frame's steps find both alike.
+        detail = temporal.blend * (motion.carry(previous.output - previous.input) * motion.mask + new_area_detail(
+            frame, 1.0 - motion.mask, lambda crop, crop_mask: dream_tensor(
+                net, crop, config, seed=seed, guide=guide, mask=crop_mask), mask))
         if mask is not None:
             detail = detail * mask
         start = (frame + detail).clamp_(0.0, 1.0)

@@ -4,8 +4,9 @@ first preview at 512 px, for a dream and a transfer with the default presets.
     python benchmarks/studio.py
 
 The studio loads its backbone with the first job, as `dreamstyle studio` does, so the first Run's figure
-includes loading VGG19; each kind then runs again with the backbone warm. Every job is stopped at its
-first preview. Needs Debian's chromium (or $DREAMSTYLE_CHROMIUM) and Playwright.
+includes loading VGG19, and the first transfer's includes loading the instant networks that paint its
+first preview; each kind then runs again warm. Every job is stopped at its first preview. Needs Debian's
+chromium (or $DREAMSTYLE_CHROMIUM) and Playwright.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def main() -> None:
         page.wait_for_selector("#styles .style")
         rows = [("dream, first job (loads VGG19)", run_to_first_preview(page, "dream")),
                 ("dream, warm", run_to_first_preview(page, "dream")),
+                ("transfer, first (loads the instant networks for its preview)",
+                 run_to_first_preview(page, "transfer")),
                 ("transfer, warm", run_to_first_preview(page, "transfer"))]
         browser.close()
     server.should_exit = True

@@ -88,16 +88,19 @@ def dream_renderer(net: VGGFeatures, config: DreamConfig, temporal: TemporalConf
     """
     later = later_dream_config(config, temporal)
 
+    def dream_still(crop: torch.Tensor, crop_mask: torch.Tensor | None) -> torch.Tensor:
+        return dream_tensor(net, crop, config, seed=seed, guide=guide, mask=crop_mask)
+
     def render(index: int, frame: torch.Tensor, previous: Previous | None, callback: FrameCallback = None
                ) -> torch.Tensor:
         mask = masks(index, tuple(frame.shape[-2:]))
         if previous is None or temporal.mode == "none":
             return dream_tensor(net, frame, config, seed=seed, guide=guide, callback=callback, mask=mask)
         motion = previous.motion(frame, temporal.mode)
-        # New pixels' still detail is carried at the same blend as the rest, so the frame's steps find both alike.
-        detail = temporal.blend * (motion.carry(previous.output - previous.input) * motion.mask + new_area_detail(
-            frame, 1.0 - motion.mask, lambda crop, crop_mask: dream_tensor(
-                net, crop, config, seed=seed, guide=guide, mask=crop_mask), mask))
+        carried = motion.carry(previous.output - previous.input) * motion.mask
+        new = new_area_detail(frame, 1.0 - motion.mask, dream_still, mask)
+        # New pixels' still detail is blended as the carried detail is, so the frame's steps find both alike.
+        detail = temporal.blend * (carried + new)
         if mask is not None:
             detail = detail * mask
         start = (frame + detail).clamp_(0.0, 1.0)

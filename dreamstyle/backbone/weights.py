@@ -181,8 +181,9 @@ def _download_to_cache(url: str, path: Path, arch: str) -> None:
         reason = str(getattr(error, "reason", error)).splitlines()[0]
         raise WeightsUnavailableError(
             f"{arch}-torchvision needs a one-time download of {url} ({reason}); "
-            "download that file where there is internet and pass it as ", Assignment("weights", Placeholder("FILE")), " with ",
-            Assignment("weights_format", "torchvision"), ", or use the offline default ", Assignment("weights", "vgg19")
+            "download that file where there is internet and pass it as ", Assignment("weights", Placeholder("FILE")),
+            " with ", Assignment("weights_format", "torchvision"), ", or use the offline default ",
+            Assignment("weights", "vgg19")
         ) from None
 
 

@@ -10,9 +10,9 @@ Olah et al., "Feature Visualization" (Distill 2017) and Mordvintsev et al.,
   gradient alone pushes toward saturated primaries; this one moves mostly
   along the axes natural colours vary on (lightness first), which keeps hues
   near the photo's.
-- soft bounds (:func:`take_step`, :func:`detail_of`): the image is held as ``sigmoid(z)`` and the step is taken
-  on z, so a pixel slows as it nears 0 or 1 instead of piling up there under
-  the clamp. Unlike lucid, the photo is the start, so z is the photo's logit
+- soft bounds (:func:`take_step`, :func:`detail_of`): the image is held as
+  ``sigmoid(z)`` and the step is taken on z, so a pixel slows as it nears 0
+  or 1 instead of piling up there under the clamp. Unlike lucid, the photo is the start, so z is the photo's logit
   and only the step goes through the squashing.
 """
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, Protocol
 
 import torch
+from PIL import Image
 
 from .backbone import VGGFeatures
 from .errors import InvalidArgumentError, Setting
-from .imaging import Picture, read_metadata
+from .imaging import Picture, picture_to_pil, read_metadata
+from .imaging.read import ImageLike, as_picture
 from .imaging.resizing import fit_longest_side, resize
 from .presets import merge_settings
+from .progress import Status, shown
 from .seeds import choose_seed
 from .version import __version__
 
@@ -72,6 +76,75 @@ class Run:
             "size": self.size, "config": self.config.to_dict(), "weights": net.weights,
             "pooling": net.pooling, "precision": net.precision, "device": str(net.device), **extra,
         }
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Where a run's settings start and what overrides them, before they are resolved into a :class:`Run`.
+
+    Attributes:
+        preset: a preset name or TOML file, or None for the engine's default (when ``like`` is None too).
+        like: an earlier run's metadata, as read (see :func:`like_metadata`).
+        size: longest side of the output, or None (see :attr:`Run.size`).
+        seed: the seed, or None to take ``like``'s or pick one.
+        settings: engine config fields, overriding the preset's and ``like``'s.
+    """
+
+    preset: str | os.PathLike | None = None
+    like: Mapping[str, Any] | None = None
+    size: int | None = None
+    seed: int | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def arguments(self) -> dict[str, Any]:
+        """As the keyword arguments of an engine's ``resolve_run``."""
+        return {"preset": self.preset, "like": self.like, "size": self.size, "seed": self.seed, **self.settings}
+
+
+class Prepared(Protocol):
+    """An engine run ready to start: its resolved settings, its backbone and its images, read once for every
+    front end (:class:`~dreamstyle.deepdream.request.PreparedDream`,
+    :class:`~dreamstyle.styletransfer.request.PreparedTransfer`)."""
+
+    run: Run
+    net: VGGFeatures
+
+    def metadata(self, **extra: Any) -> dict[str, Any]:
+        """What every output of the run carries, with ``extra`` (an input's name, a frame number) added."""
+
+    def still(self, batch: torch.Tensor, callback: Callable[[Any], None] | None) -> torch.Tensor:
+        """The engine on one (1, 3, H, W) picture in [0, 1], reporting to ``callback``."""
+
+    def done_and_status(self, progress: Any) -> tuple[int, Status]:
+        """How far an engine progress event is, and its status (for progress bars)."""
+
+
+def file_name(image: object) -> str | None:
+    """What metadata calls an image argument: a file's name, None for an image in memory."""
+    return Path(image).name if isinstance(image, (str, os.PathLike)) else None
+
+
+def render_still(prepared: Prepared, image: ImageLike, callback: Callable[[Any], None] | None = None,
+                 progress: bool = False, **extra: Any) -> Image.Image:
+    """One picture made by a prepared run, as the Python API returns it: the API's, the studio's.
+
+    Args:
+        prepared: the run.
+        image: the photo (path, Pillow image, Picture or (3, H, W) tensor in [0, 1]); resized as the run says.
+        callback: the progress callback; it may raise :class:`RunStopped` to end with the picture so far.
+        progress: also draw the command line's progress bar on stderr.
+        **extra: added to the result's metadata.
+
+    Returns:
+        RGB (or RGBA if ``image`` had alpha); ``info["dreamstyle"]`` holds :meth:`Prepared.metadata`.
+    """
+    picture = prepared.run.fit(as_picture(image))
+    hw = (picture.height, picture.width)
+    with shown(callback, progress, prepared.run.command, prepared.done_and_status) as reported:
+        out, stopped = run_stoppable(lambda watched: prepared.still(picture.batch(), watched), reported, hw)
+    result = picture_to_pil(picture.with_rgb(out))
+    result.info["dreamstyle"] = prepared.metadata(**extra, **stopped)
+    return result
 
 
 def like_metadata(like: str | os.PathLike | Mapping[str, Any] | None, command: str) -> Mapping[str, Any] | None:

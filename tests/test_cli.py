@@ -131,7 +131,8 @@ def test_output_that_could_not_be_written_is_refused_before_any_work(tmp_path, d
 
 @pytest.mark.parametrize("command, engine", [("transfer", "transfer_tensor"), ("dream", "dream_tensor")])
 def test_ctrl_c_keeps_the_picture_so_far_as_the_output(tmp_path, data_dir, monkeypatch, command, engine):
-    module = importlib.import_module(f"dreamstyle.cli.{command}_run")
+    package = "styletransfer" if command == "transfer" else "deepdream"
+    module = importlib.import_module(f"dreamstyle.{package}.request")  # where a prepared run calls its engine
     real_engine, seen = getattr(module, engine), []
 
     def interrupted_at_second_report(*args, callback, **kwargs):

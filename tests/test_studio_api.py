@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import urllib.request
 
 import pytest
@@ -243,7 +245,15 @@ def test_an_atlas_says_where_each_channel_sits_on_its_sheet(client, studio):
     assert Image.open(studio.workspace.outputs / done["result"]["output"]).size == tuple(sheet["size"])
 
 
-def test_a_clip_on_disk_is_rendered_by_the_dreamstyle_command_and_listed_with_its_settings(tmp_path, vgg19):
+def test_a_clip_on_disk_is_rendered_in_the_studios_process_and_listed_with_its_settings(tmp_path, vgg19,
+                                                                                        monkeypatch):
+    real_popen = subprocess.Popen
+
+    def no_python_subprocess(command, *args, **kwargs):  # the video encoder's ffmpeg may run, no Python may
+        assert sys.executable not in command and "dreamstyle" not in command, f"the studio started {command}"
+        return real_popen(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", no_python_subprocess)
     frames = tmp_path / "frames"
     frames.mkdir()
     for index in range(2):
@@ -264,6 +274,28 @@ def test_a_clip_on_disk_is_rendered_by_the_dreamstyle_command_and_listed_with_it
         assert thumb.headers["content-type"] == "image/jpeg" and Image.open(io.BytesIO(thumb.content)).size == (48, 48)
         part = client.get("/api/file", params={"path": output}, headers={"Range": "bytes=0-99"})
         assert part.status_code == 206 and part.headers["content-type"] == "video/mp4" and len(part.content) == 100
+
+
+def test_a_stopped_clip_keeps_its_frames_and_the_same_clip_submitted_again_continues(tmp_path, vgg19):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for index in range(4):
+        Image.open(PHOTO).convert("RGB").resize((48, 48)).rotate(index * 5).save(frames / f"{index:03d}.png")
+    studio = make_studio(tmp_path, vgg19, roots=(frames,))
+    body = {"kind": "clip", "command": "dream", "input": str(frames), "size": 48, "seed": 1,
+            "settings": {"octaves": 1, "iterations": 40}}
+    with studio_client(studio) as client:
+        job = client.post("/api/jobs", json=body).json()
+        wait_until(lambda: client.get("/api/jobs").json()["jobs"][0]["progress"].get("done", 0) >= 1,
+                   what="a finished frame")
+        client.post(f"/api/jobs/{job['id']}/stop")
+        stopped = finished(client, job["id"])
+        assert stopped["state"] == "stopped" and stopped["result"]["output"] is None
+        kept = sorted((studio.workspace.outputs / stopped["result"]["frames_folder"]).glob("0*.png"))
+        assert 1 <= len(kept) < 4
+        again = finished(client, client.post("/api/jobs", json=body).json()["id"])
+        assert again["state"] == "done", again
+        assert again["progress"]["done"] == 4
 
 
 def test_the_event_stream_sends_the_queue_at_once_then_each_change(tmp_path, vgg19):

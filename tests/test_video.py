@@ -190,7 +190,7 @@ def test_resume_after_interruption_gives_the_same_frames(vgg19, clips, tmp_path)
     broken = FrameJob(tmp_path / "broken", {"seed": 1}, source.info)
     broken.prepare(overwrite=False)
 
-    def interrupt(index: int, written: bool) -> None:
+    def interrupt(index: int, written: bool, image) -> None:
         if index == 4:
             raise KeyboardInterrupt
 

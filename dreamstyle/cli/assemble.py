@@ -9,8 +9,8 @@ import click
 from ..errors import InvalidArgumentError
 from ..imaging.write import check_new_file
 from ..video import GIF, VIDEO_FORMATS, collect_frames, parse_fps, write_clip
+from ..video.config import DEFAULT_FPS
 from .messages import Command
-from .clip_options import DEFAULT_FPS
 from .options import force_option, quiet_option
 
 

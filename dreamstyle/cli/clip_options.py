@@ -13,10 +13,8 @@ from pathlib import Path
 
 import click
 
-from ..video.config import FOLDER_KINDS, TEMPORAL_MODES, Shard, TemporalConfig
+from ..video.config import FOLDER_KINDS, TEMPORAL_MODES, Delivery, Shard, TemporalConfig
 from .options import stack
-
-DEFAULT_FPS = Fraction(24)
 
 
 def clip_options(transfer: bool):
@@ -96,6 +94,10 @@ class ClipOptions:
     report: bool
     keep_frames: bool
     folder_is: str | None = None
+
+    def delivery(self, output: Path | None, tag: str, fps: Fraction | None, force: bool) -> Delivery:
+        """Where and how a clip's or a batch's results go."""
+        return Delivery(output, tag, self.shard or Shard(), force, fps, self.keep_frames, self.report)
 
     def refuse_for_one_image(self, image: Path) -> None:
         """Refuse these flags on one still image, where they would silently do nothing."""

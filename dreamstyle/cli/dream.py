@@ -6,6 +6,7 @@ The command is declared here without torch, so that its help and a mistake in it
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
@@ -83,8 +84,13 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
     frames, an animated GIF, or a video (mp4 mov mkv webm avi).
     """
     check_inputs_exist([*inputs, guide, mask, like])
-    from .dream_run import run_dream  # imports torch, which every check so far has done without
+    # These import torch, which every check so far has done without.
+    from ..deepdream.request import DreamRequest
+    from ..deepdream.zoom import ZoomConfig
+    from .dream_run import run_dream
 
-    run_dream(inputs=inputs, output=output, preset=preset, like=like, size=size, guide=guide, mask=mask,
-              zoom_frames=zoom_frames, zoom=zoom, rotate=rotate, colour_hold=colour_hold, fps=fps,
-              save_every=save_every, clip=clip, backbone=backbone, seed=seed, force=force, quiet=quiet, **settings)
+    request_of = functools.partial(DreamRequest.of, preset=preset, like=like, size=size, seed=seed, guide=guide,
+                                   mask=mask, **settings)
+    zoom_config = None if zoom_frames is None else ZoomConfig(zoom_frames, zoom, rotate, colour_hold)
+    run_dream(inputs=inputs, output=output, request_of=request_of, zoom_config=zoom_config, fps=fps,
+              save_every=save_every, clip=clip, backbone=backbone, force=force, quiet=quiet)

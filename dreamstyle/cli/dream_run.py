@@ -11,83 +11,77 @@ import click
 import torch
 
 from ..backbone import BackboneChoice, VGGFeatures
-from ..deepdream import ZoomConfig, dream_steps, dream_tensor
-from ..deepdream.engine import check_config, dream_work
-from ..deepdream.run import like_dream, resolve_run
+from ..deepdream import ZoomConfig, dream_steps
+from ..deepdream.engine import dream_work
+from ..deepdream.request import DreamRequest
 from ..deepdream.zoom import zoom_frames as dream_zoom_frames
 from ..errors import count_of
 from ..estimate import FramesWork
-from ..imaging import check_output_path, read_image, write_image
-from ..masks import DreamMask
+from ..imaging import check_output_path, write_image
 from ..progress import ProgressBar, dream_done_and_status
 from ..runs import Run
 from ..video import GIF, VIDEO_FORMATS, check_sink_path, is_frame_folder, open_sink, open_source, parse_fps
-from ..video.config import DREAM_TEMPORAL, TemporalConfig
-from ..video.temporal import FrameRenderer, dream_renderer, later_dream_config
-from .clip_options import DEFAULT_FPS, ClipOptions
-from .frames import ManyEngine, ManyRun, render_many
+from ..video.config import DEFAULT_FPS, DREAM_TEMPORAL, TemporalConfig
+from ..video.temporal import later_dream_config
+from .clip_options import ClipOptions
+from .frames import ManyRun, render_many
 from .pictures import read_input
 from .progress import FrameBars, IntermediateSaver, running
 from .start import announce
 
 
-def run_dream(*, inputs: tuple[str, ...], output: Path | None, preset: str | None, like: Path | None,
-              size: int | None, guide: Path | None, mask: Path | None, zoom_frames: int | None, zoom: float,
-              rotate: float, colour_hold: float, fps: str | None, save_every: int | None, clip: ClipOptions,
-              backbone: BackboneChoice, seed: int | None, force: bool, quiet: bool, **settings) -> None:
-    """Dream as ``dreamstyle dream`` was asked to (see :func:`dreamstyle.cli.dream.dream`)."""
+def run_dream(*, inputs: tuple[str, ...], output: Path | None, request_of: Callable[..., DreamRequest],
+              zoom_config: ZoomConfig | None, fps: str | None, save_every: int | None, clip: ClipOptions,
+              backbone: BackboneChoice, force: bool, quiet: bool) -> None:
+    """Dream as ``dreamstyle dream`` was asked to (see :func:`dreamstyle.cli.dream.dream`).
+
+    ``request_of(frames=..., still=...)``: the run as asked for, for a clip of so many frames or a still.
+    """
     frame_rate = None if fps is None else parse_fps(fps)
     source = open_source(inputs, frame_rate, clip.folder_is)
     if source is not None:
-        if zoom_frames is not None:
+        if zoom_config is not None:
             raise click.UsageError("--zoom-frames animates one still image; give a single image")
         if save_every is not None:
             raise click.UsageError("--save-every applies to one image; clips keep every finished frame anyway")
-        masks = DreamMask(mask, source.info.count)
-        many = ManyRun("dream", "dream", tuple(Path(p) for p in inputs) + ((guide,) if guide else ())
-                       + tuple(masks.files()), output, preset, like, size, seed, settings,
-                       clip.temporal.config(DREAM_TEMPORAL), clip, frame_rate, backbone, force, quiet)
-        engine = ManyEngine(like=like_dream, resolve=resolve_run, check=lambda run: None,
-                            renderer=functools.partial(_dream_renderer, guide, masks),
-                            done_and_status=dream_done_and_status, frames_work=_dream_frames_work)
-        render_many(many, source, engine)
+        many = ManyRun("dream", request_of(frames=source.info.count), clip.delivery(output, "dream", frame_rate, force),
+                       tuple(Path(p) for p in inputs), clip.temporal.config(DREAM_TEMPORAL) if clip.temporal.given
+                       else None, backbone, _dream_frames_work, clip.folder_is is not None, quiet)
+        render_many(many, source)
         return
     image = Path(inputs[0])
     clip.refuse_for_one_image(image)
-    previous = like_dream(like)
-    run = resolve_run(preset, previous, size, seed, **settings)
-    zoom_config = ZoomConfig(zoom_frames, zoom, rotate, colour_hold) if zoom_frames is not None else None
+    dream_request = request_of(still=True)
+    run = dream_request.resolve()
     output = output or _default_output(image)
-    masks = DreamMask(mask, still=True)
-    inputs = [image] + ([guide] if guide else []) + ([like] if like else []) + masks.files()
+    inputs = [image, *dream_request.files]
     if zoom_config is None and (is_frame_folder(output) or output.suffix.lower() in (*VIDEO_FORMATS, GIF)):
         raise click.UsageError(f"{output} is an animation output; add --zoom-frames N to make one")
     picture = read_input(image, run, quiet)
-    guide_batch = read_image(guide).batch() if guide else None
-    net = backbone.load(previous)
-    check_config(net, run.config)
+    dream_request.check(run, (picture.height, picture.width))
+    prepared = dream_request.prepare(backbone, run)
     # The output is checked once every setting is known to work, so a run with a
     # mistake in it says so before it says the output exists.
     if zoom_config is None:
         check_output_path(output, inputs, overwrite=force)
     else:
         check_sink_path(output, inputs, overwrite=force)
-    frame_mask = masks(0, (picture.height, picture.width))
-    metadata = run.metadata(net, input=image.name, guide=guide.name if guide else None, **masks.metadata())
-    work = dream_work(net, picture.height, picture.width, run.config) * (zoom_frames or 1)
+    metadata = prepared.metadata(input=image.name)
+    net = prepared.net
+    work = dream_work(net, picture.height, picture.width, run.config) * (zoom_config.frames if zoom_config else 1)
     announce("dream", image, output, run, picture, net, [name for name, _ in run.config.layers], work, quiet)
 
     if zoom_config is not None:
         zoom_frames_with = functools.partial(dream_zoom_frames, net, picture.batch(), run.config, zoom_config,
-                                             seed=run.seed, guide=guide_batch, mask=frame_mask)
+                                             seed=run.seed, guide=dream_request.guide,
+                                             mask=dream_request.masks(0, (picture.height, picture.width)))
         _write_zoom(zoom_frames_with, zoom_config, output, frame_rate or DEFAULT_FPS, metadata, quiet)
     else:
         save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
         total = dream_steps(net, picture.height, picture.width, run.config)
         bar = ProgressBar(quiet, total, "dream", dream_done_and_status, save_intermediate)
         with running(bar, save_intermediate, overwrite=force):
-            result = dream_tensor(net, picture.batch(), run.config, seed=run.seed, guide=guide_batch, callback=bar,
-                                  mask=frame_mask)
+            result = prepared.still(picture.batch(), bar)
         write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)
     if not quiet:
         click.echo(f"wrote {output}", err=True)
@@ -95,15 +89,6 @@ def run_dream(*, inputs: tuple[str, ...], output: Path | None, preset: str | Non
 
 def _default_output(image: Path) -> Path:
     return image.with_name(f"{image.stem}_dream.png")
-
-
-def _dream_renderer(guide: Path | None, masks: DreamMask, net: VGGFeatures, run: Run, temporal: TemporalConfig
-                    ) -> tuple[FrameRenderer, dict]:
-    """The frame renderer of a dream over many inputs, and what it adds to their metadata."""
-    check_config(net, run.config)
-    guide_batch = read_image(guide).batch() if guide else None
-    return (dream_renderer(net, run.config, temporal, seed=run.seed, guide=guide_batch, masks=masks),
-            {"guide": guide.name if guide else None, **masks.metadata()})
 
 
 def _dream_frames_work(net: VGGFeatures, run: Run, temporal: TemporalConfig, height: int, width: int

@@ -6,6 +6,7 @@ The command is declared here without torch, so that its help and a mistake in it
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
@@ -118,8 +119,17 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     an animated GIF, or a video (mp4 mov mkv webm avi).
     """
     check_inputs_exist([content, *(style for style in styles if not str(style).startswith(BUILTIN_PREFIX)), like])
-    from .transfer_run import run_transfer  # imports torch, which every check so far has done without
+    # These import torch, which every check so far has done without.
+    from ..styletransfer.request import TransferRequest
+    from .transfer_run import run_transfer
 
-    run_transfer(content=content, styles=styles, output=output, preset=preset, like=like, size=size,
-                 save_every=save_every, init=init, fps=fps, clip=clip, backbone=backbone, seed=seed, force=force,
-                 quiet=quiet, masks=masks, style_masks=style_masks, **settings)
+    request_of = functools.partial(TransferRequest.of, [str(style) for style in styles], preset=preset, like=like,
+                                   size=size, seed=seed, init=init, masks=_mask_list(masks),
+                                   style_masks=_mask_list(style_masks), **settings)
+    run_transfer(content=content, output=output, request_of=request_of, save_every=save_every, fps=fps, clip=clip,
+                 backbone=backbone, force=force, quiet=quiet)
+
+
+def _mask_list(value: str | None) -> list[Path | None]:
+    """``"a.png,,b.png"`` -> [a.png, None, b.png]; None -> []."""
+    return [] if value is None else [Path(part.strip()) if part.strip() else None for part in value.split(",")]

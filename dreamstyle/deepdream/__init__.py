@@ -20,11 +20,13 @@ _EXPORTS = {
     "Run": ".run", "like_dream": ".run", "resolve_run": ".run",
     "ZoomConfig": ".zoom", "zoom_frames": ".zoom", "zoom_rotate": ".zoom",
     "atlas_config": ".channel_atlas", "atlas_steps": ".channel_atlas",
-    "atlas": ".api", "dream": ".api", "dream_zoom": ".api", "filters": ".api", "prepare_run": ".api",
+    "atlas": ".api", "dream": ".api", "dream_zoom": ".api", "filters": ".api",
+    "DreamRequest": ".request", "PreparedDream": ".request",
 }
 
 if TYPE_CHECKING:
-    from .api import atlas, dream, dream_zoom, filters, prepare_run
+    from .api import atlas, dream, dream_zoom, filters
+    from .request import DreamRequest, PreparedDream
     from .channel_atlas import atlas_config, atlas_steps
     from .config import DreamConfig, parse_channels
     from .engine import DreamProgress, ProgressCallback, dream_steps, dream_tensor, octave_sizes
@@ -35,6 +37,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "atlas", "atlas_config", "atlas_steps", "dream", "dream_steps", "dream_tensor", "dream_zoom", "DreamConfig",
-    "DreamProgress", "filters", "like_dream", "octave_sizes", "parse_channels", "prepare_run", "ProgressCallback",
-    "resolve_run", "Run", "zoom_frames", "zoom_rotate", "ZoomConfig",
+    "DreamProgress", "DreamRequest", "filters", "like_dream", "octave_sizes", "parse_channels", "PreparedDream",
+    "ProgressCallback", "resolve_run", "Run", "zoom_frames", "zoom_rotate", "ZoomConfig",
 ]

@@ -20,35 +20,14 @@ from ..imaging import picture_to_pil
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
 from ..imaging.sheet import contact_sheet, sheet_layout
-from ..masks import DreamMask
-from ..progress import dream_done_and_status, shown
-from ..runs import run_stoppable
+from ..runs import file_name, render_still
 from ..seeds import choose_seed
 from ..version import __version__
 from .channel_atlas import atlas_config, channel_atlas, first_layer_filters
 from .config import parse_channels
-from .engine import ProgressCallback, dream_tensor
-from .run import Run, like_dream, resolve_run
+from .engine import ProgressCallback
+from .request import DreamRequest
 from .zoom import ZoomConfig, zoom_frames
-
-
-
-def prepare_run(guide: ImageLike | None, like, backbone: VGGFeatures | BackboneChoice | None,
-                **run_settings: Any) -> tuple[Run, VGGFeatures, torch.Tensor | None]:
-    """What every dream API shares: the resolved settings, the backbone and the guide batch.
-
-    Args:
-        guide: the guide image, if any.
-        like: an earlier output (path or metadata) whose settings to reuse.
-        backbone: a loaded backbone to reuse, or the one to load (see :func:`backbone_of`).
-        **run_settings: preset, size, seed and DreamConfig fields.
-    """
-    previous = like_dream(like)
-    run = resolve_run(like=previous, **run_settings)
-    net = backbone_of(backbone, previous)
-    guide_batch = None if guide is None else as_picture(guide).batch()
-    return run, net, guide_batch
-
 
 def dream(
     image: ImageLike,
@@ -89,17 +68,9 @@ def dream(
         RGB (or RGBA if the input had alpha) image; ``info["dreamstyle"]`` holds
         the effective parameters.
     """
-    run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
-    picture = run.fit(as_picture(image))
-    masks = DreamMask(mask, still=True)
-    hw = (picture.height, picture.width)
-    with shown(callback, progress, "dream", dream_done_and_status) as reported:
-        out, stopped = run_stoppable(lambda watched: dream_tensor(net, picture.batch(), run.config, seed=run.seed,
-                                                                  guide=guide_batch, callback=watched,
-                                                                  mask=masks(0, hw)), reported, hw)
-    result = picture_to_pil(picture.with_rgb(out))
-    result.info["dreamstyle"] = run.metadata(net, **masks.metadata(), **stopped)
-    return result
+    request = DreamRequest.of(preset=preset, like=like, size=size, seed=seed, guide=guide, mask=mask, still=True,
+                              **settings)
+    return render_still(request.prepare(backbone), image, callback, progress, input=file_name(image))
 
 
 def dream_zoom(
@@ -122,10 +93,12 @@ def dream_zoom(
     ``zoom``, ``rotate`` and ``colour_hold`` are :class:`ZoomConfig`'s; the
     other arguments are :func:`dream`'s.
     """
-    run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
+    request = DreamRequest.of(preset=preset, like=like, size=size, seed=seed, guide=guide, **settings)
+    prepared = request.prepare(backbone)
+    run = prepared.run
     picture = run.fit(as_picture(image))
-    for frame in zoom_frames(net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate, colour_hold),
-                             seed=run.seed, guide=guide_batch):
+    for frame in zoom_frames(prepared.net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate, colour_hold),
+                             seed=run.seed, guide=prepared.request.guide):
         yield picture_to_pil(picture.with_rgb(frame), keep_alpha=False)
 
 

@@ -162,7 +162,8 @@ def work_of(body: Any, workspace: Workspace, backbone: Callable[[], VGGFeatures]
         raise InvalidArgumentError(Setting("styles"), ": a dream takes no style images")
     styles = tuple(_image(workspace, style, "styles") for style in style_names)
     if kind == "clip":
-        return _clip_work(workspace.readable(name), command, workspace, styles, RunChoice(preset, size, seed, settings))
+        return _clip_work(workspace.readable(name), command, workspace, backbone, styles,
+                          RunChoice(preset, size, seed, settings))
     mask_names = _field(body, "masks", list, [])
     wanted = len(styles) if command == "transfer" else 1
     if mask_names and len(mask_names) != wanted:
@@ -188,12 +189,12 @@ def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callabl
     return AtlasWork(layer, tuple(channels), workspace, backbone, tile, seed, settings)
 
 
-def _clip_work(path: Path, command: str, workspace: Workspace, styles: tuple[Path, ...], choice: RunChoice
-               ) -> ClipWork:
+def _clip_work(path: Path, command: str, workspace: Workspace, backbone: Callable[[], VGGFeatures],
+               styles: tuple[Path, ...], choice: RunChoice) -> ClipWork:
     source = open_source([path], folder_is="clip" if path.is_dir() else None)  # the page chose it as a clip
     if source is None:
         raise InvalidArgumentError(Setting("input"),
                                    f": {path.name} is one picture, not a clip (a video or a folder of frames)")
     # The same clip and settings go to the same file, so a stopped clip submitted again continues.
     output = workspace.free_name(f"{path.stem}_{command}", CLIP_FORMAT)
-    return ClipWork(command, path, output, source.info.count, workspace, choice, styles)
+    return ClipWork(command, path, output, source.info.count, workspace, backbone, choice, styles)

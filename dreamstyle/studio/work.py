@@ -1,16 +1,16 @@
 """What each kind of studio job asks of the Python API, and where its results go.
 
-A still (dream or transfer) and an atlas run in the studio's process on its one
-backbone. A clip runs as the ``dreamstyle`` command itself, so it keeps its
-finished frames when stopped and continues from them exactly as the CLI does.
+Every job runs in the studio's process on its one backbone, through the
+library's own front doors: a still through
+:func:`~dreamstyle.runs.render_still`, a clip through
+:func:`~dreamstyle.video.render.render` (which keeps its finished frames when
+stopped and continues from them exactly as the command line does), an atlas
+through :func:`~dreamstyle.deepdream.atlas`.
 """
 
 from __future__ import annotations
 
 import resource
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,30 +20,24 @@ from typing import Any
 import torch
 
 from ..backbone import VGGFeatures
-from ..deepdream import DreamProgress, atlas, atlas_config, atlas_steps, dream
+from ..deepdream import DreamProgress, atlas, atlas_config, atlas_steps
 from ..deepdream.engine import dream_work
-from ..deepdream.run import resolve_run as resolve_dream
-from ..errors import DreamstyleError, WeightsUnavailableError
+from ..deepdream.request import DreamRequest
+from ..errors import WeightsUnavailableError
 from ..imaging import save
-from ..imaging.read import image_size, images_in, open_image
-from ..imaging.resizing import fit_longest_side
+from ..imaging.read import image_size
 from ..imaging.sheet import contact_sheet
-from ..imaging.write import metadata_text, write_atomically
+from ..imaging.write import write_atomically
+from ..runs import Prepared, RunStopped, render_still
 from ..styletransfer import transfer
 from ..styletransfer.engine import schedule_work, scale_schedule
-from ..styletransfer.run import resolve_run as resolve_transfer
-from ..video.encode import write_video_comment
-from ..video.job import read_clip_metadata, work_folder
+from ..styletransfer.request import TransferRequest
+from ..video.config import Delivery
+from ..video.job import work_folder
+from ..video.render import Event, PictureDone, Planned, Step, render
+from ..video.sources import open_source
 from .jobs import JobControl
 from .workspace import Workspace
-
-# How often a clip's frames folder is looked at for new frames.
-CLIP_POLL_SECONDS = 0.5
-
-
-class ClipFailed(DreamstyleError, RuntimeError):
-    """The ``dreamstyle`` command rendering a clip ended with an error."""
-
 
 def memory_in_use(device: torch.device) -> int:
     """Bytes: the device's allocated memory on CUDA, else the process's peak resident memory."""
@@ -150,58 +144,57 @@ class StillWork:
         styles = f" in the style of {', '.join(style.name for style in self.styles)}" if self.styles else ""
         return f"{self.kind} {self.input.name}{styles} ({self.choice.label})"
 
-    def planned_work(self, net: VGGFeatures) -> Work:
-        """(height, width, steps) of each octave or scale the run will make, for its time left."""
-        resolve = resolve_dream if self.kind == "dream" else resolve_transfer
-        run = resolve(**self.choice.arguments())
-        width, height = image_size(self.input)  # the header: an EXIF turn swaps the sides, not the pixels
-        side = run.side_for(height, width)
-        height, width = (height, width) if side is None else fit_longest_side(height, width, side)
+    def request(self) -> DreamRequest | TransferRequest:
+        """The engine run, as the page chose it."""
         if self.kind == "dream":
-            return dream_work(net, height, width, run.config)
-        return schedule_work(scale_schedule(height, width, run.config))
+            return DreamRequest.of(mask=self.masks[0] if self.masks else None, still=True, **self.choice.arguments())
+        return TransferRequest.of([str(style) for style in self.styles], masks=list(self.masks) or None, still=True,
+                                  **self.choice.arguments())
 
-    def _instant_preview(self, net: VGGFeatures, control: JobControl, started: float) -> None:
+    def planned_work(self, prepared: Prepared) -> Work:
+        """(height, width, steps) of each octave or scale the run will make, for its time left."""
+        width, height = image_size(self.input)  # the header: an EXIF turn swaps the sides, not the pixels
+        height, width = prepared.run.fitted_size(height, width)
+        if self.kind == "dream":
+            return dream_work(prepared.net, height, width, prepared.run.config)
+        return schedule_work(scale_schedule(height, width, prepared.run.config))
+
+    def _instant_preview(self, prepared: Prepared, control: JobControl, started: float) -> None:
         """A Gatys transfer's first picture in about a second: the instant engine's, on the stage while the
         optimisation starts (from it, or from the photo, as the run's ``init`` says)."""
-        arguments = self.choice.arguments()
-        if resolve_transfer(**arguments).config.engine == "instant":
+        if prepared.run.config.engine == "instant":
             return  # the run itself is that picture
         try:
-            preview = transfer(self.input, list(self.styles), masks=list(self.masks) or None, backbone=net,
-                               **{**arguments, "engine": "instant"})
+            preview = transfer(self.input, list(self.styles), masks=list(self.masks) or None, backbone=prepared.net,
+                               **{**self.choice.arguments(), "engine": "instant"})
         except WeightsUnavailableError:
             return  # the optimisation needs no instant weights, so neither does its preview
         control.report({"stage": "instant preview", "elapsed": round(time.monotonic() - started, 1)}, preview)
 
     def run(self, control: JobControl) -> dict[str, Any]:
-        net = self.backbone()
+        prepared = self.request().prepare(self.backbone())
         started = time.monotonic()
         last: list[Any] = []  # the newest report, so the end shows where the run really ended
-        work = self.planned_work(net)
+        work = self.planned_work(prepared)
+        device = prepared.net.device
 
         def callback(progress: Any) -> None:
             control.check()
             last[:] = [progress]
             if control.due():
-                control.report(engine_progress(progress, started, net.device, work), progress.image)
+                control.report(engine_progress(progress, started, device, work), progress.image)
 
-        common = dict(backbone=net, callback=callback, **self.choice.arguments())
         if self.kind == "transfer":
-            self._instant_preview(net, control, started)
-        if self.kind == "dream":
-            result = dream(self.input, mask=self.masks[0] if self.masks else None, **common)
-        else:
-            result = transfer(self.input, list(self.styles), masks=list(self.masks) or None, **common)
+            self._instant_preview(prepared, control, started)
         output = self.workspace.new_output(self.input.stem, self.kind)
         beside = [output.with_name(f"{output.stem}_mask{index + 1}.png") for index in range(len(self.masks))]
-        result.info["dreamstyle"] = {**result.info["dreamstyle"], "input": self.input.name,
-                                      "studio": studio_files(self.workspace, self.input, self.styles, beside)}
+        result = render_still(prepared, self.input, callback, input=self.input.name,
+                              studio=studio_files(self.workspace, self.input, self.styles, beside))
         for mask, path in zip(self.masks, beside):
             write_atomically(path, mask.read_bytes())
         save(result, output)
         stopped_at = result.info["dreamstyle"].get("interrupted_at_step")
-        final = engine_progress(last[0], started, net.device, work) if last else control.job.progress
+        final = engine_progress(last[0], started, device, work) if last else control.job.progress
         control.report({**final, "stage": "stopped" if stopped_at is not None else "done"}, result)
         return {"output": self.workspace.relative(output), "stopped_at": stopped_at}
 
@@ -254,12 +247,40 @@ class AtlasWork:
                 "sheet": settings["sheet"]}
 
 
+class ClipProgress:
+    """A clip's render events as the page shows them: the frame in hand and its engine's progress, frames per
+    second and the time left, and the newest picture as the preview."""
+
+    def __init__(self, control: JobControl, device: torch.device, frames: int):
+        self.control, self.device, self.frames = control, device, frames
+        self.started = time.monotonic()
+        self.done = self.left = 0  # frames finished (by any run), and left when this run began
+
+    def __call__(self, event: Event) -> None:
+        self.control.check()
+        if isinstance(event, Planned):
+            self.done, self.left = event.done, len(event.sizes)
+            self.control.report(self._frames(f"frame {self.done + 1} of {self.frames}"))
+        elif isinstance(event, Step) and self.control.due():
+            engine = engine_progress(event.progress, self.started, self.device)
+            stage = f"frame {event.index + 1} of {self.frames}, {engine['stage']}"
+            self.control.report({**engine, **self._frames(stage)}, event.progress.image)
+        elif isinstance(event, PictureDone) and event.counted:
+            self.done += 1
+            self.control.report(self._frames(f"frame {self.done} of {self.frames} done"), event.image)
+
+    def _frames(self, stage: str) -> dict[str, Any]:
+        finished = self.done - (self.frames - self.left)  # by this run
+        return {**pace(max(finished, 0), self.left, self.started), "stage": stage, "done": self.done,
+                "total": self.frames, "memory": memory_in_use(self.device)}
+
+
 @dataclass(frozen=True)
 class ClipWork:
-    """A clip (a video or a folder of frames on disk) dreamed or painted frame by frame by ``dreamstyle``.
+    """A clip (a video or a folder of frames on disk) dreamed or painted frame by frame, in the studio's process.
 
-    The same clip with the same settings goes to the same output, so submitting it again after a stop
-    continues from the frames already made.
+    Its frames are written as they finish, so a stopped clip keeps them; the same clip with the same settings goes
+    to the same output, so submitting it again continues from them.
     """
 
     command: str
@@ -267,6 +288,7 @@ class ClipWork:
     output: Path
     frames: int
     workspace: Workspace
+    backbone: Callable[[], VGGFeatures]
     choice: RunChoice
     styles: tuple[Path, ...] = ()
     kind: str = "clip"
@@ -275,48 +297,20 @@ class ClipWork:
     def title(self) -> str:
         return f"{self.command} clip {self.input.name} ({self.frames} frames, {self.choice.label})"
 
-    def command_line(self) -> list[str]:
-        """The ``dreamstyle`` command line that renders the clip."""
-        line = [sys.executable, "-m", "dreamstyle", self.command, str(self.input), *map(str, self.styles),
-                "-o", str(self.output), "--quiet", *(("--folder-is", "clip") if self.input.is_dir() else ())]
-        for name, value in self.choice.arguments().items():
-            if value is not None:
-                line += [f"--{name.replace('_', '-')}", str(value)]
-        return line
+    def request(self, frames: int) -> DreamRequest | TransferRequest:
+        """The engine run of each frame, as the page chose it."""
+        if self.command == "dream":
+            return DreamRequest.of(frames=frames, **self.choice.arguments())
+        return TransferRequest.of([str(style) for style in self.styles], frames=frames, **self.choice.arguments())
 
     def run(self, control: JobControl) -> dict[str, Any]:
-        folder = work_folder(self.output)
-        before = len(images_in(folder)) if folder.is_dir() else 0
-        started = time.monotonic()
-        process = subprocess.Popen(self.command_line(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, text=True)
-        shown = -1
+        net = self.backbone()
+        source = open_source([self.input], folder_is="clip" if self.input.is_dir() else None)
+        notes = {"studio": studio_files(self.workspace, self.input, self.styles, [])}
         try:
-            while process.poll() is None:
-                if control.stopping:
-                    process.send_signal(signal.SIGTERM)  # the command keeps its finished frames
-                    break
-                frames = images_in(folder) if folder.is_dir() else []
-                if len(frames) != shown:
-                    shown = len(frames)
-                    progress = {"stage": f"frame {shown} of {self.frames}",
-                                **pace(shown - before, self.frames - before, started), "done": shown,
-                                "total": self.frames}
-                    control.report(progress, open_image(frames[-1]) if frames else None)
-                time.sleep(CLIP_POLL_SECONDS)
-            _, errors = process.communicate()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        if control.stopping:
-            return {"output": None, "frames_folder": self.workspace.relative(folder)}
-        if process.returncode != 0:
-            lines = [line for line in errors.splitlines() if line.startswith("Error:")]
-            raise ClipFailed(lines[-1].removeprefix("Error:").strip() if lines
-                             else f"dreamstyle {self.command} ended with exit status {process.returncode}")
-        settings = read_clip_metadata(self.output)
-        write_video_comment(self.output, metadata_text(
-            {**settings, "studio": studio_files(self.workspace, self.input, self.styles, [])}))
+            render(self.request(source.info.count), source, Delivery(self.output, self.command, notes=notes),
+                   inputs=(self.input,), backbone=net, events=ClipProgress(control, net.device, self.frames))
+        except RunStopped:
+            return {"output": None, "frames_folder": self.workspace.relative(work_folder(self.output))}
         control.report({**control.job.progress, "stage": "done", "done": self.frames, "total": self.frames})
         return {"output": self.workspace.relative(self.output)}

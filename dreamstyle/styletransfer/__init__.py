@@ -17,21 +17,23 @@ _EXPORTS = {
     "scale_sizes": ".engine", "total_iterations": ".engine", "transfer_tensor": ".engine",
     "Run": ".run", "like_transfer": ".run", "resolve_run": ".run",
     "StyleMasks": ".style_masks",
-    "init_settings": ".api", "prepare_run": ".api", "transfer": ".api",
+    "PreparedTransfer": ".request", "TransferRequest": ".request", "init_settings": ".request",
+    "transfer": ".api",
 }
 
 if TYPE_CHECKING:
-    from .api import init_settings, prepare_run, transfer
+    from .api import transfer
     from .config import INITS, TransferConfig
     from .engine import (ProgressCallback, Scale, TransferProgress, scale_schedule, scale_sizes, total_iterations,
                          transfer_tensor)
+    from .request import PreparedTransfer, TransferRequest, init_settings
     from .run import Run, like_transfer, resolve_run
     from .style_masks import StyleMasks
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
-    "init_settings", "INITS", "like_transfer", "prepare_run", "ProgressCallback", "resolve_run", "Run", "Scale",
+    "init_settings", "INITS", "like_transfer", "PreparedTransfer", "ProgressCallback", "resolve_run", "Run", "Scale",
     "scale_schedule", "scale_sizes", "StyleMasks", "total_iterations", "transfer", "transfer_tensor",
-    "TransferConfig", "TransferProgress",
+    "TransferConfig", "TransferProgress", "TransferRequest",
 ]

@@ -13,12 +13,12 @@ from ..backbone import BackboneChoice, VGGFeatures
 from ..imaging import picture_to_pil
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
-from ..masks import DreamMask
-from ..styletransfer.style_masks import StyleMasks
+from ..deepdream.request import DreamRequest
 from ..imaging.resizing import fit_longest_side, resize
-from ..runs import Run
+from ..runs import Prepared, Run
+from ..styletransfer.request import TransferRequest
 from .config import DREAM_TEMPORAL, TRANSFER_TEMPORAL, TemporalConfig
-from .temporal import FrameRenderer, dream_renderer, render_sequence, transfer_renderer
+from .temporal import frame_renderer, render_sequence
 
 
 def _batches(frames: Iterable[ImageLike], run: Run) -> Iterator[tuple[int, torch.Tensor]]:
@@ -33,9 +33,9 @@ def _batches(frames: Iterable[ImageLike], run: Run) -> Iterator[tuple[int, torch
         yield index, resize(batch, hw)
 
 
-def _render(frames: Iterable[ImageLike], renderer: FrameRenderer, run: Run, metadata: dict
-            ) -> Iterator[Image.Image]:
-    for _, _, output in render_sequence(_batches(frames, run), renderer):
+def _render(frames: Iterable[ImageLike], prepared: Prepared, temporal: TemporalConfig) -> Iterator[Image.Image]:
+    metadata = prepared.metadata(temporal=temporal.to_dict())
+    for _, _, output in render_sequence(_batches(frames, prepared.run), frame_renderer(prepared, temporal)):
         image = picture_to_pil(as_picture(output))
         image.info["dreamstyle"] = metadata
         yield image
@@ -67,13 +67,9 @@ def dream_frames(
         mask: one mask for every frame, or a folder of masks, one per frame in natural order.
         **others: as for :func:`dreamstyle.dream`.
     """
-    from ..deepdream import prepare_run
-
     config = _temporal(DREAM_TEMPORAL, temporal, blend, frame_iterations, None)
-    run, net, guide_batch = prepare_run(guide, like, backbone, preset=preset, size=size, seed=seed, **settings)
-    masks = DreamMask(mask)
-    renderer = dream_renderer(net, run.config, config, seed=run.seed, guide=guide_batch, masks=masks)
-    yield from _render(frames, renderer, run, {**run.metadata(net, **masks.metadata()), "temporal": config.to_dict()})
+    request = DreamRequest.of(preset=preset, like=like, size=size, seed=seed, guide=guide, mask=mask, **settings)
+    yield from _render(frames, request.prepare(backbone), config)
 
 
 def transfer_frames(
@@ -106,15 +102,10 @@ def transfer_frames(
         style_masks: as for :func:`dreamstyle.transfer`.
         **others: as for :func:`dreamstyle.transfer` (the output is the clip's size, at most 512 px, unless ``size`` says otherwise).
     """
-    from ..styletransfer import prepare_run
-
     config = _temporal(TRANSFER_TEMPORAL, temporal, blend, frame_iterations, temporal_weight)
-    run, net, style_batches, _, names = prepare_run(styles, like, backbone, preset=preset, size=size, seed=seed,
-                                                    **settings)
-    regions = StyleMasks(masks, style_masks, [batch.shape[-2:] for batch in style_batches])
-    renderer = transfer_renderer(net, style_batches, run.config, config, seed=run.seed, regions=regions)
-    yield from _render(frames, renderer, run, {**run.metadata(net, styles=names, **regions.metadata()),
-                                               "temporal": config.to_dict()})
+    request = TransferRequest.of(styles, preset=preset, like=like, size=size, seed=seed, masks=masks,
+                                 style_masks=style_masks, **settings)
+    yield from _render(frames, request.prepare(backbone), config)
 
 
 def _temporal(defaults: TemporalConfig, temporal: str | TemporalConfig, blend, frame_iterations, temporal_weight

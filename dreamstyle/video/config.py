@@ -7,7 +7,10 @@ line declares its clip options from them before it imports torch.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidArgumentError, Setting
@@ -19,6 +22,8 @@ GLOB_CHARACTERS = "*?["
 FOLDER_KINDS = ("clip", "batch")
 
 TEMPORAL_MODES = ("none", "blend", "flow")
+# A clip's frame rate when neither its input nor its maker names one.
+DEFAULT_FPS = Fraction(24)
 
 
 @dataclass(frozen=True)
@@ -90,3 +95,29 @@ class Shard:
     def span(self, frames: int) -> tuple[int, int]:
         """(first, stop) frame indices of this chunk; chunks differ in length by at most one frame."""
         return (self.index - 1) * frames // self.count, self.index * frames // self.count
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a batch's or a clip's results go, and how.
+
+    Attributes:
+        output: a video, GIF or frames folder for a clip, a folder for a batch; None: the default, named after
+            the first input with ``tag`` (a batch then goes beside its inputs).
+        tag: added to input names for default outputs (``dream``, or the style names).
+        shard: which part of the clip or batch to render.
+        overwrite: start over instead of continuing (or refusing) what an earlier run left.
+        fps: a clip's frame rate, None for the source's.
+        keep_frames: keep a video's or GIF's frames folder once it is encoded.
+        report: measure the clip's warping error once it is done.
+        notes: added to every output's metadata (the studio's names for the files a result came from).
+    """
+
+    output: Path | None = None
+    tag: str = "dream"
+    shard: Shard = Shard()
+    overwrite: bool = False
+    fps: Fraction | None = None
+    keep_frames: bool = False
+    report: bool = False
+    notes: Mapping[str, Any] = field(default_factory=dict)

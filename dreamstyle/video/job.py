@@ -150,7 +150,7 @@ class FrameJob:
     def render(self, source: FrameSource, render: FrameRenderer, size: int | None, shard: Shard = Shard(),
                metadata: Mapping[str, Any] | None = None,
                callback_for: Callable[[int], FrameCallback] | None = None,
-               on_frame: Callable[[int, bool], None] | None = None) -> int:
+               on_frame: Callable[[int, bool, torch.Tensor], None] | None = None) -> int:
         """Render this shard's missing frames in order, writing each as it finishes.
 
         Args:
@@ -160,7 +160,8 @@ class FrameJob:
             shard: which chunk of the clip.
             metadata: stored in every frame file.
             callback_for: the engine's progress callback for frame ``index``.
-            on_frame: called with (index, written) after each frame; warm-up frames are not written.
+            on_frame: called with (index, written, the frame (1, 3, H, W)) after each frame; warm-up frames are not
+                written.
 
         Returns:
             the number of frames written.
@@ -186,7 +187,7 @@ class FrameJob:
                             overwrite=True)
                 written += 1
             if on_frame is not None:
-                on_frame(index, keep)
+                on_frame(index, keep, output)
             if index + 1 >= stop:
                 break
         return written

@@ -25,11 +25,13 @@ import torch.nn.functional as F
 
 from ..backbone import VGGFeatures
 from ..deepdream import DreamConfig, dream_tensor
+from ..deepdream.request import PreparedDream
 from ..imaging.colour import match_colors
 from ..imaging.mask import mask_at
 from ..styletransfer import TransferConfig, transfer_tensor
 from ..styletransfer.engine import TemporalTarget
 from ..styletransfer.regions import Regions
+from ..styletransfer.request import PreparedTransfer
 from .config import TemporalConfig
 from .flow import Motion
 
@@ -73,6 +75,16 @@ def later_transfer_config(config: TransferConfig, temporal: TemporalConfig) -> T
     if temporal.mode == "none":
         return config
     return replace(config, scales=1, iterations=temporal.frame_iterations, init="image")
+
+
+def frame_renderer(prepared: PreparedDream | PreparedTransfer, temporal: TemporalConfig) -> FrameRenderer:
+    """The frame renderer of a prepared dream (:func:`dream_renderer`) or transfer (:func:`transfer_renderer`)."""
+    run, request = prepared.run, prepared.request
+    if isinstance(prepared, PreparedDream):
+        return dream_renderer(prepared.net, run.config, temporal, seed=run.seed, guide=request.guide,
+                              masks=request.masks)
+    return transfer_renderer(prepared.net, list(request.styles), run.config, temporal, seed=run.seed,
+                             regions=request.regions)
 
 
 def dream_renderer(net: VGGFeatures, config: DreamConfig, temporal: TemporalConfig, *, seed: int,

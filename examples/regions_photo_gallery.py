@@ -25,7 +25,7 @@ import torch
 from dreamstyle import dream, load_backbone, transfer
 from dreamstyle.imaging import as_picture, picture_from_pil, picture_to_pil, read_image, write_image
 from dreamstyle.styletransfer import TransferConfig
-from dreamstyle.styletransfer.engine import compute_targets, losses, style_directions
+from dreamstyle.styletransfer.engine import compute_targets, losses, style_statistic
 from dreamstyle.styletransfer.photo import colour_shift, edge_correlation
 
 from dream_gallery import sheet
@@ -57,7 +57,7 @@ def style_errors(net, output, style) -> tuple[float, float]:
     for statistic in ("gram", "sliced-wasserstein"):
         config = TransferConfig(style_loss=statistic, style_weight=1.0, tile=0)
         targets = compute_targets(net, output, [style], config, (1.0,), size,
-                                  directions=style_directions(net, config, JUDGE_SEED))
+                                  statistic=style_statistic(net, config, JUDGE_SEED))
         with torch.no_grad():
             errors.append(float(losses(net, output.to(net.device), targets, config).style))
     return errors[0], errors[1]

@@ -13,7 +13,7 @@ from dreamstyle.deepdream import DreamConfig, dream_tensor
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
-from dreamstyle.styletransfer.engine import compute_targets, evaluate, style_directions
+from dreamstyle.styletransfer.engine import compute_targets, evaluate, style_statistic
 from dreamstyle.styletransfer.losses import gram_matrix, style_loss
 from dreamstyle.styletransfer.regions import Regions, RegionWeights, region_style_loss
 
@@ -95,7 +95,7 @@ def test_tiled_regions_equal_untiled_ones(vgg19, photo, mosaic, brick, style_los
     for tile in (0, 32):
         config = TransferConfig(tile=tile, style_loss=style_loss_name)
         targets = compute_targets(vgg19, photo, [mosaic, brick], config, (1.0, 1.0), (height, width),
-                                  directions=style_directions(vgg19, config, seed=1), regions=regions)
+                                  statistic=style_statistic(vgg19, config, seed=1), regions=regions)
         results.append(evaluate(vgg19, x, targets, config))
     (whole, whole_gradient), (tiled, tiled_gradient) = results
     assert (tiled_gradient - whole_gradient).norm() / whole_gradient.norm() < 1e-4

@@ -144,7 +144,7 @@ def test_losses_on_native_bf16_activations_keep_the_float32_gradient(vgg19, phot
         feats = bf16(x, config.layer_names, native=native)
         assert {f.dtype for f in feats.values()} == {torch.bfloat16 if native else torch.float32}
         loss = (content_loss(feats, targets.content, config.content_layers)
-                + style_loss(feats, targets.style, config.style_layers))
+                + style_loss(feats, targets.style.target, config.style_layers))
         assert loss.dtype == torch.float32
         gradients.append(torch.autograd.grad(loss, x)[0])
     relative = ((gradients[1] - gradients[0]).norm() / gradients[0].norm()).item()

@@ -12,9 +12,10 @@ from dreamstyle.backbone.tiling import choose_tile
 from dreamstyle.imaging import read_image
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.seeds import make_generator
-from dreamstyle.styletransfer.engine import compute_targets, evaluate, style_directions
+from dreamstyle.styletransfer.engine import compute_targets, evaluate, style_statistic
 from dreamstyle.styletransfer.losses import gram_matrix
-from dreamstyle.styletransfer.tiles import TileGrid, tiled_grams
+from dreamstyle.styletransfer.gram import tiled_grams
+from dreamstyle.styletransfer.tiles import TileGrid
 
 
 @pytest.mark.parametrize("style_loss", ["gram", "sliced-wasserstein"])
@@ -29,7 +30,7 @@ def test_tiled_objective_equals_the_untiled_one(vgg19, data_dir, mosaic, precisi
     for tile in (0, 32):
         config = TransferConfig(tile=tile, style_loss=style_loss)
         targets = compute_targets(net, photo, [mosaic], config, (1.0,), tuple(photo.shape[-2:]),
-                                  directions=style_directions(net, config, seed=1))
+                                  statistic=style_statistic(net, config, seed=1))
         assert targets.grid.tile == tile
         results[tile] = evaluate(net, x, targets, config)
     (whole, whole_gradient), (tiled, tiled_gradient) = results[0], results[32]

@@ -20,12 +20,13 @@ from ..instant.engine import BuiltinStyle, instant_tensor
 from ..seeds import make_generator
 from .colour import luminance, match_luminance, with_chroma_of
 from .config import TransferConfig
-from .losses import blended_grams, content_loss, pixel_losses, range_penalty, style_loss
+from .gram import GramStatistic
+from .losses import content_loss, pixel_losses, range_penalty
 from .photo import REFERENCE_SIDE, MattingLaplacian, guided_filter
-from .regions import Regions, RegionWeights, coverage, region_strengths, region_style_loss
-from .sliced import (Slices, blended_quantiles, random_directions, resampled, sliced_wasserstein_loss,
-                     weighted_quantile_function)
-from .tiles import TiledContent, TileGrid, layer_positions, tiled_grams, tiled_objective, tiled_quantiles
+from .regions import Regions, RegionWeights, coverage, region_strengths
+from .sliced import SlicedWasserstein, random_directions
+from .statistic import StyleStatistic, StyleTarget
+from .tiles import TiledContent, TileGrid, tiled_objective
 
 # L-BFGS runs this many iterations per call (progress is reported between calls).
 LBFGS_CHUNK = 10
@@ -177,26 +178,19 @@ class Targets:
 
     Attributes:
         content: content features (untiled), or None when tiled.
-        style: blended style Gram matrices per layer.
+        style: the style statistic's target (blended, or one per region), with its loss.
         temporal: for video, the warped previous frame at this size.
         grid: the tiles (``grid.tile == 0``: one piece).
         tiled_content: when tiled, the content targets tile by tile.
-        sliced: for the sliced Wasserstein loss, its directions and its
-            targets' energies at this size; then ``style`` holds quantile
-            functions (1, C, Q) instead of Gram matrices.
-        regions: where each style lands at this size; then ``style`` holds
-            one target per region (K, C, C), unblended.
         coverage: with regions, (1, 1, H, W) how much of each pixel they cover.
         matting: for the photorealism term, the matting Laplacian of the content at this size.
     """
 
     content: dict[str, torch.Tensor] | None
-    style: dict[str, torch.Tensor]
+    style: StyleTarget
     temporal: TemporalTarget | None = None
     grid: TileGrid | None = None
     tiled_content: TiledContent | None = None
-    sliced: Slices | None = None
-    regions: RegionWeights | None = None
     coverage: torch.Tensor | None = None
     matting: MattingLaplacian | None = None
 
@@ -219,63 +213,44 @@ Report = Callable[[int, Losses, int], None]
 
 def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[torch.Tensor],
                     config: TransferConfig, blend: Sequence[float], size: tuple[int, int],
-                    temporal: TemporalTarget | None = None,
-                    directions: dict[str, torch.Tensor] | None = None, regions: Regions | None = None) -> Targets:
-    """Targets at ``size``: features of the resized content, and the style statistic of the styles resized
-    by ``style_scale``: Gram matrices, or with ``directions`` (sliced Wasserstein) quantile functions.
+                    temporal: TemporalTarget | None = None, statistic: StyleStatistic | None = None,
+                    regions: Regions | None = None) -> Targets:
+    """Targets at ``size``: features of the resized content, and the target of ``statistic`` (default: Gram
+    matrices) of the styles resized by ``style_scale``.
 
     Without ``regions`` the styles' statistics are blended by ``blend``; with
     them each style keeps its own, taken over its style mask, and ``blend``
     sets each region's strength (:func:`~dreamstyle.styletransfer.regions.region_strengths`).
     The tiles follow ``config.tile`` (None: only when the image would not fit in memory).
     """
+    statistic = statistic or GramStatistic()
     content_layers, style_layers = config.content_layer_names, config.style_layer_names
     grid = TileGrid.plan(net, config.layer_names, size, config.tile)
     side = max(16, round(max(size) * config.style_scale))
     per_style = []
     for index, style in enumerate(styles):
         style_size = fit_longest_side(style.shape[-2], style.shape[-1], side)
-        style_grid = TileGrid.plan(net, style_layers, style_size, config.tile)
         image = resize(style, style_size)
         style_mask = regions and regions.style_mask(index)
         maps = None if style_mask is None else RegionWeights.of(
             mask_at(style_mask.to(image.device), style_size), strides(net, style_layers), (1.0,)).maps
-        if directions is None:
-            per_style.append(tiled_grams(net, image, style_layers, style_grid, maps))
-        elif maps is None:
-            per_style.append(tiled_quantiles(net, image, style_grid, directions))
-        else:
-            ranks = tiled_quantiles(net, image, style_grid, directions, maps)
-            per_style.append({name: weighted_quantile_function(*ranks[name], ranks[name][0].shape[-1])
-                              for name in style_layers})
+        per_style.append(statistic.of_image(net, image, style_layers,
+                                            TileGrid.plan(net, style_layers, style_size, config.tile), maps))
     temporal = temporal and temporal.at(size, content.device)
     content_image = resize(content, size)
     matting = MattingLaplacian(content_image) if config.matting_weight else None
     region_weights = covered = None
-    if regions is None:
-        style_targets = (blended_grams(per_style, blend) if directions is None
-                         else blended_quantiles(per_style, blend))
-    else:
-        style_targets = {name: torch.cat([resampled(targets[name], max(t[name].shape[-1] for t in per_style))
-                                          if directions is not None else targets[name] for targets in per_style])
-                         for name in style_layers}
+    if regions is not None:
         masks = regions.at(size, content.device)
         region_weights = RegionWeights.of(masks, strides(net, style_layers), region_strengths(blend))
         covered = coverage(masks)
-    sliced = None
-    if directions is not None:
-        positions = {name: layer_positions(net, name, size) for name in style_layers}
-        sliced = Slices.of(directions, style_targets, None if regions else positions)
-        if not grid.tile and regions is None:
-            # Resampled once to the image's positions, so no evaluation has to.
-            style_targets = {name: resampled(quantiles, positions[name]) for name, quantiles in style_targets.items()}
+    style_target = statistic.target(per_style, blend, region_weights, net, size, bool(grid.tile))
     if grid.tile:
-        return Targets(None, style_targets, temporal, grid, TiledContent.of(net, content_image, content_layers, grid),
-                       sliced, region_weights, covered, matting)
+        return Targets(None, style_target, temporal, grid, TiledContent.of(net, content_image, content_layers, grid),
+                       covered, matting)
     with torch.no_grad():
         content_feats = net(content_image, content_layers)
-    return Targets(content_feats, style_targets, temporal, grid, sliced=sliced, regions=region_weights,
-                   coverage=covered, matting=matting)
+    return Targets(content_feats, style_target, temporal, grid, coverage=covered, matting=matting)
 
 
 def strides(net: VGGFeatures, layers: Sequence[str]) -> dict[str, int]:
@@ -283,35 +258,30 @@ def strides(net: VGGFeatures, layers: Sequence[str]) -> dict[str, int]:
     return {name: net.spec(name).stride for name in layers}
 
 
-def style_directions(net: VGGFeatures, config: TransferConfig, seed: int) -> dict[str, torch.Tensor] | None:
-    """The sliced Wasserstein loss's directions for each style layer, from ``seed``; None for the Gram loss."""
-    if config.style_loss != "sliced-wasserstein":
-        return None
-    return random_directions({name: net.spec(name).channels for name in config.style_layer_names}, seed)
+def style_statistic(net: VGGFeatures, config: TransferConfig, seed: int) -> StyleStatistic:
+    """The statistic ``config.style_loss`` names: Gram matrices, or sliced Wasserstein with directions from ``seed``."""
+    if config.style_loss == "sliced-wasserstein":
+        return SlicedWasserstein(random_directions({name: net.spec(name).channels
+                                                    for name in config.style_layer_names}, seed))
+    return GramStatistic()
 
 
 def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig) -> Losses:
     """The losses of ``x``, each already multiplied by its weight (float32)."""
     feats = net(x, config.layer_names, native=True)  # the losses cast; gradients go back in bf16
-    if targets.sliced is None and targets.regions is None:
-        style = style_loss(feats, targets.style, config.style_layers)
-    else:
-        rows = {name: positions_by_channels(feats[name]) for name in config.style_layer_names}
-        style = (region_style_loss(rows, targets.style, targets.regions, config.style_layers)
-                 if targets.sliced is None else
-                 sliced_wasserstein_loss(rows, targets.style, targets.sliced, config.style_layers, targets.regions))
+    rows = {name: positions_by_channels(feats[name]) for name in config.style_layer_names}
     return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
-                  config.style_weight * style, *pixel_losses(x, config.tv_weight, targets.temporal, targets.coverage,
-                                                             targets.matting, config.matting_weight))
+                  config.style_weight * targets.style.loss(rows, config.style_layers),
+                  *pixel_losses(x, config.tv_weight, targets.temporal, targets.coverage, targets.matting,
+                                config.matting_weight))
 
 
 def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: TransferConfig
              ) -> tuple[Losses, torch.Tensor]:
     """The losses of ``x`` and the gradient of their sum: in one piece, or tile by tile when the targets are tiled."""
     if targets.grid is not None and targets.grid.tile:
-        parts, gradient = tiled_objective(net, x, targets.tiled_content, targets.style,
-                                          config, targets.grid, targets.temporal, targets.sliced,
-                                          targets.regions, targets.coverage, targets.matting)
+        parts, gradient = tiled_objective(net, x, targets.tiled_content, targets.style, config, targets.grid,
+                                          targets.temporal, targets.coverage, targets.matting)
         return Losses(*parts), gradient
     pixels = x.detach().requires_grad_(True)
     parts = losses(net, pixels, targets, config)
@@ -605,11 +575,11 @@ def transfer_tensor(
                                                temporal, config.preserve_colors)
     schedule = scale_schedule(content.shape[-2], content.shape[-1], config)
     x = initial_image(content, styles, config, make_generator(seed), init_image, blend, regions)
-    directions = style_directions(net, config, seed)
+    statistic = style_statistic(net, config, seed)
     done_before = 0
     for index, scale in enumerate(schedule):
         scale_config = replace(config, iterations=scale.iterations, content_weight=scale.content_weight)
-        targets = compute_targets(net, content, styles, scale_config, blend, scale.size, temporal, directions,
+        targets = compute_targets(net, content, styles, scale_config, blend, scale.size, temporal, statistic,
                                   regions)
         x = finer_start(x, content, schedule[index - 1].size, scale.size, config) if index else resize(x, scale.size)
         x = x.detach().clone(memory_format=torch.contiguous_format)  # L-BFGS views grads flat

@@ -32,13 +32,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
+from ..backbone import VGGFeatures
 from ..backbone.selection import LayerWeights, weight_sum
+from ..backbone.tiling import Window
 from ..seeds import make_generator
+from .config import TransferConfig
 from .losses import EPS, widened
 from .regions import RegionWeights
+from .statistic import StyleStatistic, StyleTarget, TileTerm
+from .tiles import TileGrid, centred_activations, layer_positions, weights_in_window
 
 # Positions kept per layer for a quantile function: above this a whole image's
 # projections would take gigabytes (relu1_1 of a 4096 px image: 16.8 M x 64),
@@ -235,3 +241,109 @@ def sliced_wasserstein_loss(rows: Mapping[str, torch.Tensor], targets: Mapping[s
             cost = (regions.shares[name] * cost / slices.energy[name]).sum()
         total = total + weight * cost
     return total / weight_sum(layers)
+
+
+def tiled_quantiles(net: VGGFeatures, image: torch.Tensor, grid: TileGrid, directions: Mapping[str, torch.Tensor],
+                    maps: Mapping[str, torch.Tensor] | None = None) -> dict[str, Any]:
+    """Per layer of ``directions``, ``image``'s activations projected on them and sorted (N, K, Q), collected tile by
+    tile (see :func:`quantile_function`); with ``maps`` (per layer, (R, 1, h, w) position weights) their
+    :func:`weighted_ranking` instead."""
+    collected: dict[str, list[torch.Tensor]] = {name: [] for name in directions}
+    weights: dict[str, list[torch.Tensor]] = {name: [] for name in directions}
+    for window, tile in centred_activations(net, image, list(directions), grid):
+        for name, rows in tile.items():
+            # Every step-th position of each tile, so the whole image's stay within the limit.
+            step = -(-layer_positions(net, name, grid.size) // MAX_QUANTILE_POSITIONS)
+            collected[name].append(projections(rows[:, ::step], directions[name]))
+            if maps is not None:
+                weights[name].append(weights_in_window(maps[name], net.spec(name).stride, window)[:, ::step])
+    if maps is None:
+        return {name: torch.cat(parts, dim=-1).sort(dim=-1).values for name, parts in collected.items()}
+    return {name: weighted_ranking(torch.cat(parts, dim=-1), torch.cat(weights[name], dim=-1))
+            for name, parts in collected.items()}
+
+
+@dataclass(frozen=True)
+class SlicedWasserstein(StyleStatistic):
+    """Quantile functions (C, Q) of each style layer's activations along fixed directions (see the module docstring).
+
+    Attributes:
+        directions: per style layer, its (C, C) directions as columns (:func:`random_directions`).
+    """
+
+    directions: Mapping[str, torch.Tensor]
+
+    def of_image(self, net: VGGFeatures, image: torch.Tensor, layers: Sequence[str], grid: TileGrid,
+                 maps: Mapping[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+        if maps is None:
+            return tiled_quantiles(net, image, grid, self.directions)
+        ranks = tiled_quantiles(net, image, grid, self.directions, maps)
+        return {name: weighted_quantile_function(*ranks[name], ranks[name][0].shape[-1]) for name in layers}
+
+    def target(self, per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float],
+               regions: RegionWeights | None, net: VGGFeatures, size: tuple[int, int], tiled: bool
+               ) -> "SlicedTarget":
+        if regions is None:
+            targets = blended_quantiles(per_style, blend)
+        else:
+            targets = {name: torch.cat([resampled(quantiles[name], max(q[name].shape[-1] for q in per_style))
+                                        for quantiles in per_style]) for name in per_style[0]}
+        positions = {name: layer_positions(net, name, size) for name in targets}
+        slices = Slices.of(self.directions, targets, None if regions else positions)
+        if not tiled and regions is None:
+            # Resampled once to the image's positions, so no evaluation has to.
+            targets = {name: resampled(quantiles, positions[name]) for name, quantiles in targets.items()}
+        return SlicedTarget(targets, regions, slices)
+
+
+@dataclass(frozen=True)
+class SlicedTarget(StyleTarget):
+    """Target quantile functions per style layer, (1, C, Q) blended or (R, C, Q) one per region, and their slices."""
+
+    target: Mapping[str, torch.Tensor]
+    regions: RegionWeights | None
+    slices: Slices
+
+    def loss(self, rows: Mapping[str, torch.Tensor], layers: LayerWeights) -> torch.Tensor:
+        return sliced_wasserstein_loss(rows, self.target, self.slices, layers, self.regions)
+
+    def tile_term(self, net: VGGFeatures, image: torch.Tensor, grid: TileGrid, config: TransferConfig
+                  ) -> "TransportTerm":
+        ranks = tiled_quantiles(net, image, grid, self.slices.directions, self.regions and self.regions.maps)
+        return TransportTerm(net, config, self, ranks)
+
+
+class TransportTerm(TileTerm):
+    """A tile's sliced Wasserstein term: its values pulled to the style's at their ranks in the whole image.
+
+    Each call also keeps the term's value (its layer's share, detached, without
+    the style weight), whose sum is the whole image's style loss.
+    """
+
+    def __init__(self, net: VGGFeatures, config: TransferConfig, target: SlicedTarget, image_ranks: dict[str, Any]
+                 ) -> None:
+        self.net, self.style_weight, self.regions = net, config.style_weight, target.regions
+        self.targets, self.directions, self.image_ranks = target.target, target.slices.directions, image_ranks
+        energy = target.slices.energy
+        total = weight_sum(config.style_layers)
+        # A layer's share of the loss, over its target's energy at the image's positions, as untiled.
+        if self.regions is None:
+            self.share = {name: weight / total / max(energy[name], EPS) for name, weight in config.style_layers}
+        else:
+            self.share = {name: weight / total * self.regions.shares[name] / energy[name]
+                          for name, weight in config.style_layers}
+        self.parts: list[torch.Tensor] = []
+
+    def __call__(self, name: str, rows: torch.Tensor, window: Window) -> torch.Tensor:
+        values = projections(rows, self.directions[name])
+        if self.regions is None:
+            cost = self.share[name] * transport_cost(values, self.targets[name], self.image_ranks[name])
+        else:
+            weights = weights_in_window(self.regions.maps[name], self.net.spec(name).stride, window)
+            cost = (self.share[name] * region_transport_cost(values, self.targets[name], weights,
+                                                            self.image_ranks[name])).sum().unsqueeze(0)
+        self.parts.append(cost.detach().sum())
+        return self.style_weight * cost
+
+    def value(self) -> torch.Tensor:
+        return sum(self.parts)

@@ -292,3 +292,18 @@ def test_the_command_list_comes_from_one_table_and_each_entry_is_the_command_it_
         assert f"{name}  " in result.output and line in result.output
         command = cli.get_command(None, name)
         assert command is not None and command.name == name
+
+
+@pytest.mark.parametrize("command", ["dream", "transfer"])
+def test_every_setting_option_shows_the_value_a_run_without_it_uses(command):
+    from dreamstyle.deepdream.run import resolve_run as resolve_dream
+    from dreamstyle.styletransfer.run import resolve_run as resolve_transfer
+
+    used = (resolve_dream if command == "dream" else resolve_transfer)(seed=1).config.to_dict()
+    declared = importlib.import_module(f"dreamstyle.cli.{command}")
+    options = {param.name: param for param in getattr(declared, command).params if param.name in used}
+    assert len(options) >= 11  # every engine setting a person may type
+    for name, option in options.items():
+        assert option.default is None, name  # not given: the preset (or --like) decides
+        if used[name] not in (None, ""):
+            assert f"[default: {used[name]}]" in option.help, (name, option.help)

@@ -9,7 +9,7 @@ import click
 
 from typing import TYPE_CHECKING
 
-from ..deepdream.config import parse_channels
+from ..deepdream.config import ATLAS_CONFIG, parse_channels
 from ..progress import Status, dream_status
 from .inputs import check_inputs_exist
 from .messages import Command
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 @click.option("--from", "start", type=click.Path(path_type=Path), default=None,
               help="Grow each tile from this image instead of noise.")
 @click.option("--size", type=click.IntRange(min=32), default=128, show_default=True, help="Tile side in px.")
-@click.option("--iterations", type=click.IntRange(min=1), default=None, help="Steps per octave [default: 12].")
+@click.option("--iterations", type=click.IntRange(min=1), default=None,
+              help=f"Steps per octave [default: {ATLAS_CONFIG.iterations}].")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output image [default: atlas_LAYER.png].")
 @runtime_options

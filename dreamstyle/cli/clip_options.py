@@ -13,23 +13,26 @@ from pathlib import Path
 
 import click
 
-from ..video.config import FOLDER_KINDS, TEMPORAL_MODES, Delivery, Shard, TemporalConfig
+from ..video.config import (DREAM_TEMPORAL, FOLDER_KINDS, TEMPORAL_MODES, TRANSFER_TEMPORAL, Delivery, Shard,
+                            TemporalConfig)
 from .options import stack
 
 
 def clip_options(transfer: bool):
     """The options of clips and batches, shared by ``dream`` and ``transfer``, given to the command as
     one ``clip`` argument (a :class:`ClipOptions`)."""
+    defaults = TRANSFER_TEMPORAL if transfer else DREAM_TEMPORAL
+    per = "" if transfer else " per octave"
     options = [
         click.option("--temporal", type=click.Choice(TEMPORAL_MODES), default=None,
                      help="Clips: how each frame builds on the last (flow warps it along the optical flow) "
-                          "[default: flow]."),
+                          f"[default: {defaults.mode}]."),
         click.option("--blend", type=click.FloatRange(0, 1), default=None,
-                     help="Clips: share of the previous frame's result carried into the next "
-                          f"[default: {'1' if transfer else '0.8'}]."),
+                     help=f"Clips: share of the previous frame's result carried into the next [default: "
+                          f"{defaults.blend:g}]."),
         click.option("--frame-iterations", type=click.IntRange(min=1), default=None,
-                     help="Clips: iterations for every frame after the first "
-                          f"[default: {'40' if transfer else '1 per octave'}]."),
+                     help=f"Clips: iterations for every frame after the first [default: {defaults.frame_iterations}"
+                          f"{per}]."),
         click.option("--shard", default=None, metavar="K/N",
                      help="Render only the K-th of N equal parts (frames to a folder; join with dreamstyle assemble)."),
         click.option("--report", is_flag=True, help="Clips: print the warping error E_warp of the result and the input."),
@@ -41,16 +44,18 @@ def clip_options(transfer: bool):
     if transfer:
         options.append(click.option("--temporal-weight", type=click.FloatRange(min=0), default=None,
                                     help="Clips: weight of the loss keeping each frame close to the last, warped "
-                                         "[default: 20]."))
+                                         f"[default: {defaults.temporal_weight:g}]."))
 
     def given_as_one(command: Callable) -> Callable:
         @functools.wraps(command)
         def with_clip(*args, **given):
-            choice = TemporalChoice(*(given.pop(name, None)
-                                      for name in ("temporal", "blend", "frame_iterations", "temporal_weight")))
+            choice = TemporalChoice(mode=given.pop("temporal"), blend=given.pop("blend"),
+                                    frame_iterations=given.pop("frame_iterations"),
+                                    temporal_weight=given.pop("temporal_weight", None))
             shard = given.pop("shard")
-            clip = ClipOptions(choice, None if shard is None else Shard.parse(shard), given.pop("report"),
-                               given.pop("keep_frames"), given.pop("folder_is"))
+            clip = ClipOptions(temporal=choice, shard=None if shard is None else Shard.parse(shard),
+                               report=given.pop("report"), keep_frames=given.pop("keep_frames"),
+                               folder_is=given.pop("folder_is"))
             return command(*args, clip=clip, **given)
 
         return stack(*options)(with_clip)
@@ -97,7 +102,8 @@ class ClipOptions:
 
     def delivery(self, output: Path | None, tag: str, fps: Fraction | None, force: bool) -> Delivery:
         """Where and how a clip's or a batch's results go."""
-        return Delivery(output, tag, self.shard or Shard(), force, fps, self.keep_frames, self.report)
+        return Delivery(output=output, tag=tag, shard=self.shard or Shard(), overwrite=force, fps=fps,
+                        keep_frames=self.keep_frames, report=self.report)
 
     def refuse_for_one_image(self, image: Path) -> None:
         """Refuse these flags on one still image, where they would silently do nothing."""

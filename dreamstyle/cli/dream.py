@@ -12,11 +12,15 @@ from pathlib import Path
 import click
 
 from ..backbone.choice import BackboneChoice
-from ..deepdream.config import BOUNDS, COLOUR_SPACES, SMOOTHINGS
+from ..deepdream.config import BOUNDS, COLOUR_SPACES, DEFAULT_PRESET, SMOOTHINGS, DreamConfig
 from .clip_options import ClipOptions, clip_options
 from .inputs import check_inputs_exist
 from .messages import Command
-from .options import backbone_options, force_option, quiet_option, run_options, seed_option
+from .options import (backbone_options, force_option, preset_values, quiet_option, run_options, seed_option,
+                      setting_option)
+
+# An option of each DreamConfig setting, its default the default preset's.
+setting = functools.partial(setting_option, preset_values(DreamConfig, "dream", DEFAULT_PRESET))
 
 DREAM_EXAMPLES = """\b
 Examples:
@@ -39,22 +43,22 @@ Examples:
               help="Output image (.png .jpg .webp .tif); for a clip or --zoom-frames a video (.mp4 .mov .mkv .webm), "
                    ".gif or folder; for several images a folder [default: beside the input, INPUT_dream.png, or a "
                    "clip's own kind].")
-@run_options("dream", default_size="the input's")
-@click.option("--layers", default=None, metavar="LAYER[:W],...", help="Layers to amplify, with weights.")
-@click.option("--channels", default=None, metavar="LAYER=C,C-C;...",
-              help="Only these channels of a layer, e.g. relu4_2=12,47 (see dreamstyle atlas).")
-@click.option("--octaves", type=int, default=None, help="Number of scales, smallest first.")
-@click.option("--octave-scale", type=float, default=None, help="Size ratio between octaves (> 1).")
-@click.option("--iterations", type=int, default=None, help="Steps per octave.")
-@click.option("--step", type=float, default=None, help="Step size in [0, 1] pixel units.")
-@click.option("--jitter", type=int, default=None, help="Random roll per step in px.")
-@click.option("--smoothing", type=click.Choice(SMOOTHINGS), default=None, help="Gradient smoothing.")
-@click.option("--bounds", type=click.Choice(BOUNDS), default=None,
-              help="Near black and white: soft (pixels slow down, colours keep detail) or clamp (they are clipped).")
-@click.option("--colour", type=click.Choice(COLOUR_SPACES), default=None,
-              help="The colour space each step is taken in: rgb, or decorrelated (quieter hues, a weaker dream).")
-@click.option("--tile", type=int, default=None,
-              help="Tile side in px for large images (0 never tiles) [default: automatic from free memory].")
+@run_options("dream", DEFAULT_PRESET, default_size="the input's")
+@setting("layers", metavar="LAYER[:W],...", help="Layers to amplify, with weights.")
+@setting("channels", metavar="LAYER=C,C-C;...", unset="every channel",
+         help="Only these channels of a layer, e.g. relu4_2=12,47 (see dreamstyle atlas).")
+@setting("octaves", type=int, help="Number of scales, smallest first.")
+@setting("octave_scale", type=float, help="Size ratio between octaves (> 1).")
+@setting("iterations", type=int, help="Steps per octave.")
+@setting("step", type=float, help="Step size in [0, 1] pixel units.")
+@setting("jitter", type=int, help="Random roll per step in px.")
+@setting("smoothing", type=click.Choice(SMOOTHINGS), help="Gradient smoothing.")
+@setting("bounds", type=click.Choice(BOUNDS),
+         help="Near black and white: soft (pixels slow down, colours keep detail) or clamp (they are clipped).")
+@setting("colour", type=click.Choice(COLOUR_SPACES),
+         help="The colour space each step is taken in: rgb, or decorrelated (quieter hues, a weaker dream).")
+@setting("tile", type=int, unset="automatic from free memory",
+         help="Tile side in px for large images (0 never tiles).")
 @click.option("--guide", type=click.Path(path_type=Path), default=None,
               help="Guide image: dream toward its features instead of amplifying everything.")
 @click.option("--mask", type=click.Path(path_type=Path), default=None,
@@ -91,6 +95,7 @@ def dream(inputs: tuple[str, ...], output: Path | None, preset: str | None, like
 
     request_of = functools.partial(DreamRequest.of, preset=preset, like=like, size=size, seed=seed, guide=guide,
                                    mask=mask, **settings)
-    zoom_config = None if zoom_frames is None else ZoomConfig(zoom_frames, zoom, rotate, colour_hold)
+    zoom_config = None if zoom_frames is None else ZoomConfig(frames=zoom_frames, zoom=zoom, rotate=rotate,
+                                                              colour_hold=colour_hold)
     run_dream(inputs=inputs, output=output, request_of=request_of, zoom_config=zoom_config, fps=fps,
               save_every=save_every, clip=clip, backbone=backbone, force=force, quiet=quiet)

@@ -44,9 +44,12 @@ def run_dream(*, inputs: tuple[str, ...], output: Path | None, request_of: Calla
             raise click.UsageError("--zoom-frames animates one still image; give a single image")
         if save_every is not None:
             raise click.UsageError("--save-every applies to one image; clips keep every finished frame anyway")
-        many = ManyRun("dream", request_of(frames=source.info.count), clip.delivery(output, "dream", frame_rate, force),
-                       tuple(Path(p) for p in inputs), clip.temporal.config(DREAM_TEMPORAL) if clip.temporal.given
-                       else None, backbone, _dream_frames_work, clip.folder_is is not None, quiet)
+        many = ManyRun(command="dream", request=request_of(frames=source.info.count),
+                       delivery=clip.delivery(output, "dream", frame_rate, force),
+                       inputs=tuple(Path(p) for p in inputs),
+                       temporal=clip.temporal.config(DREAM_TEMPORAL) if clip.temporal.given else None,
+                       backbone=backbone, frames_work=_dream_frames_work, told_folder=clip.folder_is is not None,
+                       quiet=quiet)
         render_many(many, source)
         return
     image = Path(inputs[0])

@@ -1,19 +1,22 @@
-"""Options shared by several commands, declared once."""
+"""Options shared by several commands, declared once, and options made from the settings they set."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..backbone.choice import DEFAULT_WEIGHTS, BackboneChoice
+from ..backbone.choice import DEFAULT_POOLING, DEFAULT_WEIGHTS, BackboneChoice
 from ..backbone.geometry import POOLINGS
 from ..backbone.preprocessing import PREPROCESSINGS
 from ..devices import DEVICE_CHOICES, PRECISION_CHOICES
 from ..errors import DreamstyleError
+from ..presets import merge_settings
 from ..seeds import MAX_SEED
 from .messages import in_options
 
@@ -27,6 +30,24 @@ def stack(*decorators: Callable) -> Callable:
         return function
 
     return apply
+
+
+@functools.cache
+def preset_values(config_type: type, command: str, preset: str) -> Mapping[str, Any]:
+    """Every setting of ``command``'s built-in ``preset`` as the command line writes it (``config_type``'s
+    field defaults where the preset says nothing): what a run with that preset and no such option uses."""
+    keys = [field.name for field in dataclasses.fields(config_type)]
+    return config_type.from_dict(merge_settings(command, keys, preset, None, {})).to_dict()
+
+
+def setting_option(defaults: Mapping[str, Any], name: str, *, help: str, unset: str = "none", **options: Any
+                   ) -> Callable:
+    """``--NAME`` for the config field ``name``: None unless given (a preset or ``--like`` fills it), its help
+    ending with the value ``defaults`` (see :func:`preset_values`) holds, or ``unset`` for None or nothing."""
+    value = defaults[name]
+    shown = unset if value is None or value == "" else value
+    return click.option(f"--{name.replace('_', '-')}", default=None,
+                        help=f"{help.rstrip('.')} [default: {shown}].", **options)
 
 
 def _device_from_environment(context: click.Context, parameter: click.Parameter, device: str) -> str:
@@ -70,7 +91,8 @@ _backbone_flags = stack(
     click.option("--weights-format", type=click.Choice(sorted(PREPROCESSINGS)), default=None,
                  help="Input convention of a local --weights file: caffe (BGR 0-255) or torchvision."),
     click.option("--pooling", type=click.Choice(POOLINGS), default=None,
-                 help="Max pooling, or average pooling rescaled to keep activation magnitudes [default: max]."),
+                 help=f"Max pooling, or average pooling rescaled to keep activation magnitudes "
+                      f"[default: {DEFAULT_POOLING}]."),
     runtime_options,
 )
 
@@ -82,20 +104,21 @@ def backbone_options(command: Callable) -> Callable:
     @functools.wraps(command)
     def with_backbone(*args, weights: str | None, weights_format: str | None, pooling: str | None, device: str,
                       precision: str, **kwargs):
-        return command(*args, backbone=BackboneChoice(weights, pooling, device, precision, weights_format), **kwargs)
+        return command(*args, backbone=BackboneChoice(weights=weights, pooling=pooling, device=device,
+                                                      precision=precision, weights_format=weights_format), **kwargs)
 
     return _backbone_flags(with_backbone)
 
 
-def run_options(command: str, default_size: str):
+def run_options(command: str, default_preset: str, default_size: str):
     """Options every engine command has: settings sources, size and intermediate saves.
 
-    ``default_size`` says in the help what size the output has without ``--size``.
+    ``default_preset`` and ``default_size`` say in the help what a run without ``--preset`` and ``--size`` uses.
     """
     return stack(
         click.option("--preset", default=None, metavar="NAME|FILE.toml",
                      help="Starting settings: a built-in preset (dreamstyle presets) or your TOML file "
-                          "[default: classic]."),
+                          f"[default: {default_preset}]."),
         click.option("--like", type=click.Path(path_type=Path), default=None,
                      help=f"Reuse every setting (and the seed) stored in an earlier dreamstyle {command} output."),
         click.option("--size", type=int, default=None,

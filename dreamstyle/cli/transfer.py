@@ -12,11 +12,18 @@ from pathlib import Path
 import click
 
 from ..backbone.choice import BackboneChoice
-from ..styletransfer.config import BOUNDS, BUILTIN_PREFIX, COLOR_MODES, DEFAULT_SIZE, OPTIMIZERS, STYLE_LOSSES
+from ..styletransfer.config import (BOUNDS, BUILTIN_PREFIX, COLOR_MODES, DEFAULT_PRESET, DEFAULT_SIZE, OPTIMIZERS,
+                                    STYLE_LOSSES, TransferConfig)
 from .clip_options import ClipOptions, clip_options
 from .inputs import check_inputs_exist
 from .messages import Command
-from .options import backbone_options, force_option, quiet_option, run_options, seed_option
+from .options import (backbone_options, force_option, preset_values, quiet_option, run_options, seed_option,
+                      setting_option)
+
+# An option of each TransferConfig setting, its default the default preset's (the photo preset named where it
+# turns a setting on).
+setting = functools.partial(setting_option, preset_values(TransferConfig, "transfer", DEFAULT_PRESET))
+PHOTO = preset_values(TransferConfig, "transfer", "photo")
 
 TRANSFER_EXAMPLES = """\b
 Examples:
@@ -41,19 +48,18 @@ Examples:
               help="Output image (.png .jpg .webp .tif); for a clip a video (.mp4 .mov .mkv .webm), .gif or folder; "
                    "for several images a folder "
                    "[default: beside the content, CONTENT_STYLE.png, or a clip's own kind].")
-@run_options("transfer", default_size=f"the input's, at most {DEFAULT_SIZE}")
-@click.option("--content-weight", type=float, default=None, help="Weight of the content loss.")
-@click.option("--style-weight", type=float, default=None, help="Weight of the style loss.")
-@click.option("--tv-weight", type=float, default=None, help="Weight of the total-variation (smoothness) loss.")
-@click.option("--content-layers", default=None, metavar="LAYER[:W],...", help="Content layers [default: relu4_2].")
-@click.option("--style-layers", default=None, metavar="LAYER[:W],...",
-              help="Style layers [default: relu1_1,relu2_1,relu3_1,relu4_1,relu5_1].")
-@click.option("--style-blend", default=None, metavar="W,W,...", help="One weight per style image.")
-@click.option("--style-scale", type=float, default=None,
-              help="Style images are seen at this times the output's size (bigger = larger motifs).")
-@click.option("--style-loss", type=click.Choice(STYLE_LOSSES), default=None,
-              help="The style statistic: gram (Gatys et al.'s Gram matrices) or sliced-wasserstein (the whole "
-                   "distribution of features, along random directions from the seed) [default: gram].")
+@run_options("transfer", DEFAULT_PRESET, default_size=f"the input's, at most {DEFAULT_SIZE}")
+@setting("content_weight", type=float, help="Weight of the content loss.")
+@setting("style_weight", type=float, help="Weight of the style loss.")
+@setting("tv_weight", type=float, help="Weight of the total-variation (smoothness) loss.")
+@setting("content_layers", metavar="LAYER[:W],...", help="Content layers.")
+@setting("style_layers", metavar="LAYER[:W],...", help="Style layers.")
+@setting("style_blend", metavar="W,W,...", unset="equal", help="One weight per style image.")
+@setting("style_scale", type=float,
+         help="Style images are seen at this times the output's size (bigger = larger motifs).")
+@setting("style_loss", type=click.Choice(STYLE_LOSSES),
+         help="The style statistic: gram (Gatys et al.'s Gram matrices) or sliced-wasserstein (the whole "
+              "distribution of features, along random directions from the seed).")
 @click.option("--masks", "masks", default=None, metavar="MASK,MASK,...",
               help="One mask per style, in order: a grayscale image of the content's shape saying where that style "
                    "lands (white: here; soft edges blend styles). Where no mask reaches, the photo stays. For a "
@@ -61,47 +67,43 @@ Examples:
 @click.option("--style-masks", default=None, metavar="MASK,MASK,...",
               help="One mask per style image (empty for all of it), saying which part of it the style comes "
                    "from, e.g. ',sky_part.png'.")
-@click.option("--preserve-colors", type=click.Choice(COLOR_MODES), default=None,
-              help="luminance: keep the photo's colours exactly; match: recolour the style to the photo first.")
-@click.option("--init", default=None, metavar="content|noise|style|recoloured|instant|FILE",
-              help="Start image; recoloured: the content in the styles' colours; instant: the instant preset's "
-                   "picture [default: content].")
-@click.option("--instant-strength", type=click.FloatRange(0, 1), default=None,
-              help="The instant preset (and --init instant): how far from the photo's own style toward the "
-                   "styles, 0-1 [default: 1].")
-@click.option("--matting-weight", type=float, default=None,
-              help="Weight of the photorealism term (Luan et al.: the content's matting Laplacian as a penalty): "
-                   "keeps the photo's edges and structure, so the style changes colours, not shapes [default: 0, "
-                   "off; the photo preset: 1e7].")
-@click.option("--guided-filter", type=int, default=None, metavar="RADIUS",
-              help="After the run, a guided filter with the content as guide, of this radius in px at a 512 px output "
-                   "(scaled with the size): the result's colours on the photo's edges [default: 0, off; the photo "
-                   "preset: 64].")
-@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=None, help="Optimiser [default: lbfgs].")
-@click.option("--learning-rate", type=float, default=None, help="Adam's step in [0, 1] pixel units.")
-@click.option("--bounds", type=click.Choice(BOUNDS), default=None,
-              help="How L-BFGS keeps pixels in [0, 1]: soft (a penalty outside the range; converges further) or "
-                   "clamp (clip into range every 10 iterations) [default: soft].")
-@click.option("--scales", type=int, default=None, help="Number of sizes, coarse to fine.")
-@click.option("--start-size", type=int, default=None, help="Longest side of the first scale.")
-@click.option("--iterations", type=int, default=None,
-              help="Optimiser iterations of a single scale; of several, the coarser run --coarse-iterations-factor "
-                   "and the last --final-iterations-factor times this [default: 100].")
-@click.option("--coarse-iterations-factor", type=float, default=None,
-              help="Each scale before the last runs this times --iterations [default: 0.5].")
-@click.option("--final-iterations-factor", type=float, default=None,
-              help="The last of several scales (the output size) runs this times --iterations [default: 1.1].")
-@click.option("--coarse-content-boost", type=float, default=None,
-              help="Content weight times this at the first scale, falling to 1x at the output size "
-                   "(keeps the photo's layout) [default: 10].")
-@click.option("--content-detail", type=float, default=None,
-              help="Add back this much of the photo's fine detail, which an upsampled scale lacks, at the start of "
-                   "each finer scale, 0-1 [default: 1].")
-@click.option("--content-mix", type=float, default=None,
-              help="Blend this much of the photo itself into the start of each finer scale, 0-1 [default: 0].")
-@click.option("--tile", type=int, default=None,
-              help="Tile side in px for images too large for memory (0 never tiles) [default: automatic from free "
-                   "memory]; the style statistics stay global, so no seams.")
+@setting("preserve_colors", type=click.Choice(COLOR_MODES),
+         help="luminance: keep the photo's colours exactly; match: recolour the style to the photo first.")
+@setting("init", metavar="content|noise|style|recoloured|instant|FILE",
+         help="Start image; recoloured: the content in the styles' colours; instant: the instant preset's picture.")
+@setting("instant_strength", type=click.FloatRange(0, 1),
+         help="The instant preset (and --init instant): how far from the photo's own style toward the styles, 0-1.")
+@setting("matting_weight", type=float,
+         help="Weight of the photorealism term (Luan et al.: the content's matting Laplacian as a penalty): keeps "
+              f"the photo's edges and structure, so the style changes colours, not shapes (the photo preset: "
+              f"{PHOTO['matting_weight']:g}; 0: off)")
+@setting("guided_filter", type=int, metavar="RADIUS",
+         help="After the run, a guided filter with the content as guide, of this radius in px at a 512 px output "
+              f"(scaled with the size): the result's colours on the photo's edges (the photo preset: "
+              f"{PHOTO['guided_filter']}; 0: off)")
+@setting("optimizer", type=click.Choice(OPTIMIZERS), help="Optimiser.")
+@setting("learning_rate", type=float, help="Adam's step in [0, 1] pixel units.")
+@setting("bounds", type=click.Choice(BOUNDS),
+         help="How L-BFGS keeps pixels in [0, 1]: soft (a penalty outside the range; converges further) or clamp "
+              "(clip into range every 10 iterations).")
+@setting("scales", type=int, help="Number of sizes, coarse to fine.")
+@setting("start_size", type=int, help="Longest side of the first scale.")
+@setting("iterations", type=int,
+         help="Optimiser iterations of a single scale; of several, the coarser run --coarse-iterations-factor and "
+              "the last --final-iterations-factor times this.")
+@setting("coarse_iterations_factor", type=float, help="Each scale before the last runs this times --iterations.")
+@setting("final_iterations_factor", type=float,
+         help="The last of several scales (the output size) runs this times --iterations.")
+@setting("coarse_content_boost", type=float,
+         help="Content weight times this at the first scale, falling to 1x at the output size (keeps the photo's "
+              "layout).")
+@setting("content_detail", type=float,
+         help="Add back this much of the photo's fine detail, which an upsampled scale lacks, at the start of each "
+              "finer scale, 0-1.")
+@setting("content_mix", type=float, help="Blend this much of the photo itself into the start of each finer scale, 0-1.")
+@setting("tile", type=int, unset="automatic from free memory",
+         help="Tile side in px for images too large for memory (0 never tiles; the style statistics stay global, "
+              "so no seams).")
 @click.option("--fps", default=None, metavar="RATE",
               help="Frame rate of a video or GIF, e.g. 24 or 30000/1001 [default: the clip's own; 24 for image folders].")
 @clip_options(transfer=True)

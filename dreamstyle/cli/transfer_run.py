@@ -40,9 +40,11 @@ def run_transfer(*, content: str, output: Path | None, request_of: Callable[...,
         if save_every is not None or request.init is not None:
             raise click.UsageError("--save-every and --init FILE apply to one image, not to a clip or a batch")
         tag = "+".join(_stem(name) for name in request.style_names)
-        many = ManyRun("transfer", request, clip.delivery(output, tag, frame_rate, force), (Path(content),),
-                       clip.temporal.config(TRANSFER_TEMPORAL) if clip.temporal.given else None, backbone,
-                       _transfer_frames_work, clip.folder_is is not None, quiet)
+        many = ManyRun(command="transfer", request=request, delivery=clip.delivery(output, tag, frame_rate, force),
+                       inputs=(Path(content),),
+                       temporal=clip.temporal.config(TRANSFER_TEMPORAL) if clip.temporal.given else None,
+                       backbone=backbone, frames_work=_transfer_frames_work, told_folder=clip.folder_is is not None,
+                       quiet=quiet)
         render_many(many, source)
         return
     content = Path(content)

@@ -97,8 +97,9 @@ def dream_zoom(
     prepared = request.prepare(backbone)
     run = prepared.run
     picture = run.fit(as_picture(image))
-    for frame in zoom_frames(prepared.net, picture.batch(), run.config, ZoomConfig(frames, zoom, rotate, colour_hold),
-                             seed=run.seed, guide=prepared.request.guide):
+    zoom_config = ZoomConfig(frames=frames, zoom=zoom, rotate=rotate, colour_hold=colour_hold)
+    for frame in zoom_frames(prepared.net, picture.batch(), run.config, zoom_config, seed=run.seed,
+                             guide=prepared.request.guide):
         yield picture_to_pil(picture.with_rgb(frame), keep_alpha=False)
 
 

@@ -12,12 +12,10 @@ from ..backbone import VGGFeatures
 from ..errors import Assignment, InvalidArgumentError
 from ..runs import run_stoppable
 from ..seeds import make_generator
-from .config import DreamConfig
+from .config import ATLAS_CONFIG, DreamConfig
 from .engine import ProgressCallback, dream_steps, dream_tensor
 from .objectives import ChannelPerImageObjective, check_channels
 
-# Growing a pattern from noise needs more steps than decorating a photo.
-ATLAS_CONFIG = DreamConfig(octaves=3, octave_scale=1.5, iterations=12, step=0.012, jitter=8, smoothing="laplacian")
 BATCH = 16
 
 

@@ -139,3 +139,9 @@ class DreamConfig:
 
 def config_keys() -> tuple[str, ...]:
     return tuple(f.name for f in fields(DreamConfig))
+
+
+# The preset a run starts from when it names none (and has no earlier output to be like).
+DEFAULT_PRESET = "classic"
+# Growing a pattern from noise needs more steps than decorating a photo.
+ATLAS_CONFIG = DreamConfig(octaves=3, octave_scale=1.5, iterations=12, step=0.012, jitter=8, smoothing="laplacian")

@@ -6,9 +6,7 @@ import functools
 
 from ..runs import Run, like_metadata
 from ..runs import resolve_run as _resolve_run
-from .config import DreamConfig
-
-DEFAULT_PRESET = "classic"
+from .config import DEFAULT_PRESET, DreamConfig
 
 resolve_run = functools.partial(_resolve_run, "dream", DreamConfig, DEFAULT_PRESET)
 like_dream = functools.partial(like_metadata, command="dream")

@@ -308,7 +308,7 @@ class ClipWork:
         source = open_source([self.input], folder_is="clip" if self.input.is_dir() else None)
         notes = {"studio": studio_files(self.workspace, self.input, self.styles, [])}
         try:
-            render(self.request(source.info.count), source, Delivery(self.output, self.command, notes=notes),
+            render(self.request(source.info.count), source, Delivery(output=self.output, tag=self.command, notes=notes),
                    inputs=(self.input,), backbone=net, events=ClipProgress(control, net.device, self.frames))
         except RunStopped:
             return {"output": None, "frames_folder": self.workspace.relative(work_folder(self.output))}

@@ -217,3 +217,7 @@ class TransferConfig:
     def from_dict(cls, values: Mapping[str, Any]) -> "TransferConfig":
         names = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in values.items() if key in names})
+
+
+# The preset a run starts from when it names none (and has no earlier output to be like).
+DEFAULT_PRESET = "classic"

@@ -7,9 +7,7 @@ from dataclasses import replace
 
 from ..runs import Run, like_metadata
 from ..runs import resolve_run as _resolve_run
-from .config import DEFAULT_SIZE, TransferConfig
-
-DEFAULT_PRESET = "classic"
+from .config import DEFAULT_PRESET, DEFAULT_SIZE, TransferConfig
 
 like_transfer = functools.partial(like_metadata, command="transfer")
 

@@ -66,6 +66,16 @@ def test_info_lists_every_preset_with_its_description_and_settings_and_the_layer
     assert {"name": "relu4_2", "channels": 512} in info["layers"]
 
 
+def test_before_its_backbone_loads_the_studio_lists_the_chosen_networks_layers(tmp_path):
+    from dreamstyle.backbone import BackboneChoice
+
+    studio = make_studio(tmp_path, BackboneChoice(weights="vgg16-torchvision"))
+    with studio_client(studio) as client:
+        names = {layer["name"] for layer in client.get("/api/info").json()["layers"]}
+    assert "relu5_3" in names and "relu5_4" not in names  # VGG16's, not VGG19's
+    assert isinstance(studio.backbone_choice, BackboneChoice)  # the answer loaded nothing
+
+
 def test_the_page_and_its_files_are_served(client):
     page = client.get("/")
     assert page.status_code == 200 and "dreamstyle studio" in page.text

@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..backbone import BackboneChoice, VGGFeatures
 from ..backbone.geometry import layer_specs
+from ..backbone.weights import WEIGHT_SETS
 from ..deepdream.run import resolve_run as resolve_dream
 from ..errors import DreamstyleError
 from ..presets import builtin_presets
@@ -125,6 +126,14 @@ async def index(request: Request) -> Response:
     return response
 
 
+def _arch_of(net: VGGFeatures | BackboneChoice) -> str:
+    """The architecture of the studio's backbone, loaded or not yet (a local weights file is known once loaded)."""
+    if isinstance(net, VGGFeatures):
+        return net.arch
+    chosen = WEIGHT_SETS.get(net.filled_from(None).weights)
+    return chosen.arch if chosen is not None else "vgg19"
+
+
 @_answered
 async def info(request: Request, studio: Studio) -> Response:
     presets = {}
@@ -134,7 +143,7 @@ async def info(request: Request, studio: Studio) -> Response:
                          for preset in builtin_presets(kind)]
     net = studio.backbone_choice
     loaded = isinstance(net, VGGFeatures)
-    layers = [{"name": spec.name, "channels": spec.channels} for spec in layer_specs(net.arch if loaded else "vgg19")
+    layers = [{"name": spec.name, "channels": spec.channels} for spec in layer_specs(_arch_of(net))
               if spec.kind == "relu"]
     workspace = studio.workspace
     return JSONResponse({"version": __version__, "presets": presets, "layers": layers,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -99,6 +99,15 @@ class RunRequest:
     def arguments(self) -> dict[str, Any]:
         """As the keyword arguments of an engine's ``resolve_run``."""
         return {"preset": self.preset, "like": self.like, "size": self.size, "seed": self.seed, **self.settings}
+
+
+class EngineRequest:
+    """What every engine's request (:class:`~dreamstyle.deepdream.request.DreamRequest`,
+    :class:`~dreamstyle.styletransfer.request.TransferRequest`) shares: its ``run``, a :class:`RunRequest`."""
+
+    def with_run(self, **changes: Any) -> Any:
+        """This request with ``changes`` to its :class:`RunRequest` (``seed=7``, ``settings={...}``)."""
+        return replace(self, run=replace(self.run, **changes))
 
 
 class Prepared(Protocol):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,13 @@ from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
 from ..masks import DreamMask
 from ..progress import Status, dream_done_and_status
-from ..runs import Run, RunRequest, file_name
+from ..runs import EngineRequest, Run, RunRequest, file_name
 from .engine import check_config, dream_tensor
 from .run import like_dream, resolve_run
 
 
 @dataclass(frozen=True)
-class DreamRequest:
+class DreamRequest(EngineRequest):
     """A dream's settings and the images besides the photo, read and checked, before any backbone.
 
     Attributes:
@@ -59,9 +59,6 @@ class DreamRequest:
         files = [Path(path) for path in (guide, like) if isinstance(path, (str, os.PathLike))] + masks.files()
         return cls(RunRequest(preset, like_dream(like), size, seed, settings),
                    None if guide is None else as_picture(guide).batch(), file_name(guide), masks, tuple(files))
-
-    def with_seed(self, seed: int | None) -> "DreamRequest":
-        return replace(self, run=replace(self.run, seed=seed))
 
     def resolve(self) -> Run:
         """The settings, resolved (this checks every value; it loads nothing)."""

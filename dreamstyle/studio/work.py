@@ -29,7 +29,6 @@ from ..imaging.read import image_size
 from ..imaging.sheet import contact_sheet
 from ..imaging.write import write_atomically
 from ..runs import Prepared, RunStopped, render_still
-from ..styletransfer import transfer
 from ..styletransfer.engine import schedule_work, scale_schedule
 from ..styletransfer.request import TransferRequest
 from ..video.config import Delivery
@@ -164,9 +163,10 @@ class StillWork:
         optimisation starts (from it, or from the photo, as the run's ``init`` says)."""
         if prepared.run.config.engine == "instant":
             return  # the run itself is that picture
+        request = prepared.request  # its styles and masks as read for the run itself
         try:
-            preview = transfer(self.input, list(self.styles), masks=list(self.masks) or None, backbone=prepared.net,
-                               **{**self.choice.arguments(), "engine": "instant"})
+            instant = request.with_run(settings={**request.run.settings, "engine": "instant"}).prepare(prepared.net)
+            preview = render_still(instant, self.input)
         except WeightsUnavailableError:
             return  # the optimisation needs no instant weights, so neither does its preview
         control.report({"stage": "instant preview", "elapsed": round(time.monotonic() - started, 1)}, preview)

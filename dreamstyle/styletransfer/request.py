@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from ..imaging.read import ImageLike, as_picture
 from ..instant.engine import BuiltinStyle, builtin_style
 from ..instant.networks import STYLE_IMAGE_SIDE
 from ..progress import Status, transfer_done_and_status
-from ..runs import Run, RunRequest, file_name
+from ..runs import EngineRequest, Run, RunRequest, file_name
 from .config import INITS
 from .engine import check_builtin_styles, check_layers, style_weights, transfer_tensor
 from .run import like_transfer, resolve_run
@@ -54,7 +54,7 @@ def style_size(style: torch.Tensor | BuiltinStyle) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class TransferRequest:
+class TransferRequest(EngineRequest):
     """A transfer's settings and its style (and init) images, read and checked, before any backbone.
 
     Attributes:
@@ -98,9 +98,6 @@ class TransferRequest:
                    tuple(style_name(style) for style in style_list), regions,
                    None if init_image is None else as_picture(init_image).batch(), file_name(init_image), still,
                    tuple(files + regions.files()))
-
-    def with_seed(self, seed: int | None) -> "TransferRequest":
-        return replace(self, run=replace(self.run, seed=seed))
 
     def resolve(self) -> Run:
         """The settings, resolved (this checks every value; it loads nothing)."""

@@ -13,8 +13,8 @@ A statistic (Gram matrices in :mod:`.gram`, sliced Wasserstein in
 
 "No regions" is one region that covers the image with weight 1: the target
 and its loss keep their whole-image form there (the plain Gram matrix, not a
-weighted one), which is the same value computed in fewer operations, so every
-seeded picture stays as it was.
+weighted one): the same value up to rounding, in fewer operations, and the
+rounding every earlier picture was made with.
 """
 
 from __future__ import annotations

@@ -226,7 +226,7 @@ def render(request: Request, source: FrameSource, delivery: Delivery, *, inputs:
     """
     output = planned_output(source, delivery.output, inputs[0] if inputs else Path(source.info.name), delivery.tag)
     if request.run.seed is None and not delivery.overwrite:
-        request = request.with_seed(earlier_seed(source, output, delivery.tag))
+        request = request.with_run(seed=earlier_seed(source, output, delivery.tag))
     run = request.resolve()
     request.check(run)
     check_destination(source, output, delivery, [*inputs, *request.files], temporal is not None)

@@ -28,9 +28,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from PIL import Image
-
 from measure import DATA, machine
+from PIL import Image
 from transfer_quality import errors
 from video import pan_frames
 

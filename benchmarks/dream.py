@@ -12,9 +12,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from PIL import Image
-
 from measure import ROOT, machine, run_dreamstyle
+from PIL import Image
 
 
 def run_dream(image: Path, output: Path, *extra: str) -> tuple[float, float]:

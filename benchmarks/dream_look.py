@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 import torch
-
 from measure import DATA, ROOT, machine
 
 from dreamstyle import dream, load_backbone

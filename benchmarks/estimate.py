@@ -12,17 +12,17 @@ from __future__ import annotations
 import argparse
 import time
 
+from measure import DATA, machine
+
 from dreamstyle.backbone import load_backbone
 from dreamstyle.deepdream import dream_tensor
 from dreamstyle.deepdream.config import DreamConfig
-from dreamstyle.deepdream.engine import dream_work
+from dreamstyle.deepdream.engine import dream_cost
 from dreamstyle.estimate import about, estimate_seconds
 from dreamstyle.imaging import read_image
 from dreamstyle.styletransfer import transfer_tensor
 from dreamstyle.styletransfer.config import TransferConfig
-from dreamstyle.styletransfer.engine import scale_schedule, schedule_work
-
-from measure import DATA, machine
+from dreamstyle.styletransfer.schedule import transfer_cost
 
 
 def main() -> None:
@@ -39,16 +39,14 @@ def main() -> None:
     for side in args.dream:
         image = photo.resized_longest_side(side)
         config = DreamConfig()
-        estimate = estimate_seconds(net, [name for name, _ in config.layers],
-                                    dream_work(net, image.height, image.width, config))
+        estimate = estimate_seconds(net, dream_cost(net, image.height, image.width, config))
         start = time.perf_counter()
         dream_tensor(net, image.batch(), config, seed=1)
         _row("dream, classic", image, estimate, time.perf_counter() - start)
     for side in args.transfer:
         image = photo.resized_longest_side(side)
         config = TransferConfig()
-        estimate = estimate_seconds(net, config.layer_names,
-                                    schedule_work(scale_schedule(image.height, image.width, config)))
+        estimate = estimate_seconds(net, transfer_cost(image.height, image.width, config))
         start = time.perf_counter()
         transfer_tensor(net, image.batch(), [style], config, seed=1)
         _row("transfer, classic", image, estimate, time.perf_counter() - start)

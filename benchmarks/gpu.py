@@ -42,20 +42,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
-
 from measure import DATA, machine, run_dreamstyle
+from PIL import Image
 from transfer_quality import errors
 from video import pan_frames
 
 from dreamstyle import dream, load_backbone, transfer
 from dreamstyle.backbone.tiling import choose_tile
-from dreamstyle.runtime import synchronize
 from dreamstyle.deepdream import DreamConfig
 from dreamstyle.deepdream.engine import ascent_step
 from dreamstyle.deepdream.objectives import ActivationObjective
 from dreamstyle.imaging import as_picture, read_image, resize
-from dreamstyle.runtime import use_deterministic_algorithms
+from dreamstyle.runtime import synchronize, use_deterministic_algorithms
 from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig
 from dreamstyle.styletransfer.engine import compute_targets, evaluate

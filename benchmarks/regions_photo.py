@@ -15,17 +15,16 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from measure import DATA, machine, run_dreamstyle, run_python
 from PIL import Image
 
-from measure import DATA, machine, run_dreamstyle, run_python
-
 from dreamstyle.imaging import as_picture, read_image
+from dreamstyle.runs import RunRequest
 from dreamstyle.styletransfer.photo import colour_shift, edge_correlation
-from dreamstyle.styletransfer.run import resolve_run
 
 SIZE = 512
 # The photo preset's guided-filter radius at 512 px (scaled with the size).
-PRESET_RADIUS = resolve_run(preset="photo").config.guided_filter
+PRESET_RADIUS = RunRequest(preset="photo").resolve("transfer").config.guided_filter
 # The photo pair at full size where the shared sample images sit beside the repository; tests/data's are
 # reduced to 192 px, and upscaled they would measure blur.
 SHARED = DATA.parents[2] / "shared" / "images"
@@ -33,7 +32,8 @@ PHOTOS = SHARED if (SHARED / "amber.jpg").is_file() else DATA
 COMPONENT = """
 import sys, time, torch
 from dreamstyle.imaging import read_image
-from dreamstyle.styletransfer.photo import MattingLaplacian, guided_filter
+from dreamstyle.imaging.guided_filter import guided_filter
+from dreamstyle.styletransfer.photo import MattingLaplacian
 torch.set_num_threads(torch.get_num_threads())
 image = read_image(sys.argv[2], size=int(sys.argv[3])).batch()
 start = time.perf_counter()

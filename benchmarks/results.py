@@ -31,19 +31,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image
-
 from measure import DATA, ROOT, machine, run_dreamstyle, run_python
+from PIL import Image
 from seams import seam_verdict
 from transfer_quality import errors
 
 from dreamstyle import load_backbone
 from dreamstyle.deepdream.engine import dream_tensor
-from dreamstyle.deepdream.run import resolve_run as resolve_dream
 from dreamstyle.imaging import as_picture, read_image
 from dreamstyle.presets import builtin_presets
+from dreamstyle.runs import RunRequest
 from dreamstyle.styletransfer.engine import compute_targets, evaluate
-from dreamstyle.styletransfer.run import resolve_run as resolve_transfer
 
 CONTENT = DATA / "chelsea.png"
 STYLE = DATA / "mosaic.jpg"
@@ -58,7 +56,7 @@ def step_seconds(engine: str, precision: str, size: int, compile_net: bool = Fal
     image = as_picture(CONTENT, size).batch()
     times: list[float] = []
     if engine == "dream":
-        config = dataclasses.replace(resolve_dream().config, octaves=1, iterations=3)
+        config = dataclasses.replace(RunRequest().resolve("dream").config, octaves=1, iterations=3)
         tiles: list[int] = []
 
         def record(progress) -> None:
@@ -68,7 +66,7 @@ def step_seconds(engine: str, precision: str, size: int, compile_net: bool = Fal
         dream_tensor(net, image, config, seed=0, callback=record)
         tile = tiles[-1]
     else:
-        config = dataclasses.replace(resolve_transfer().config, scales=1)
+        config = dataclasses.replace(RunRequest().resolve("transfer").config, scales=1)
         targets = compute_targets(net, image, [as_picture(STYLE).batch()], config, (1.0,), tuple(image.shape[-2:]))
         tile = targets.grid.tile
         for _ in range(3):

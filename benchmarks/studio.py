@@ -16,9 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 from measure import DATA, machine
+from playwright.sync_api import sync_playwright
 
 from dreamstyle.backbone import BackboneChoice
 from dreamstyle.studio import Studio

@@ -16,9 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image
-
 from measure import DATA, machine
+from PIL import Image
 
 from dreamstyle.backbone import load_backbone
 from dreamstyle.studio import Studio

@@ -33,14 +33,12 @@ import time
 from pathlib import Path
 
 import torch
-
 from measure import DATA, machine
 
 from dreamstyle import load_backbone, transfer
 from dreamstyle.imaging import as_picture, fit_longest_side, resize
 from dreamstyle.styletransfer.config import STYLE_LAYERS
 from dreamstyle.styletransfer.losses import gram_matrix
-
 
 DEFAULT_RUN = "default preset (classic)"
 

@@ -22,9 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from measure import DATA, machine, run_dreamstyle
+from PIL import Image
 
 PHOTO = DATA / "chelsea.png"
 STYLE = DATA / "mosaic.jpg"

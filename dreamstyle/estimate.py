@@ -26,30 +26,54 @@ from .runtime import synchronize
 CPU_PROBE_SIDE = 128
 ACCELERATOR_PROBE_SIDE = 1024
 
-# (height, width, steps): so many steps at that size.
-Work = Sequence[tuple[int, int, int]]
+# (height, width, steps): so many steps at that size, one entry per stage (octave, scale).
+Stages = tuple[tuple[int, int, int], ...]
 
 
 @dataclass(frozen=True)
-class FramesWork:
-    """What a clip's or a batch's frames cost, for the start line's estimate.
+class Cost:
+    """What a picture costs, in backbone passes: what a prepared run answers for the estimate and the time left.
 
     Attributes:
-        layers: the layers the run's objective reads.
-        first: the work of a frame rendered on its own (a clip's first frame, or any photo of a batch).
-        later: the work of a clip's frame that starts from the previous one.
+        layers: the layers its objective reads (the deepest sets what a step costs).
+        stages: (height, width, steps) of each stage, in the order they run.
     """
 
-    layers: Sequence[str]
-    first: Work
-    later: Work
+    layers: tuple[str, ...]
+    stages: Stages
 
-    def of_clip(self, frames: int, from_first: bool) -> list[tuple[int, int, int]]:
-        """The work of ``frames`` frames of a clip; ``from_first``: the first of them is the clip's first."""
-        if frames <= 0:
-            return []
-        return [*(self.first if from_first else self.later),
-                *((height, width, steps * (frames - 1)) for height, width, steps in self.later)]
+    @property
+    def steps(self) -> int:
+        """Steps over all the stages: what the run's progress counts to."""
+        return sum(steps for _, _, steps in self.stages)
+
+    def times(self, count: int) -> "Cost":
+        """``count`` pictures of this cost, one after the other."""
+        return Cost(self.layers, tuple((height, width, steps * count) for height, width, steps in self.stages))
+
+    def then(self, other: "Cost") -> "Cost":
+        """This picture, then ``other`` (read to the layers of both)."""
+        return Cost(tuple(dict.fromkeys(self.layers + other.layers)), self.stages + other.stages)
+
+    def share_done(self, done: int) -> float:
+        """The share of the cost behind a run after ``done`` steps, a step costing its stage's pixels."""
+        total = sum(height * width * steps for height, width, steps in self.stages)
+        behind, left = 0, done
+        for height, width, steps in self.stages:
+            behind += height * width * min(steps, left)
+            left -= min(steps, left)
+        return behind / total if total else 0.0
+
+
+NOTHING = Cost((), ())
+
+
+def clip_cost(first: Cost, later: Cost, frames: int, from_first: bool) -> Cost:
+    """What ``frames`` frames of a clip cost: the clip's first on its own (``from_first``), the others each from
+    the frame before (``later``)."""
+    if frames <= 0:
+        return NOTHING
+    return (first if from_first else later).then(later.times(frames - 1))
 
 
 def pass_seconds(net: VGGFeatures, layers: Sequence[str], side: int) -> float:
@@ -71,21 +95,20 @@ def pass_seconds(net: VGGFeatures, layers: Sequence[str], side: int) -> float:
     return min(timings[1:])
 
 
-def estimate_seconds(net: VGGFeatures, layers: Sequence[str], work: Work) -> float:
-    """Rough seconds ``net`` takes for ``work``, each step costing one backbone pass to ``layers``.
+def estimate_seconds(net: VGGFeatures, cost: Cost) -> float:
+    """Rough seconds ``net`` takes for ``cost``, each step costing one backbone pass to its layers.
 
     Args:
         net: the backbone the run uses, on its device and at its precision.
-        layers: the layers the run's objective reads (the deepest sets the cost).
-        work: (height, width, steps) for each stage of the run (octaves, scales, frames).
+        cost: the layers the run reads and (height, width, steps) of each stage (octaves, scales, frames).
     """
-    if not work:
+    if not cost.stages:
         return 0.0
-    largest = max(max(height, width) for height, width, _ in work)
+    largest = max(max(height, width) for height, width, _ in cost.stages)
     cap = CPU_PROBE_SIDE if net.device.type == "cpu" else ACCELERATOR_PROBE_SIDE
-    side = max(min(largest, cap), net.min_input_size(layers))
-    seconds = pass_seconds(net, layers, side)
-    return sum(steps * seconds * max(1.0, height * width / side**2) for height, width, steps in work)
+    side = max(min(largest, cap), net.min_input_size(cost.layers))
+    seconds = pass_seconds(net, cost.layers, side)
+    return sum(steps * seconds * max(1.0, height * width / side**2) for height, width, steps in cost.stages)
 
 
 def about(seconds: float) -> str:

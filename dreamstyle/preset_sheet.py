@@ -13,9 +13,9 @@ from .deepdream import dream
 from .imaging.picture import picture_from_pil
 from .imaging.read import ImageLike, as_picture
 from .imaging.sheet import contact_sheet
-from .instant.engine import BuiltinStyle, instant_tensor
-from .instant.networks import MULTISTYLE
+from .instant.engine import instant_tensor
 from .presets import builtin_presets
+from .styles import BUILTIN_STYLES, BuiltinStyle
 from .styletransfer import transfer
 from .version import __version__
 
@@ -77,7 +77,7 @@ def builtin_style_sheet(photo: ImageLike, *, size: int = 256, device: torch.devi
         ``dreamstyle transfer PHOTO builtin:N --preset instant`` takes).
     """
     content = as_picture(photo).resized_longest_side(size).batch().to(device)
-    styles = [BuiltinStyle(index) for index in range(MULTISTYLE.style_size)]
+    styles = [BuiltinStyle(index) for index in range(BUILTIN_STYLES)]
     tiles = [content] + [instant_tensor(content, [style], (1.0,)) for style in styles]
     sheet = contact_sheet(torch.cat(tiles).cpu(), ["photo"] + [style.name for style in styles], tile_size=size)
     sheet.info["dreamstyle"] = {"dreamstyle": __version__, "command": "styles", "size": size}

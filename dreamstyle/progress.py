@@ -1,62 +1,52 @@
 """Progress bars drawn from the engines' progress events (tqdm, on stderr), for the command line and for
-``progress=True`` in the Python API alike."""
+``progress=True`` in the Python API alike.
+
+Every engine reports :class:`EngineProgress`; a bar reads how far the run is
+and asks the event for its own status line, so it knows no engine.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tqdm import tqdm
 
 if TYPE_CHECKING:
-    from .deepdream.engine import DreamProgress
-    from .styletransfer.engine import TransferProgress
+    import torch
 
 # Reading a loss waits for the device to finish its queued work, so statuses
 # are made only as often as a person can read them, never once per step.
 STATUS_INTERVAL = 0.5
 
-Status = Callable[[], str]
 
+class EngineProgress(Protocol):
+    """What every engine's progress report tells (the dream's, a transfer's, an instant pass's).
 
-def run_total(progress: DreamProgress | TransferProgress) -> int:
-    """Steps (a dream's) or iterations (a transfer's) in the whole run a progress event belongs to."""
-    return progress.run_total
+    Attributes:
+        run_done / run_total: steps done in the whole run (all octaves or scales), and planned.
+        iteration / iterations: steps done at the current stage, and planned there.
+        size: (H, W) of the current stage.
+        image: (N, 3, H, W) the picture so far at this stage (the live tensor: copy it to keep it).
+    """
 
+    run_done: int
+    run_total: int
+    iteration: int
+    iterations: int
+    size: tuple[int, int]
+    image: torch.Tensor
 
-def dream_done_and_status(progress: DreamProgress) -> tuple[int, Status]:
-    """(steps done in the whole run, status text when asked) of a dream step."""
-    return progress.run_done, functools.partial(dream_status, progress)
+    def stage(self) -> str:
+        """Where in its schedule the run is, in words: ``"octave 2 of 4"``, ``"scale 1 of 3"``."""
 
+    def losses(self) -> dict[str, float]:
+        """Its losses by name (reading them synchronises with the device: only to show them)."""
 
-def dream_status(progress: DreamProgress) -> str:
-    """The bar's status text; it reads the objective (a device sync)."""
-    height, width = progress.size
-    tiled = f" tiled {progress.tile}" if progress.tile else ""
-    return (f"octave {progress.octave + 1}/{progress.octaves} {width}x{height}{tiled} "
-            f"objective {float(progress.objective):.4g}")
-
-
-def transfer_done_and_status(progress: TransferProgress) -> tuple[int, Status]:
-    """(iterations done in the whole run, status text when asked) of a transfer report."""
-    return progress.run_done, functools.partial(transfer_status, progress)
-
-
-def transfer_status(progress: TransferProgress) -> str:
-    """The bar's status text; it reads the losses (a device sync)."""
-    height, width = progress.size
-    if progress.engine == "instant":
-        return f"instant pass {width}x{height}"
-    temporal = float(progress.temporal)
-    photo = 0.0 if progress.photo is None else float(progress.photo)
-    return (f"scale {progress.scale + 1}/{progress.scales} {width}x{height} content {float(progress.content):.3g} "
-            f"style {float(progress.style):.3g} tv {float(progress.tv):.3g}"
-            + (f" temporal {temporal:.3g}" if temporal else "")
-            + (f" photo {photo:.3g}" if photo else "")
-            + (f" (converged after {progress.iterations_made} iterations)" if progress.converged else ""))
+    def status(self) -> str:
+        """A progress bar's status text (reads the losses)."""
 
 
 class ProgressBar:
@@ -64,35 +54,34 @@ class ProgressBar:
 
     Args:
         quiet: print nothing.
-        total: steps in the whole run.
+        total: steps in the whole run, or None to take the first event's ``run_total``.
         description: the bar's label.
-        done_and_status: maps an event to (steps done so far, a function making the
-            status text); the status is made at most every STATUS_INTERVAL seconds.
-        on_step: also called with every event (for --save-every).
+        on_step: also called with every event and the steps done (for --save-every).
         position, leave: tqdm's, for a bar nested under another (video frames).
-        total_of: maps the first event to the total, when it is not known beforehand.
         delay: seconds before the bar first shows (a run shorter than that shows none).
+        done_of: the steps an event has done, when they are not its ``run_done`` (an atlas counts its batches'
+            steps one after the other).
+
+    The status text is made at most every STATUS_INTERVAL seconds.
     """
 
     def __init__(self, quiet: bool, total: int | None, description: str,
-                 done_and_status: Callable[[Any], tuple[int, Status]],
                  on_step: Callable[[Any, int], None] | None = None, position: int = 0, leave: bool = True,
-                 total_of: Callable[[Any], int] | None = None, delay: float = 0.2):
+                 delay: float = 0.2, done_of: Callable[[EngineProgress], int] | None = None):
         self.bar = None if quiet else tqdm(total=total, desc=description, unit="step", dynamic_ncols=True,
                                            delay=delay, position=position, leave=leave)
-        self.done_and_status = done_and_status
         self.on_step = on_step
-        self.total_of = total_of
+        self.done_of = done_of
         self.status_time = -float("inf")
 
-    def __call__(self, progress: Any) -> None:
-        done, status = self.done_and_status(progress)
+    def __call__(self, progress: EngineProgress) -> None:
+        done = progress.run_done if self.done_of is None else self.done_of(progress)
         if self.bar is not None:
-            if self.total_of is not None and self.bar.total is None:
-                self.bar.total = self.total_of(progress)
+            if self.bar.total is None:
+                self.bar.total = progress.run_total
             now = time.monotonic()
             if now - self.status_time >= STATUS_INTERVAL or done >= (self.bar.total or 0):
-                self.bar.set_postfix_str(status(), refresh=False)
+                self.bar.set_postfix_str(progress.status(), refresh=False)
                 self.status_time = now
             self.bar.update(done - self.bar.n)
         if self.on_step is not None:
@@ -103,18 +92,17 @@ class ProgressBar:
             self.bar.close()
 
 
-
 @contextlib.contextmanager
-def shown(callback: Callable[[Any], None] | None, show: bool, description: str,
-          done_and_status: Callable[[Any], tuple[int, Status]]) -> Iterator[Callable[[Any], None] | None]:
+def shown(callback: Callable[[Any], None] | None, show: bool, description: str
+          ) -> Iterator[Callable[[Any], None] | None]:
     """``callback``, with a :class:`ProgressBar` drawn from the same events when ``show``; the bar is closed
     when the ``with`` block ends, however it ends."""
     if not show:
         yield callback
         return
-    bar = ProgressBar(False, None, description, done_and_status, total_of=run_total, delay=0)  # asked for: shown
+    bar = ProgressBar(False, None, description, delay=0)  # asked for: shown
 
-    def both(progress: Any) -> None:
+    def both(progress: EngineProgress) -> None:
         bar(progress)
         if callback is not None:
             callback(progress)

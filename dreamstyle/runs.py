@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import torch
 from PIL import Image
 
-from .backbone import VGGFeatures
+from .backbone import BackboneChoice, VGGFeatures, backbone_of
+from .engines import COMMANDS, ENGINE_SETTING, PreparedRun, engine_named, engine_of, setting_names
 from .errors import InvalidArgumentError, Setting
 from .imaging import Picture, picture_to_pil, read_metadata
 from .imaging.read import ImageLike, as_picture
 from .imaging.resizing import fit_longest_side, resize
 from .presets import merge_settings
-from .progress import Status, shown
+from .progress import shown
 from .seeds import choose_seed
 from .version import __version__
 
@@ -34,7 +35,8 @@ class Run:
     """Everything that decides an engine's pixels, besides the images and the weights.
 
     Attributes:
-        command: ``"dream"`` or ``"transfer"``.
+        command: ``"dream"`` or ``"transfer"`` (see :data:`~dreamstyle.engines.COMMANDS`).
+        engine: the engine that runs it (see :data:`~dreamstyle.engines.ENGINES`).
         config: the engine's config.
         seed: the seed used (chosen at random when none was given).
         size: longest side of the output as asked for (it may enlarge the
@@ -45,6 +47,7 @@ class Run:
     """
 
     command: str
+    engine: str
     config: EngineConfig
     seed: int
     size: int | None
@@ -69,11 +72,19 @@ class Run:
         side = self.side_for(picture.height, picture.width)
         return picture if side is None else picture.resized_longest_side(side)
 
+    def settings(self) -> dict[str, Any]:
+        """The engine's settings as plain values, naming the engine where the command has several: an output's
+        ``config``, which :meth:`RunRequest.resolve` reads back."""
+        config = self.config.to_dict()
+        if COMMANDS[self.command].names_engine:
+            config[ENGINE_SETTING] = self.engine
+        return config
+
     def metadata(self, net: VGGFeatures, **extra: Any) -> dict[str, Any]:
         """The parameters stored in the output file, enough for ``--like`` to repeat the run."""
         return {
             "dreamstyle": __version__, "command": self.command, "preset": self.preset, "seed": self.seed,
-            "size": self.size, "config": self.config.to_dict(), "weights": net.weights,
+            "size": self.size, "config": self.settings(), "weights": net.weights,
             "pooling": net.pooling, "precision": net.precision, "device": str(net.device), **extra,
         }
 
@@ -96,36 +107,80 @@ class RunRequest:
     seed: int | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
 
-    def arguments(self) -> dict[str, Any]:
-        """As the keyword arguments of an engine's ``resolve_run``."""
-        return {"preset": self.preset, "like": self.like, "size": self.size, "seed": self.seed, **self.settings}
+    @classmethod
+    def of(cls, preset: str | os.PathLike | None = None, like: Mapping[str, Any] | None = None,
+           size: int | None = None, seed: int | None = None, **settings: Any) -> "RunRequest":
+        """The request as the Python API's keywords give it (``settings``: engine config fields)."""
+        return cls(preset, like, size, seed, settings)
+
+    def resolve(self, command: str) -> Run:
+        """A ``command`` run: the preset's settings, then ``like``'s, then :attr:`settings`, lowest precedence
+        first; without a preset or a previous run, the command's default preset. This checks every value and
+        loads nothing.
+
+        Raises:
+            InvalidArgumentError: naming the setting (and, for a bad value a preset file holds, the file).
+        """
+        spec = COMMANDS[command]
+        preset = spec.default_preset if self.preset is None and self.like is None else self.preset
+        like_config = None if self.like is None else self.like.get("config", {})
+        values = merge_settings(command, setting_names(command), preset, like_config, self.settings)
+        engine = engine_of(command, values)
+        if like_config is not None:
+            # Settings newer than ``like``'s metadata take the values its run had, over the preset's.
+            older = {key: value for key, value in getattr(engine.config, "VALUES_IN_OLDER_RUNS", {}).items()
+                     if key not in like_config and self.settings.get(key) is None}
+            like_config = {**older, **like_config}
+            values.update(older)
+        size, seed = self.size, self.seed
+        if self.like is not None:
+            seed = self.like.get("seed") if seed is None else seed
+            size = self.like.get("size") if size is None else size
+            preset = preset if preset is not None else self.like.get("preset")
+        if size is not None and size < 16:
+            raise InvalidArgumentError.about("size", f"must be at least 16 px, got {size}")
+        try:
+            config = engine.config.from_dict(values)
+        except InvalidArgumentError as error:
+            field = error.setting
+            from_preset = (field in values and self.settings.get(field) is None
+                           and not (like_config and field in like_config))
+            if preset is None or not from_preset:
+                raise
+            # The bad value came from the preset file: say which, so it can be fixed there.
+            raise InvalidArgumentError(Setting("preset"), f" {os.fspath(preset)}: ", *error.parts,
+                                       setting=field) from None
+        return Run(command, engine.name, config, choose_seed(seed), size,
+                   None if preset is None else os.fspath(preset), spec.size_cap)
 
 
 class EngineRequest:
-    """What every engine's request (:class:`~dreamstyle.deepdream.request.DreamRequest`,
-    :class:`~dreamstyle.styletransfer.request.TransferRequest`) shares: its ``run``, a :class:`RunRequest`."""
+    """What every command's request (:class:`~dreamstyle.deepdream.request.DreamRequest`,
+    :class:`~dreamstyle.transfer_request.TransferRequest`) shares: its ``run``, a :class:`RunRequest`, resolved
+    for its :attr:`command` and prepared by the engine the settings choose."""
+
+    command: ClassVar[str]
+    run: RunRequest
 
     def with_run(self, **changes: Any) -> Any:
         """This request with ``changes`` to its :class:`RunRequest` (``seed=7``, ``settings={...}``)."""
         return replace(self, run=replace(self.run, **changes))
 
+    def resolve(self) -> Run:
+        """The settings, resolved (this checks every value; it loads nothing)."""
+        return self.run.resolve(self.command)
 
-class Prepared(Protocol):
-    """An engine run ready to start: its resolved settings, its backbone and its images, read once for every
-    front end (:class:`~dreamstyle.deepdream.request.PreparedDream`,
-    :class:`~dreamstyle.styletransfer.request.PreparedTransfer`)."""
+    def check(self, run: Run, size: tuple[int, int] | None = None) -> None:
+        """Refuse what ``run`` cannot do before the backbone loads; with the picture's (H, W) ``size``, masks
+        of another shape too."""
 
-    run: Run
-    net: VGGFeatures
-
-    def metadata(self, **extra: Any) -> dict[str, Any]:
-        """What every output of the run carries, with ``extra`` (an input's name, a frame number) added."""
-
-    def still(self, batch: torch.Tensor, callback: Callable[[Any], None] | None) -> torch.Tensor:
-        """The engine on one (1, 3, H, W) picture in [0, 1], reporting to ``callback``."""
-
-    def done_and_status(self, progress: Any) -> tuple[int, Status]:
-        """How far an engine progress event is, and its status (for progress bars)."""
+    def prepare(self, backbone: VGGFeatures | BackboneChoice | None = None, run: Run | None = None
+                ) -> PreparedRun:
+        """The run on its backbone, by the engine its settings choose (``backbone``: a loaded one, or which to
+        load; default: ``like``'s, else VGG19). ``run``: the settings if resolved already."""
+        run = run or self.resolve()
+        self.check(run)
+        return engine_named(run.engine).prepare(self, run, backbone_of(backbone, self.run.like))
 
 
 def file_name(image: object) -> str | None:
@@ -133,7 +188,7 @@ def file_name(image: object) -> str | None:
     return Path(image).name if isinstance(image, (str, os.PathLike)) else None
 
 
-def render_still(prepared: Prepared, image: ImageLike, callback: Callable[[Any], None] | None = None,
+def render_still(prepared: PreparedRun, image: ImageLike, callback: Callable[[Any], None] | None = None,
                  progress: bool = False, **extra: Any) -> Image.Image:
     """One picture made by a prepared run, as the Python API returns it: the API's, the studio's.
 
@@ -145,11 +200,11 @@ def render_still(prepared: Prepared, image: ImageLike, callback: Callable[[Any],
         **extra: added to the result's metadata.
 
     Returns:
-        RGB (or RGBA if ``image`` had alpha); ``info["dreamstyle"]`` holds :meth:`Prepared.metadata`.
+        RGB (or RGBA if ``image`` had alpha); ``info["dreamstyle"]`` holds its metadata.
     """
     picture = prepared.run.fit(as_picture(image))
     hw = (picture.height, picture.width)
-    with shown(callback, progress, prepared.run.command, prepared.done_and_status) as reported:
+    with shown(callback, progress, prepared.run.command) as reported:
         out, stopped = run_stoppable(lambda watched: prepared.still(picture.batch(), watched), reported, hw)
     result = picture_to_pil(picture.with_rgb(out))
     result.info["dreamstyle"] = prepared.metadata(**extra, **stopped)
@@ -164,44 +219,6 @@ def like_metadata(like: str | os.PathLike | Mapping[str, Any] | None, command: s
     if metadata.get("command") != command:
         raise InvalidArgumentError(f"{like} holds no dreamstyle {command} settings to reuse")
     return metadata
-
-
-def resolve_run(
-    command: str,
-    config_type: type,
-    default_preset: str,
-    preset: str | os.PathLike | None = None,
-    like: Mapping[str, Any] | None = None,
-    size: int | None = None,
-    seed: int | None = None,
-    **settings: Any,
-) -> Run:
-    """Combine a preset, a previous run (``like`` metadata) and explicit settings, lowest precedence first.
-
-    Without a preset or a previous run, ``default_preset`` is used.
-    """
-    if preset is None and like is None:
-        preset = default_preset
-    keys = [f.name for f in fields(config_type)]
-    # Settings newer than ``like``'s metadata take the values its run had.
-    like_config = like and {**getattr(config_type, "VALUES_IN_OLDER_RUNS", {}), **like.get("config", {})}
-    values = merge_settings(command, keys, preset, like_config, settings)
-    if like is not None:
-        seed = like.get("seed") if seed is None else seed
-        size = like.get("size") if size is None else size
-        preset = preset if preset is not None else like.get("preset")
-    if size is not None and size < 16:
-        raise InvalidArgumentError.about("size", f"must be at least 16 px, got {size}")
-    try:
-        config = config_type.from_dict(values)
-    except InvalidArgumentError as error:
-        field = error.setting
-        from_preset = field in values and settings.get(field) is None and not (like_config and field in like_config)
-        if preset is None or not from_preset:
-            raise
-        # The bad value came from the preset file: say which, so it can be fixed there.
-        raise InvalidArgumentError(Setting("preset"), f" {os.fspath(preset)}: ", *error.parts, setting=field) from None
-    return Run(command, config, choose_seed(seed), size, None if preset is None else os.fspath(preset))
 
 
 class RunStopped(Exception):

@@ -24,7 +24,6 @@ import torch
 from .devices import DEVICE_CHOICES, PRECISION_CHOICES
 from .errors import Assignment, DeviceUnavailableError, InvalidArgumentError
 
-
 _AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 

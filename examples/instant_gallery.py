@@ -17,11 +17,11 @@ import argparse
 import time
 from pathlib import Path
 
+from dream_gallery import sheet
+
 from dreamstyle import load_backbone, transfer
 from dreamstyle.imaging import picture_from_pil, picture_to_pil, read_image, write_image
 from dreamstyle.preset_sheet import builtin_style_sheet
-
-from dream_gallery import sheet
 
 HERE = Path(__file__).resolve().parent
 PAIRS = (("chelsea.png", "mosaic.jpg"), ("astronaut.png", "candy.jpg"), ("coffee.png", "udnie.jpg"))

@@ -21,14 +21,13 @@ import argparse
 from pathlib import Path
 
 import torch
+from dream_gallery import sheet
 
 from dreamstyle import dream, load_backbone, transfer
 from dreamstyle.imaging import as_picture, picture_from_pil, picture_to_pil, read_image, write_image
 from dreamstyle.styletransfer import TransferConfig
 from dreamstyle.styletransfer.engine import compute_targets, losses, style_statistic
 from dreamstyle.styletransfer.photo import colour_shift, edge_correlation
-
-from dream_gallery import sheet
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "tests" / "data"

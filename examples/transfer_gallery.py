@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dream_gallery import sheet
+
 from dreamstyle import load_backbone, transfer
 from dreamstyle.imaging import picture_from_pil, picture_to_pil, read_image, write_image
 from dreamstyle.presets import builtin_presets
-
-from dream_gallery import sheet
 
 HERE = Path(__file__).resolve().parent
 CONTENT = "chelsea.png"

@@ -23,6 +23,13 @@ DATA = Path(__file__).parent / "data"
 RATE = "30000/1001"
 
 
+def resolve(command: str, **arguments):
+    """The resolved run of ``command`` (``"dream"`` or ``"transfer"``) that the Python API's ``arguments`` ask for."""
+    from dreamstyle.runs import RunRequest
+
+    return RunRequest.of(**arguments).resolve(command)
+
+
 def run(*args: str):
     return CliRunner().invoke(cli, list(args), prog_name="dreamstyle")
 

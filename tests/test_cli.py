@@ -16,11 +16,11 @@ from PIL import Image
 
 from dreamstyle import __version__
 from dreamstyle.errors import OutputExistsError
-from dreamstyle.runtime import DETERMINISTIC_ENV, resolve_device, use_deterministic_algorithms
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.imaging.resizing import resize
+from dreamstyle.runtime import DETERMINISTIC_ENV, resolve_device, use_deterministic_algorithms
 
-from .helpers import assert_one_error_line, run
+from .helpers import assert_one_error_line, resolve, run
 
 
 def test_version_and_help():
@@ -131,8 +131,8 @@ def test_output_that_could_not_be_written_is_refused_before_any_work(tmp_path, d
 
 @pytest.mark.parametrize("command, engine", [("transfer", "transfer_tensor"), ("dream", "dream_tensor")])
 def test_ctrl_c_keeps_the_picture_so_far_as_the_output(tmp_path, data_dir, monkeypatch, command, engine):
-    package = "styletransfer" if command == "transfer" else "deepdream"
-    module = importlib.import_module(f"dreamstyle.{package}.request")  # where a prepared run calls its engine
+    where = "styletransfer.prepared" if command == "transfer" else "deepdream.request"
+    module = importlib.import_module(f"dreamstyle.{where}")  # where a prepared run calls its engine
     real_engine, seen = getattr(module, engine), []
 
     def interrupted_at_second_report(*args, callback, **kwargs):
@@ -187,14 +187,14 @@ def test_sigterm_keeps_the_picture_so_far_like_ctrl_c(tmp_path, data_dir):
 
 
 def test_transfer_status_says_when_a_scale_converged_early():
-    from dreamstyle.progress import transfer_status
     from dreamstyle.styletransfer import TransferProgress
 
     zero, image = torch.zeros(()), torch.zeros(1, 3, 4, 6)
-    running = TransferProgress(2, 3, 40, 150, (4, 6), zero, zero, zero, zero, image, iterations_made=40)
+    running = TransferProgress(scale=2, scales=3, iteration=40, iterations=150, size=(4, 6), content=zero, style=zero,
+                               tv=zero, temporal=zero, image=image, iterations_made=40)
     ended = replace(running, iteration=150, iterations_made=47)
-    assert not running.converged and "converged" not in transfer_status(running)
-    assert ended.converged and transfer_status(ended).endswith("(converged after 47 iterations)")
+    assert not running.converged and "converged" not in running.status()
+    assert ended.converged and ended.status().endswith("(converged after 47 iterations)")
 
 
 def test_progress_reads_losses_only_when_it_shows_them(monkeypatch):
@@ -205,21 +205,26 @@ def test_progress_reads_losses_only_when_it_shows_them(monkeypatch):
     monkeypatch.setattr(progress_module.time, "monotonic", lambda: clock[0])
     statuses = []
 
-    def describe(step: int):
-        return step, lambda: statuses.append(step) or f"step {step}"
+    class Report:
+        def __init__(self, step: int):
+            self.run_done, self.run_total = step, 100
 
-    bar = progress_module.ProgressBar(False, 100, "test", describe)
+        def status(self) -> str:
+            statuses.append(self.run_done)
+            return f"step {self.run_done}"
+
+    bar = progress_module.ProgressBar(False, 100, "test")
     for step in range(1, 101):
         if step == 50:
             clock[0] += progress_module.STATUS_INTERVAL
-        bar(step)
+        bar(Report(step))
     bar.close()
     assert statuses == [1, 50, 100]
 
-    quiet = progress_module.ProgressBar(True, 100, "test", describe)
+    quiet = progress_module.ProgressBar(True, 100, "test")
     statuses.clear()
     for step in range(1, 101):
-        quiet(step)
+        quiet(Report(step))
     assert statuses == []
 
 
@@ -271,8 +276,7 @@ def test_a_missing_gpu_in_the_environment_variable_suggests_the_option(monkeypat
 
 
 def test_an_interruption_says_what_was_kept_and_the_command_that_continues():
-    from dreamstyle.cli.app import interruption_report
-    from dreamstyle.cli.app import CONTINUES
+    from dreamstyle.cli.app import CONTINUES, interruption_report
 
     assert interruption_report(KeyboardInterrupt(), ["dream", "x.png"]) == "nothing was finished, so nothing was kept."
     interrupt = KeyboardInterrupt()
@@ -296,10 +300,8 @@ def test_the_command_list_comes_from_one_table_and_each_entry_is_the_command_it_
 
 @pytest.mark.parametrize("command", ["dream", "transfer"])
 def test_every_setting_option_shows_the_value_a_run_without_it_uses(command):
-    from dreamstyle.deepdream.run import resolve_run as resolve_dream
-    from dreamstyle.styletransfer.run import resolve_run as resolve_transfer
 
-    used = (resolve_dream if command == "dream" else resolve_transfer)(seed=1).config.to_dict()
+    used = resolve(command, seed=1).config.to_dict()
     declared = importlib.import_module(f"dreamstyle.cli.{command}")
     options = {param.name: param for param in getattr(declared, command).params if param.name in used}
     assert len(options) >= 11  # every engine setting a person may type

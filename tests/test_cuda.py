@@ -15,7 +15,8 @@ from dreamstyle.imaging import read_image
 from dreamstyle.runtime import available_memory, resolve_precision, use_deterministic_algorithms
 from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
-from dreamstyle.styletransfer.engine import compute_targets, initial_image, losses
+from dreamstyle.styletransfer.engine import compute_targets, losses
+from dreamstyle.styletransfer.starts import initial_image
 
 pytestmark = pytest.mark.cuda_only
 

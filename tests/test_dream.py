@@ -11,15 +11,17 @@ import numpy as np
 import pytest
 import torch
 
+from dreamstyle import save
+from dreamstyle.backbone.tiling import choose_tile, tile_margin, tiled_gradient
 from dreamstyle.deepdream import DreamConfig, ZoomConfig, dream, dream_steps, dream_tensor, octave_sizes, zoom_rotate
 from dreamstyle.deepdream.channel_atlas import channel_atlas, first_layer_filters
 from dreamstyle.deepdream.objectives import ActivationObjective, GuideObjective
 from dreamstyle.deepdream.smoothing import gaussian_cascade, laplacian_normalize
-from dreamstyle.backbone.tiling import choose_tile, tile_margin, tiled_gradient
 from dreamstyle.deepdream.zoom import zoom_frames
-from dreamstyle import save
 from dreamstyle.errors import InvalidArgumentError, OutputExistsError
 from dreamstyle.imaging import read_image, read_metadata
+
+from .helpers import resolve
 
 FAST = DreamConfig(octaves=2, iterations=3)
 
@@ -264,11 +266,10 @@ def test_a_saved_api_picture_keeps_its_settings_for_like(vgg19, small, tmp_path)
 
 
 def test_classic_preset_is_the_default_config():
-    from dreamstyle.deepdream.run import resolve_run
 
-    assert resolve_run(seed=0).config == DreamConfig()
-    assert resolve_run(preset="deep", seed=0).config.octaves == 5
-    assert resolve_run(preset="deep", seed=0, octaves=2).config.octaves == 2
+    assert resolve("dream", seed=0).config == DreamConfig()
+    assert resolve("dream", preset="deep", seed=0).config.octaves == 5
+    assert resolve("dream", preset="deep", seed=0, octaves=2).config.octaves == 2
 
 
 def test_dream_steps_count_every_progress_event_and_the_events_count_the_run(vgg19, small):

@@ -7,12 +7,11 @@ import torch
 
 from dreamstyle.deepdream import DreamConfig, dream_tensor
 from dreamstyle.deepdream.parameterisation import decorrelated, take_step
-from dreamstyle.deepdream.run import resolve_run
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.imaging.picture import to_uint8
 
-from .helpers import run
+from .helpers import resolve, run
 
 
 def clipped_share(x: torch.Tensor) -> float:
@@ -62,9 +61,9 @@ def test_a_decorrelated_step_keeps_lightness_and_quietens_a_pure_hue_change():
 
 def test_a_run_made_before_the_bounds_existed_repeats_with_its_clamp_and_rgb_step():
     old = {"command": "dream", "config": {"layers": "relu4_2:1", "octaves": 4, "iterations": 6, "step": 0.008}}
-    config = resolve_run(like=old).config
+    config = resolve("dream", like=old).config
     assert (config.bounds, config.colour) == ("clamp", "rgb")
-    assert resolve_run().config.bounds == "soft"
+    assert resolve("dream").config.bounds == "soft"
 
 
 @pytest.mark.parametrize("setting, value", [("bounds", "hard"), ("colour", "lab")])

@@ -14,7 +14,7 @@ from PIL import Image
 from dreamstyle.imaging import read_image, read_metadata, write_image
 from dreamstyle.video.job import read_clip_metadata
 
-from .helpers import assert_one_error_line, ffmpeg, run
+from .helpers import assert_one_error_line, ffmpeg, resolve, run
 
 QUICK = ["--size", "48", "--octaves", "2", "--iterations", "2", "--precision", "fp32"]
 
@@ -75,10 +75,9 @@ def test_a_mistaken_setting_is_reported_before_an_existing_output(photo, tmp_pat
 
 
 def test_an_input_is_enlarged_only_when_size_asks_and_that_is_said(photo, tmp_path):
-    from dreamstyle.styletransfer.run import resolve_run
 
-    assert resolve_run().side_for(85, 128) is None  # transfer keeps a small photo's size
-    assert resolve_run().side_for(600, 900) == 512  # and makes a large one 512 px
+    assert resolve("transfer").side_for(85, 128) is None  # transfer keeps a small photo's size
+    assert resolve("transfer").side_for(600, 900) == 512  # and makes a large one 512 px
     small = tmp_path / "small.png"
     Image.open(photo).resize((96, 64)).save(small)
     result = run("dream", str(small), *QUICK, "--size", "120", "-o", str(tmp_path / "big.png"))
@@ -205,10 +204,10 @@ def test_presets_ship_in_the_wheel(tmp_path):
     probe = textwrap.dedent("""
         import dreamstyle, sys
         from dreamstyle.presets import builtin_presets
-        from dreamstyle.deepdream.run import resolve_run
+        from dreamstyle.runs import RunRequest
         print(dreamstyle.__file__)
         print(",".join(p.name for p in builtin_presets("dream")))
-        print(resolve_run(preset="deep", seed=0).config.octaves)
+        print(RunRequest(preset="deep", seed=0).resolve("dream").config.octaves)
     """)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
                           env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"}, check=True)

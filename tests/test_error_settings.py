@@ -12,8 +12,9 @@ from dreamstyle.cli.messages import in_options
 from dreamstyle.deepdream.config import DreamConfig
 from dreamstyle.errors import Assignment, InvalidArgumentError, OutputExistsError, Setting
 from dreamstyle.styletransfer.config import TransferConfig
-from dreamstyle.styletransfer.run import resolve_run
 from dreamstyle.video.config import TemporalConfig
+
+from .helpers import resolve
 
 
 @pytest.mark.parametrize("make, setting", [
@@ -48,10 +49,10 @@ def test_the_preset_blame_reads_the_setting_not_the_message(tmp_path):
     preset = tmp_path / "mine.toml"
     preset.write_text('style_blend = "a,b"\n')  # its message starts "style_blend: ...", not "style_blend must"
     with pytest.raises(InvalidArgumentError, match=f"^preset {tmp_path}") as caught:
-        resolve_run(preset=preset)
+        resolve("transfer", preset=preset)
     assert caught.value.setting == "style_blend"
     with pytest.raises(InvalidArgumentError, match="^style_blend: ") as caught:
-        resolve_run(preset=preset, style_blend="c")  # typed here: the preset is not to blame
+        resolve("transfer", preset=preset, style_blend="c")  # typed here: the preset is not to blame
 
 
 def test_an_error_keeps_its_parts_and_setting_through_pickling():

@@ -9,7 +9,7 @@ import torch
 
 from dreamstyle import estimate
 from dreamstyle.cli import start
-from dreamstyle.estimate import about, estimate_seconds, pass_seconds
+from dreamstyle.estimate import Cost, about, estimate_seconds, pass_seconds
 from dreamstyle.runtime import describe_device
 
 from .helpers import run
@@ -24,11 +24,11 @@ def test_the_estimate_scales_the_probe_by_pixels_and_steps(vgg19, monkeypatch):
     probed = []
     monkeypatch.setattr(estimate, "pass_seconds", lambda net, layers, side: probed.append(side) or 0.5)
     side = estimate.CPU_PROBE_SIDE
-    work = [(side, side, 10), (2 * side, 2 * side, 3), (side // 2, side // 2, 4)]
+    work = ((side, side, 10), (2 * side, 2 * side, 3), (side // 2, side // 2, 4))
     # 10 steps at the probe's size, 3 at four times its pixels, 4 smaller ones counted as the probe.
-    assert estimate_seconds(vgg19, ["relu4_2"], work) == pytest.approx(0.5 * (10 + 3 * 4 + 4))
+    assert estimate_seconds(vgg19, Cost(("relu4_2",), work)) == pytest.approx(0.5 * (10 + 3 * 4 + 4))
     assert probed == [side]
-    assert estimate_seconds(vgg19, ["relu4_2"], []) == 0.0
+    assert estimate_seconds(vgg19, Cost(("relu4_2",), ())) == 0.0
 
 
 @pytest.mark.parametrize("seconds, said", [
@@ -55,7 +55,7 @@ def test_the_start_line_says_where_and_how_long_and_a_long_cpu_run_hints_at_gpus
     assert first.startswith(f"{command}: ") and "40x27  on CPU (" in first and first.endswith("fp32: a few seconds")
     assert "GPU" not in quick.stderr
 
-    monkeypatch.setattr(start, "estimate_seconds", lambda net, layers, work: 150.0)
+    monkeypatch.setattr(start, "estimate_seconds", lambda net, cost: 150.0)
     slow = run(*args, "-o", str(tmp_path / "slow.png"))
     lines = slow.stderr.splitlines()
     assert lines[0].endswith("fp32: about 2.5 min")

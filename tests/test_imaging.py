@@ -15,7 +15,13 @@ from PIL import Image, ImageCms
 
 from dreamstyle.errors import ImageReadError, ImageWriteError, InvalidArgumentError, OutputExistsError
 from dreamstyle.imaging import (
-    Picture, as_picture, check_output_path, fit_longest_side, read_image, read_metadata, resize_longest_side,
+    Picture,
+    as_picture,
+    check_output_path,
+    fit_longest_side,
+    read_image,
+    read_metadata,
+    resize_longest_side,
     write_image,
 )
 from dreamstyle.imaging.deep_colour import png_bytes

@@ -11,11 +11,12 @@ import torch
 import dreamstyle
 from dreamstyle.errors import InvalidArgumentError, WeightsUnavailableError
 from dreamstyle.imaging import as_picture, read_image, read_metadata
+from dreamstyle.imaging.colour import rgb_to_ycbcr
 from dreamstyle.instant import weights as instant_weights
-from dreamstyle.instant.engine import BuiltinStyle, builtin_style, instant_tensor
+from dreamstyle.instant.engine import instant_tensor
 from dreamstyle.instant.weights import load_network, model_path
-from dreamstyle.styletransfer.colour import rgb_to_ycbcr
-from dreamstyle.styletransfer.regions import Regions
+from dreamstyle.masks import Regions
+from dreamstyle.styles import BuiltinStyle, builtin_style
 from dreamstyle.video import transfer_frames, warping_error
 
 from .helpers import DATA, assert_one_error_line, pan_frames, run

@@ -5,21 +5,20 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dreamstyle.styletransfer import TransferConfig, transfer_tensor
-from dreamstyle.styletransfer import engine
+from dreamstyle.styletransfer import TransferConfig, engine, optimisers, transfer_tensor
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, losses
 
 from .helpers import loss_trace
 
 
 def test_lbfgs_history_shrinks_on_huge_images(monkeypatch):
-    monkeypatch.setattr(engine, "available_memory", lambda device: 20 * 2**30)
+    monkeypatch.setattr(optimisers, "available_memory", lambda device: 20 * 2**30)
     cpu = torch.device("cpu")
-    assert engine.lbfgs_history(512 * 512, cpu) == engine.LBFGS_HISTORY
-    assert engine.lbfgs_history(2048 * 2048, cpu) == 21  # 2 GiB of 100 MB entries
-    assert engine.lbfgs_history(4096 * 4096, cpu) == engine.MIN_LBFGS_HISTORY
-    monkeypatch.setattr(engine, "available_memory", lambda device: 2**30)
-    assert engine.lbfgs_history(1024 * 1024, cpu) == 10  # a quarter of 1 GiB in 25 MB entries
+    assert optimisers.lbfgs_history(512 * 512, cpu) == optimisers.LBFGS_HISTORY
+    assert optimisers.lbfgs_history(2048 * 2048, cpu) == 21  # 2 GiB of 100 MB entries
+    assert optimisers.lbfgs_history(4096 * 4096, cpu) == optimisers.MIN_LBFGS_HISTORY
+    monkeypatch.setattr(optimisers, "available_memory", lambda device: 2**30)
+    assert optimisers.lbfgs_history(1024 * 1024, cpu) == 10  # a quarter of 1 GiB in 25 MB entries
 
 
 def test_every_scale_gets_all_its_lbfgs_iterations(vgg19, content, mosaic, monkeypatch):
@@ -34,7 +33,7 @@ def test_every_scale_gets_all_its_lbfgs_iterations(vgg19, content, mosaic, monke
     monkeypatch.setattr(torch.optim.LBFGS, "step", counted)
     # A chunk may stop before LBFGS_CHUNK iterations when its line searches use
     # up the evaluation budget; the scale then runs more chunks.
-    monkeypatch.setattr(engine, "LBFGS_CHUNK", 4)
+    monkeypatch.setattr(optimisers, "LBFGS_CHUNK", 4)
     reported = []
     config = TransferConfig(init="noise", scales=2, start_size=32, iterations=12, coarse_iterations_factor=1.0,
                             final_iterations_factor=1.0)
@@ -55,7 +54,7 @@ def test_lbfgs_never_evaluates_the_same_image_twice(vgg19, content, mosaic, monk
         return evaluate(net, x, targets, config)
 
     monkeypatch.setattr(engine, "evaluate", recorded)
-    config = TransferConfig(init="noise", scales=1, iterations=3 * engine.LBFGS_CHUNK)
+    config = TransferConfig(init="noise", scales=1, iterations=3 * optimisers.LBFGS_CHUNK)
     reported = []
     transfer_tensor(vgg19, content, [mosaic], config, seed=0, callback=lambda p: reported.append(p.iteration))
     assert reported[-1] == config.iterations and len(reported) >= 3  # several calls, each starting where the last ended
@@ -88,29 +87,29 @@ def test_stuck_lbfgs_restarts_once_then_ends_the_scale():
     evaluations = []
     reported = []
 
-    def flat() -> tuple[engine.Losses, torch.Tensor]:
+    def flat() -> tuple[optimisers.Losses, torch.Tensor]:
         evaluations.append(1)
         zero = torch.zeros(())
-        return engine.Losses(torch.ones(()), zero, zero, zero, zero), torch.ones_like(x)
+        return optimisers.Losses(torch.ones(()), zero, zero, zero, zero), torch.ones_like(x)
 
-    out = engine._optimise(x, flat, TransferConfig(iterations=200), lambda i, parts, made: reported.append((i, made)))
+    out = optimisers.optimise(x, flat, TransferConfig(iterations=200), lambda i, parts, made: reported.append((i, made)))
     assert torch.equal(out, torch.full_like(x, 0.5))
-    assert len(evaluations) < 3 * (engine.LBFGS_CHUNK + 3)  # two chunks, not twenty
+    assert len(evaluations) < 3 * (optimisers.LBFGS_CHUNK + 3)  # two chunks, not twenty
     assert len(reported) == 1 and reported[0][0] == 200  # progress ends at the scale's end
     assert 1 <= reported[0][1] <= 2  # and says how many iterations L-BFGS really made
 
 
 def test_a_call_that_never_went_down_restarts_once_then_ends_the_scale():
-    assert engine.after_chunk(went_down=True, just_restarted=True) is engine.AfterChunk.GO_ON
-    assert engine.after_chunk(went_down=False, just_restarted=False) is engine.AfterChunk.RESTART
-    assert engine.after_chunk(went_down=False, just_restarted=True) is engine.AfterChunk.END_SCALE
+    assert optimisers.after_chunk(went_down=True, just_restarted=True) is optimisers.AfterChunk.GO_ON
+    assert optimisers.after_chunk(went_down=False, just_restarted=False) is optimisers.AfterChunk.RESTART
+    assert optimisers.after_chunk(went_down=False, just_restarted=True) is optimisers.AfterChunk.END_SCALE
 
 
 def test_an_evaluation_is_reused_only_at_exactly_its_point():
-    reused = engine.ReusedEvaluation()
+    reused = optimisers.ReusedEvaluation()
     x = torch.rand(1, 3, 4, 4)
     assert reused.at(x) is None
-    evaluation = (engine.Losses(*torch.zeros(5)), torch.ones(()), torch.zeros_like(x))
+    evaluation = (optimisers.Losses(*torch.zeros(5)), torch.ones(()), torch.zeros_like(x))
     reused.keep(x, evaluation)
     x_then = x.clone()
     x.add_(1.0)  # the optimiser moves x in place: the kept point must not move with it

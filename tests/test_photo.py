@@ -7,8 +7,9 @@ import torch
 
 from dreamstyle import transfer
 from dreamstyle.imaging import as_picture, read_image
+from dreamstyle.imaging.guided_filter import guided_filter
 from dreamstyle.seeds import make_generator
-from dreamstyle.styletransfer.photo import (MattingLaplacian, colour_shift, edge_correlation, guided_filter)
+from dreamstyle.styletransfer.photo import MattingLaplacian, colour_shift, edge_correlation
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,12 @@ from dreamstyle import dream, transfer
 from dreamstyle.backbone.features import positions_by_channels
 from dreamstyle.deepdream import DreamConfig, dream_tensor
 from dreamstyle.imaging import read_image, read_metadata
+from dreamstyle.masks import Regions
 from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, style_statistic
 from dreamstyle.styletransfer.losses import gram_matrix, style_loss
-from dreamstyle.styletransfer.regions import Regions, RegionWeights, region_style_loss
+from dreamstyle.styletransfer.regions import RegionWeights, region_style_loss
 
 from .helpers import assert_one_error_line, run
 

@@ -13,7 +13,7 @@ from dreamstyle.deepdream.request import DreamRequest
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_metadata
 from dreamstyle.runs import RunStopped
-from dreamstyle.styletransfer.request import TransferRequest
+from dreamstyle.transfer_request import TransferRequest
 from dreamstyle.video import open_source
 from dreamstyle.video.config import Delivery, TemporalConfig
 from dreamstyle.video.render import PictureDone, PictureStarted, Planned, Step, render

@@ -10,9 +10,18 @@ from dreamstyle.backbone.features import positions_by_channels
 from dreamstyle.imaging import read_image, read_metadata
 from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
-from dreamstyle.styletransfer.sliced import (MAX_QUANTILE_POSITIONS, Slices, blended_quantiles, projections,
-                                             quantile_at, quantile_function, resampled, target_energy,
-                                             random_directions, sliced_wasserstein_loss)
+from dreamstyle.styletransfer.sliced import (
+    MAX_QUANTILE_POSITIONS,
+    Slices,
+    blended_quantiles,
+    projections,
+    quantile_at,
+    quantile_function,
+    random_directions,
+    resampled,
+    sliced_wasserstein_loss,
+    target_energy,
+)
 
 from .helpers import loss_trace, run
 

@@ -13,11 +13,13 @@ from PIL import Image
 
 pytest.importorskip("httpx2")
 
+from dreamstyle.estimate import Cost  # noqa: E402
 from dreamstyle.imaging import read_metadata  # noqa: E402
 from dreamstyle.studio.browser import serve_in_background  # noqa: E402
 from dreamstyle.studio.guard import SECRET_HEADER  # noqa: E402
 from dreamstyle.studio.jobs import JobQueue  # noqa: E402
-from dreamstyle.studio.work import pace, work_share  # noqa: E402
+from dreamstyle.studio.work import pace  # noqa: E402
+
 from .helpers import DATA, TINY_DREAM, make_clip, make_studio, studio_client, wait_until  # noqa: E402
 
 PHOTO = str(DATA / "amber.jpg")
@@ -73,7 +75,7 @@ def test_before_its_backbone_loads_the_studio_lists_the_chosen_networks_layers(t
     with studio_client(studio) as client:
         names = {layer["name"] for layer in client.get("/api/info").json()["layers"]}
     assert "relu5_3" in names and "relu5_4" not in names  # VGG16's, not VGG19's
-    assert isinstance(studio.backbone_choice, BackboneChoice)  # the answer loaded nothing
+    assert isinstance(studio.net, BackboneChoice)  # the answer loaded nothing
 
 
 def test_the_page_and_its_files_are_served(client):
@@ -409,9 +411,9 @@ def test_clear_finished_forgets_every_ended_job_and_keeps_the_waiting(idle_clien
 
 
 def test_the_time_left_counts_later_octaves_as_the_larger_pictures_they_are():
-    work = [(10, 10, 4), (20, 20, 4)]  # the second octave's steps cost four times the first's
-    assert work_share(4, work) == pytest.approx(100 * 4 / (100 * 4 + 400 * 4))
-    assert work_share(0, work) == 0 and work_share(8, work) == 1
+    work = Cost(("relu4_2",), ((10, 10, 4), (20, 20, 4)))  # the second octave's steps cost four times the first's
+    assert work.share_done(4) == pytest.approx(100 * 4 / (100 * 4 + 400 * 4))
+    assert work.share_done(0) == 0 and work.share_done(8) == 1
     import time
     started = time.monotonic() - 10.0  # the first octave took 10 s
     assert pace(4, 8, started, work)["eta"] == pytest.approx(40.0, rel=0.01)  # not the 10 s a step count says
@@ -436,11 +438,12 @@ class RecordingControl:
 
 
 def test_a_transfer_shows_the_instant_picture_first_then_the_optimisation(studio, vgg19):
-    from dreamstyle.studio.work import RunChoice, StillWork
+    from dreamstyle.runs import RunRequest
+    from dreamstyle.studio.work import StillWork
 
     control = RecordingControl()
     work = StillWork("transfer", DATA / "amber.jpg", studio.workspace, lambda: vgg19,
-                     RunChoice(size=48, settings={"scales": 1, "iterations": 2}), styles=(DATA / "rocket.jpg",))
+                     RunRequest(size=48, settings={"scales": 1, "iterations": 2}), styles=(DATA / "rocket.jpg",))
     work.run(control)
     stages = [stage for stage, _ in control.reports]
     assert control.reports[0] == ("instant preview", True)

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from dreamstyle.imaging import read_metadata
+
 from .helpers import DATA, chromium, make_clip, make_studio, pan_frames, playwright_with_chromium, served
 
 sync_api = playwright_with_chromium()

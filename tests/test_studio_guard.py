@@ -11,6 +11,7 @@ import pytest
 
 from dreamstyle.studio.guard import SECRET_HEADER, Guard
 from dreamstyle.studio.requests import MAX_JSON_BYTES
+
 from .helpers import DATA, make_studio, served
 
 PHOTO = str(DATA / "amber.jpg")

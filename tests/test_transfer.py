@@ -11,14 +11,15 @@ import torch
 from dreamstyle import transfer
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_image
-from dreamstyle.styletransfer import Scale, TransferConfig, scale_schedule, scale_sizes, transfer_tensor
-from dreamstyle.styletransfer.colour import rgb_to_ycbcr
+from dreamstyle.imaging.colour import rgb_to_ycbcr
+from dreamstyle.imaging.resizing import resize
 from dreamstyle.seeds import make_generator
-from dreamstyle.styletransfer import engine
-from dreamstyle.styletransfer.engine import compute_targets, initial_image, losses
+from dreamstyle.styletransfer import Scale, TransferConfig, scale_schedule, scale_sizes, transfer_tensor
+from dreamstyle.styletransfer.engine import compute_targets, losses
 from dreamstyle.styletransfer.losses import gram_matrix
+from dreamstyle.styletransfer.starts import finer_start, initial_image
 
-from .helpers import loss_trace
+from .helpers import loss_trace, resolve
 
 ONE_SCALE = dict(scales=1, iterations=20)
 
@@ -105,19 +106,19 @@ def test_content_mix_brings_the_photo_back_at_each_finer_scale(vgg19, content, m
 
 def test_finer_start_adds_back_the_photo_detail_the_coarse_scale_lacks(content):
     coarse, fine = (16, 24), tuple(content.shape[-2:])
-    blurred = engine.resize(engine.resize(content, coarse), fine)  # all a coarse scale can hold of the photo
-    start = {detail: engine.finer_start(engine.resize(content, coarse), content, coarse, fine,
+    blurred = resize(resize(content, coarse), fine)  # all a coarse scale can hold of the photo
+    start = {detail: finer_start(resize(content, coarse), content, coarse, fine,
                                         TransferConfig(content_detail=detail, content_mix=0.0))
              for detail in (0.0, 1.0)}
     assert torch.allclose(start[0.0], blurred)
     assert (start[1.0] - content).abs().max() < 0.02  # detail restored: the photo again (up to clamping)
     assert (blurred - content).abs().mean() > 10 * (start[1.0] - content).abs().mean()
     noise = torch.rand(1, 3, 4, 6, generator=torch.Generator().manual_seed(0)).to(content.device)
-    stylised = engine.resize(noise, coarse)
-    with_detail = engine.finer_start(stylised, content, coarse, fine, TransferConfig(content_detail=1.0))
+    stylised = resize(noise, coarse)
+    with_detail = finer_start(stylised, content, coarse, fine, TransferConfig(content_detail=1.0))
     # The coarse result's own colours and layout are kept: only the photo's finer band is added.
-    kept = (engine.resize(with_detail, coarse) - stylised).abs().mean()
-    assert kept < 0.03 < (stylised - engine.resize(content, coarse)).abs().mean()
+    kept = (resize(with_detail, coarse) - stylised).abs().mean()
+    assert kept < 0.03 < (stylised - resize(content, coarse)).abs().mean()
 
 
 def test_like_repeats_runs_made_before_newer_settings_existed(vgg19, data_dir):
@@ -182,8 +183,7 @@ def test_api_returns_pil_with_settings(vgg19, data_dir):
 
 
 def test_classic_preset_is_the_default_config():
-    from dreamstyle.styletransfer.run import resolve_run
 
-    run_ = resolve_run(seed=0)
+    run_ = resolve("transfer", seed=0)
     assert run_.config == TransferConfig() and run_.side_for(2000, 3000) == 512 and run_.side_for(300, 451) is None
-    assert resolve_run(preset="bold", seed=0).config.style_scale == 1.6
+    assert resolve("transfer", preset="bold", seed=0).config.style_scale == 1.6

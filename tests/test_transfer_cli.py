@@ -11,7 +11,7 @@ from PIL import Image
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_metadata
 
-from .helpers import assert_one_error_line, run
+from .helpers import assert_one_error_line, resolve, run
 
 
 @pytest.fixture()
@@ -65,15 +65,14 @@ def test_cli_presets_and_overrides(files, tmp_path):
 
 
 def test_a_bad_value_is_blamed_on_the_preset_only_when_it_came_from_there(tmp_path):
-    from dreamstyle.styletransfer.run import resolve_run
 
     preset = tmp_path / "mine.toml"
     preset.write_text("style_scale = 0\ntv_weight = 1\n")
     with pytest.raises(InvalidArgumentError, match=f"^preset {re.escape(str(preset))}: style_scale must be positive"):
-        resolve_run(preset=preset)
+        resolve("transfer", preset=preset)
     with pytest.raises(InvalidArgumentError, match="^tv_weight must not be negative"):
-        resolve_run(preset=preset, style_scale=0.5, tv_weight=-1)
-    assert resolve_run(preset=preset, style_scale=0.5).config.style_scale == 0.5
+        resolve("transfer", preset=preset, style_scale=0.5, tv_weight=-1)
+    assert resolve("transfer", preset=preset, style_scale=0.5).config.style_scale == 0.5
 
 
 def test_cli_preset_with_a_value_of_the_wrong_type_is_one_error_line(files, tmp_path):

@@ -6,12 +6,11 @@ import pytest
 import torch
 
 from dreamstyle.backbone.features import positions_by_channels
-from dreamstyle.imaging import read_image
-from dreamstyle.styletransfer import TransferConfig
 from dreamstyle.errors import InvalidArgumentError
-from dreamstyle.imaging.colour import match_colors
-from dreamstyle.styletransfer.colour import rgb_to_ycbcr
+from dreamstyle.imaging import read_image
+from dreamstyle.imaging.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.seeds import make_generator
+from dreamstyle.styletransfer import TransferConfig
 from dreamstyle.styletransfer.engine import compute_targets, losses
 from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, range_penalty, tv_loss
 

@@ -10,11 +10,11 @@ import torch
 from dreamstyle import load_backbone
 from dreamstyle.backbone.tiling import choose_tile
 from dreamstyle.imaging import read_image
-from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.seeds import make_generator
+from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, style_statistic
-from dreamstyle.styletransfer.losses import gram_matrix
 from dreamstyle.styletransfer.gram import tiled_grams
+from dreamstyle.styletransfer.losses import gram_matrix
 from dreamstyle.styletransfer.tiles import TileGrid
 
 

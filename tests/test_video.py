@@ -13,16 +13,26 @@ import pytest
 import torch
 from PIL import Image
 
-from dreamstyle.deepdream import DreamConfig
+from dreamstyle.deepdream import DreamConfig, dream_renderer
+from dreamstyle.deepdream.clip import detail_strength, hold_strength, new_area_box, new_area_detail
 from dreamstyle.errors import InvalidArgumentError
 from dreamstyle.imaging import read_image, read_metadata
-from dreamstyle.video import (Motion, Shard, TemporalConfig, dream_frames, dream_renderer, open_source,
-                              optical_flow, render_sequence, transfer_frames, warp, warping_error)
-from dreamstyle.video.sources import exact_frame_rate
+from dreamstyle.styletransfer.clip import SETTLING_DISTANCE, settled
+from dreamstyle.video import (
+    Motion,
+    Shard,
+    TemporalConfig,
+    dream_frames,
+    open_source,
+    optical_flow,
+    render_sequence,
+    transfer_frames,
+    warp,
+    warping_error,
+)
 from dreamstyle.video.encode import encode_video, read_video_comment, write_video_comment
 from dreamstyle.video.job import FrameJob, read_clip_metadata
-from dreamstyle.video.temporal import (SETTLING_DISTANCE, detail_strength, hold_strength, new_area_box, new_area_detail,
-                                       settled)
+from dreamstyle.video.sources import exact_frame_rate
 
 from .helpers import DATA, assert_one_error_line, make_clip, pan_frames, run, video_facts
 
@@ -117,8 +127,7 @@ def test_flow_is_steadier_than_independent_frames(vgg19, engine, data_dir):
         if engine == "dream":
             renderer = dream_renderer(vgg19, FAST_DREAM, TemporalConfig(mode, blend=0.6, frame_iterations=2), seed=3)
         else:
-            from dreamstyle.styletransfer import TransferConfig
-            from dreamstyle.video import transfer_renderer
+            from dreamstyle.styletransfer import TransferConfig, transfer_renderer
 
             style = read_image(data_dir / "mosaic.jpg", size=64).batch()
             config = TransferConfig(scales=1, iterations=20, init="noise")
@@ -185,7 +194,8 @@ def test_resume_after_interruption_gives_the_same_frames(vgg19, clips, tmp_path)
     renderer = dream_renderer(vgg19, FAST_DREAM, TemporalConfig("flow", blend=0.6, frame_iterations=2), seed=1)
     whole = FrameJob(tmp_path / "whole", {"seed": 1}, source.info)
     whole.prepare(overwrite=False)
-    assert whole.render(source, renderer, None) == 8
+    hw = source.info.size[::-1]
+    assert whole.render(source, renderer, hw) == 8
 
     broken = FrameJob(tmp_path / "broken", {"seed": 1}, source.info)
     broken.prepare(overwrite=False)
@@ -195,9 +205,9 @@ def test_resume_after_interruption_gives_the_same_frames(vgg19, clips, tmp_path)
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        broken.render(source, renderer, None, on_frame=interrupt)
+        broken.render(source, renderer, hw, on_frame=interrupt)
     assert len(frames_of(broken.folder)) == 5  # frames 0-4 finished, nothing half-written
-    assert broken.render(source, renderer, None) == 3
+    assert broken.render(source, renderer, hw) == 3
     assert frames_of(broken.folder) == frames_of(whole.folder)
 
 

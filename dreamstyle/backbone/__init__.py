@@ -19,9 +19,9 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from .geometry import POOLINGS, VGG_CONFIGS, LayerSpec, layer_specs
     from .choice import DEFAULT_POOLING, DEFAULT_WEIGHTS, BackboneChoice
     from .features import VGGFeatures
+    from .geometry import POOLINGS, VGG_CONFIGS, LayerSpec, layer_specs
     from .loader import backbone_of, load_backbone
     from .preprocessing import CAFFE, TORCHVISION, Preprocessing
     from .weights import WEIGHT_SETS, WeightSet

@@ -15,7 +15,6 @@ from .geometry import LayerSpec, layer_specs
 from .normalize import Normalize
 from .preprocessing import Preprocessing
 
-
 # Under fp16 the largest gradient entering the network from the losses is
 # scaled to about this: far above fp16's smallest normal number (6e-5), and
 # far enough below its largest (65504) for the sums of the backward pass.

@@ -10,9 +10,9 @@ import torch
 
 from ..errors import InvalidArgumentError
 from ..runtime import Runtime, compute_dtype, tune_backend
-from .geometry import POOLINGS
-from .features import VGGFeatures
 from .choice import DEFAULT_WEIGHTS, BackboneChoice
+from .features import VGGFeatures
+from .geometry import POOLINGS
 from .weights import load_state_checked, load_weights
 
 

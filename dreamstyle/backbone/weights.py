@@ -23,8 +23,8 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from ..errors import Assignment, InvalidArgumentError, Placeholder, WeightsUnavailableError

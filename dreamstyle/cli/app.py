@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import shlex
 import signal
 import sys
 import threading
 from collections.abc import Iterator
-
-import importlib
 
 import click
 

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from typing import TYPE_CHECKING
-
 from ..deepdream.config import ATLAS_CONFIG, parse_channels
-from ..progress import Status, dream_status
 from .inputs import check_inputs_exist
 from .messages import Command
 from .options import force_option, quiet_option, runtime_options, seed_option
 
 if TYPE_CHECKING:
-    from ..deepdream import DreamProgress
+    from ..progress import EngineProgress
 
 
 @click.command(cls=Command)
@@ -48,7 +45,8 @@ def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Pa
     check_inputs_exist([start])
     # Imported once the arguments are known to be good: they import torch.
     from ..backbone import load_backbone
-    from ..deepdream import atlas as atlas_sheet, filters as filter_sheet
+    from ..deepdream import atlas as atlas_sheet
+    from ..deepdream import filters as filter_sheet
     from ..deepdream.channel_atlas import atlas_config, atlas_steps
     from ..deepdream.objectives import check_channels
     from ..imaging import check_output_path, picture_from_pil, read_image, write_image
@@ -67,7 +65,7 @@ def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Pa
         chosen = parse_channels(f"{layer}={channels}")[0][1]
         check_channels(net, ((layer, chosen),))
         total = atlas_steps(net, atlas_config(layer, **settings), len(chosen), size)
-        bar = ProgressBar(quiet, total, f"atlas {layer}", _atlas_done_and_status())
+        bar = ProgressBar(quiet, total, f"atlas {layer}", done_of=_atlas_steps())
         chosen_seed = seed if seed is not None else 0
         try:
             sheet = atlas_sheet(layer, chosen, size=size, seed=chosen_seed, start=start_picture, backbone=net,
@@ -81,13 +79,13 @@ def atlas(layer: str | None, channels: str, filters_layer: str | None, start: Pa
         click.echo(f"wrote {output}", err=True)
 
 
-def _atlas_done_and_status():
+def _atlas_steps():
     """Atlas steps come in batches of channels, each a full dream: count them one by one."""
     steps = 0
 
-    def done_and_status(progress: DreamProgress) -> tuple[int, Status]:
+    def done_of(progress: EngineProgress) -> int:
         nonlocal steps
         steps += 1
-        return steps, functools.partial(dream_status, progress)
+        return steps
 
-    return done_and_status
+    return done_of

@@ -13,8 +13,15 @@ from pathlib import Path
 
 import click
 
-from ..video.config import (DREAM_TEMPORAL, FOLDER_KINDS, TEMPORAL_MODES, TRANSFER_TEMPORAL, Delivery, Shard,
-                            TemporalConfig)
+from ..video.config import (
+    DREAM_TEMPORAL,
+    FOLDER_KINDS,
+    TEMPORAL_MODES,
+    TRANSFER_TEMPORAL,
+    Delivery,
+    Shard,
+    TemporalConfig,
+)
 from .options import stack
 
 

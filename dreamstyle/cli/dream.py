@@ -16,8 +16,15 @@ from ..deepdream.config import BOUNDS, COLOUR_SPACES, DEFAULT_PRESET, SMOOTHINGS
 from .clip_options import ClipOptions, clip_options
 from .inputs import check_inputs_exist
 from .messages import Command
-from .options import (backbone_options, force_option, preset_values, quiet_option, run_options, seed_option,
-                      setting_option)
+from .options import (
+    backbone_options,
+    force_option,
+    preset_values,
+    quiet_option,
+    run_options,
+    seed_option,
+    setting_option,
+)
 
 # An option of each DreamConfig setting, its default the default preset's.
 setting = functools.partial(setting_option, preset_values(DreamConfig, "dream", DEFAULT_PRESET))

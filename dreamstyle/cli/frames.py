@@ -7,7 +7,6 @@ events and prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,18 +14,14 @@ import click
 
 from ..backbone import BackboneChoice, VGGFeatures
 from ..errors import count_of
-from ..estimate import FramesWork, about, estimate_seconds
-from ..runs import Run
+from ..estimate import NOTHING, Cost, about, clip_cost, estimate_seconds
+from ..runs import EngineRequest
 from ..runtime import describe_device
 from ..video.config import TemporalConfig
-from ..video.render import (TEMPORAL_DEFAULTS, Delivery, Event, PictureDone, PictureStarted, Planned, Request, Step,
-                            render)
+from ..video.render import Delivery, Event, PictureDone, PictureStarted, Planned, Step, render
 from ..video.sources import FrameSource
 from .app import CONTINUES
 from .progress import FrameBars
-
-# (backbone, run, clip settings, height, width) -> what a picture of (H, W) costs (see :class:`FramesWork`)
-FramesWorkOf = Callable[[VGGFeatures, Run, TemporalConfig, int, int], FramesWork]
 
 # What the start line says of a folder whose kind was told from its files, and how to say otherwise.
 FOLDER_GUESSES = {
@@ -41,23 +36,19 @@ class ManyRun:
     """What a ``dream`` or ``transfer`` command given many inputs asked for.
 
     Attributes:
-        command: ``"dream"`` or ``"transfer"``.
-        request: the engine run.
+        request: the run.
         delivery: where the results go.
         inputs: the files the pictures were named by (never overwritten); the first names default outputs.
         temporal: the clip settings given (the command's defaults with the given flags applied), None for none.
         backbone: the backbone asked for.
-        frames_work: what a picture costs, for the start line's estimate.
         told_folder: whether ``--folder-is`` said what a folder holds (else the start line says what was guessed).
     """
 
-    command: str
-    request: Request
+    request: EngineRequest
     delivery: Delivery
     inputs: tuple[Path, ...]
     temporal: TemporalConfig | None
     backbone: BackboneChoice
-    frames_work: FramesWorkOf
     told_folder: bool
     quiet: bool
 
@@ -106,8 +97,7 @@ class ManyProgress:
             if not self.many.quiet:
                 self._start_line(event)
             unit = "image" if event.batch else "frame"
-            self.bars = FrameBars(self.many.quiet, event.total, event.prepared.done_and_status, unit=unit,
-                                  initial=event.done)
+            self.bars = FrameBars(self.many.quiet, event.total, unit=unit, initial=event.done)
         elif isinstance(event, PictureStarted):
             self.bars.engine_bar(event.label)
         elif isinstance(event, Step):
@@ -128,27 +118,31 @@ class ManyProgress:
             self.bars.close()
 
     def _start_line(self, planned: Planned) -> None:
-        many, info, run, net = self.many, self.source.info, planned.prepared.run, planned.prepared.net
+        many, info, prepared = self.many, self.source.info, planned.prepared
+        run, net = prepared.run, prepared.net
         guess = "" if many.told_folder else FOLDER_GUESSES.get(info.kind, "")
-        click.echo(f"{many.command}: {info.name} -> {planned.output or 'beside each input'}  preset {run.preset}  "
+        click.echo(f"{run.command}: {info.name} -> {planned.output or 'beside each input'}  preset {run.preset}  "
                    f"seed {run.seed}  on {describe_device(net.device)} {net.precision}{guess}", err=True)
-        temporal = many.temporal or TEMPORAL_DEFAULTS[run.command]
-        work = {size: many.frames_work(net, run, temporal, *size) for size in dict.fromkeys(planned.sizes)}
-        layers = next(iter(work.values())).layers if work else ()
         if planned.batch:
-            steps = [step for size in planned.sizes for step in work[size].first]
+            cost = NOTHING
+            for size in planned.sizes:
+                cost = cost.then(prepared.cost(*size))
             click.echo(f"{count_of(planned.total, 'image')}, {planned.done} already done: "
-                       f"{_said(net, layers, steps)}", err=True)
+                       f"{_said(net, cost)}", err=True)
             return
         first, stop = planned.span
-        frame = next(iter(work.values()), None)
-        steps = frame.of_clip(len(planned.sizes), from_first=planned.done == 0 and first == 0) if frame else []
+        temporal: TemporalConfig = many.temporal or prepared.temporal_defaults
+        cost = NOTHING
+        if planned.sizes:
+            size = planned.sizes[0]
+            cost = clip_cost(prepared.cost(*size), prepared.later_cost(*size, temporal), len(planned.sizes),
+                             from_first=planned.done == 0 and first == 0)
         shard = many.delivery.shard
         part = "" if shard.whole else f" (part {shard.index}/{shard.count}: frames {first}-{stop - 1})"
-        click.echo(f"{info.count} frames{part}, {planned.done} already done: {_said(net, layers, steps)}; frames go "
+        click.echo(f"{info.count} frames{part}, {planned.done} already done: {_said(net, cost)}; frames go "
                    f"to {planned.folder}/ (run the same command again to continue after an interruption)", err=True)
 
 
-def _said(net: VGGFeatures, layers, steps) -> str:
-    """About how long ``steps`` (see :mod:`dreamstyle.estimate`) take, or that there is nothing to do."""
-    return about(estimate_seconds(net, layers, steps)) if steps else "nothing to do"
+def _said(net: VGGFeatures, cost: Cost) -> str:
+    """About how long ``cost`` (see :mod:`dreamstyle.estimate`) takes, or that there is nothing to do."""
+    return about(estimate_seconds(net, cost)) if cost.stages else "nothing to do"

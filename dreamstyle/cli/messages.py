@@ -13,7 +13,6 @@ import click
 
 from ..errors import Assignment, DreamstyleError, Setting
 
-
 # Library parameters the command line sets under another name.
 PARAMETER_ALIASES = {"overwrite": "force"}
 

@@ -4,14 +4,15 @@ engine bar itself is :mod:`dreamstyle.progress`'s, shared with the Python API)."
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from tqdm import tqdm
 
 from ..imaging import write_image
-from ..progress import ProgressBar, Status, run_total
+from ..progress import ProgressBar
 from ..runs import snapshot
+
 
 class FrameBars:
     """Progress of many pictures: a bar counting them, over one engine bar for the picture in progress.
@@ -21,13 +22,11 @@ class FrameBars:
     Args:
         quiet: print nothing.
         total, initial: pictures to make, and how many of them were made already.
-        done_and_status: the engine's progress events, as for :class:`ProgressBar`.
         unit: what is counted (``"frame"``, ``"image"``).
     """
 
-    def __init__(self, quiet: bool, total: int, done_and_status: Callable[[Any], tuple[int, Status]],
-                 unit: str = "frame", initial: int = 0):
-        self.quiet, self.done_and_status = quiet, done_and_status
+    def __init__(self, quiet: bool, total: int, unit: str = "frame", initial: int = 0):
+        self.quiet = quiet
         self.pictures = None if quiet else tqdm(total=total, initial=initial, desc=f"{unit}s", unit=unit, position=0,
                                                 dynamic_ncols=True)
         self.engine: ProgressBar | None = None
@@ -35,8 +34,7 @@ class FrameBars:
     def engine_bar(self, label: str) -> ProgressBar:
         """A fresh engine bar for the next picture (the last one's is closed)."""
         self._close_engine()
-        self.engine = ProgressBar(self.quiet, None, label, self.done_and_status, position=1, leave=False,
-                                  total_of=run_total)
+        self.engine = ProgressBar(self.quiet, None, label, position=1, leave=False)
         return self.engine
 
     def picture_done(self, counted: bool = True) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 import torch
 
 from ..backbone.features import VGGFeatures
-from ..estimate import Work, about, estimate_seconds
+from ..estimate import Cost, about, estimate_seconds
 from ..imaging import Picture
 from ..runs import Run
 from ..runtime import describe_device
@@ -28,15 +27,15 @@ def gpu_hint() -> str:
             f"({GPU_EXAMPLE})")
 
 
-def announce(command: str, source: Path, output: Path, run: Run, picture: Picture, net: VGGFeatures,
-             layers: Sequence[str], work: Work, quiet: bool) -> None:
-    """Say on stderr what runs, where, and about how long it will take there (unless ``quiet``).
+def announce(command: str, source: Path, output: Path, run: Run, picture: Picture, net: VGGFeatures, cost: Cost,
+             quiet: bool) -> None:
+    """Say on stderr what runs, where, and about how long ``cost`` takes there (unless ``quiet``).
 
     The estimate times one pass through ``net`` (see :mod:`dreamstyle.estimate`), so it is skipped when quiet.
     """
     if quiet:
         return
-    seconds = estimate_seconds(net, layers, work)
+    seconds = estimate_seconds(net, cost)
     click.echo(f"{command}: {source} -> {output}  preset {run.preset}  seed {run.seed}  "
                f"{picture.width}x{picture.height}  on {describe_device(net.device)} {net.precision}: "
                f"{about(seconds)}", err=True)

@@ -12,13 +12,20 @@ from pathlib import Path
 import click
 
 from ..backbone.choice import BackboneChoice
-from ..styletransfer.config import (BOUNDS, BUILTIN_PREFIX, COLOR_MODES, DEFAULT_PRESET, DEFAULT_SIZE, OPTIMIZERS,
-                                    STYLE_LOSSES, TransferConfig)
+from ..styles import BUILTIN_PREFIX, COLOR_MODES
+from ..styletransfer.config import BOUNDS, DEFAULT_PRESET, DEFAULT_SIZE, OPTIMIZERS, STYLE_LOSSES, TransferConfig
 from .clip_options import ClipOptions, clip_options
 from .inputs import check_inputs_exist
 from .messages import Command
-from .options import (backbone_options, force_option, preset_values, quiet_option, run_options, seed_option,
-                      setting_option)
+from .options import (
+    backbone_options,
+    force_option,
+    preset_values,
+    quiet_option,
+    run_options,
+    seed_option,
+    setting_option,
+)
 
 # An option of each TransferConfig setting, its default the default preset's (the photo preset named where it
 # turns a setting on).
@@ -122,7 +129,7 @@ def transfer(content: str, styles: tuple[Path, ...], output: Path | None, preset
     """
     check_inputs_exist([content, *(style for style in styles if not str(style).startswith(BUILTIN_PREFIX)), like])
     # These import torch, which every check so far has done without.
-    from ..styletransfer.request import TransferRequest
+    from ..transfer_request import TransferRequest
     from .transfer_run import run_transfer
 
     request_of = functools.partial(TransferRequest.of, [str(style) for style in styles], preset=preset, like=like,

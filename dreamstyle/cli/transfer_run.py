@@ -7,23 +7,15 @@ from pathlib import Path
 
 import click
 
-from ..backbone import BackboneChoice, VGGFeatures
-from ..estimate import FramesWork
-from ..imaging import check_output_path, write_image
-from ..instant.engine import builtin_style
-from ..progress import ProgressBar, transfer_done_and_status
-from ..runs import Run
-from ..styletransfer import scale_schedule, total_iterations
-from ..styletransfer.engine import schedule_work
-from ..styletransfer.request import TransferRequest
+from ..backbone import BackboneChoice
+from ..imaging import check_output_path
+from ..styles import builtin_style
+from ..transfer_request import TransferRequest
 from ..video import open_source, parse_fps
-from ..video.config import TRANSFER_TEMPORAL, TemporalConfig
-from ..video.temporal import later_transfer_config
+from ..video.config import TRANSFER_TEMPORAL
 from .clip_options import ClipOptions
 from .frames import ManyRun, render_many
-from .pictures import read_input
-from .progress import IntermediateSaver, running
-from .start import announce
+from .still import StillRun
 
 
 def run_transfer(*, content: str, output: Path | None, request_of: Callable[..., TransferRequest],
@@ -40,48 +32,24 @@ def run_transfer(*, content: str, output: Path | None, request_of: Callable[...,
         if save_every is not None or request.init is not None:
             raise click.UsageError("--save-every and --init FILE apply to one image, not to a clip or a batch")
         tag = "+".join(_stem(name) for name in request.style_names)
-        many = ManyRun(command="transfer", request=request, delivery=clip.delivery(output, tag, frame_rate, force),
+        many = ManyRun(request=request, delivery=clip.delivery(output, tag, frame_rate, force),
                        inputs=(Path(content),),
                        temporal=clip.temporal.config(TRANSFER_TEMPORAL) if clip.temporal.given else None,
-                       backbone=backbone, frames_work=_transfer_frames_work, told_folder=clip.folder_is is not None,
-                       quiet=quiet)
+                       backbone=backbone, told_folder=clip.folder_is is not None, quiet=quiet)
         render_many(many, source)
         return
     content = Path(content)
     clip.refuse_for_one_image(content)
     request = request_of(still=True)
-    run = request.resolve()
     output = output or default_output(content, request.style_names)
-    inputs = [content, *request.files]
-    picture = read_input(content, run, quiet)
-    request.check(run, (picture.height, picture.width))
-    prepared = request.prepare(backbone, run)
-    check_output_path(output, inputs, overwrite=force)  # after the settings, as for dream
-    metadata = prepared.metadata(input=content.name)
-    schedule = scale_schedule(picture.height, picture.width, run.config)
-    announce("transfer", content, output, run, picture, prepared.net, run.config.layer_names, schedule_work(schedule),
-             quiet)
-
-    save_intermediate = IntermediateSaver(save_every, picture, output, metadata, inputs)
-    bar = ProgressBar(quiet, total_iterations(schedule), "transfer", transfer_done_and_status, save_intermediate)
-    with running(bar, save_intermediate, overwrite=force):
-        result = prepared.still(picture.batch(), bar)
-    write_image(picture.with_rgb(result), output, metadata=metadata, inputs=inputs, overwrite=force)
-    if not quiet:
-        click.echo(f"wrote {output}", err=True)
+    still = StillRun.of(request, content, backbone, quiet)
+    check_output_path(output, still.inputs, overwrite=force)  # after the settings, as for dream
+    still.render(output, save_every, force, quiet)
 
 
 def default_output(content: Path, styles: Sequence[str]) -> Path:
     """CONTENT_STYLE.png beside the content image (the names of the styles' files joined by '+')."""
     return content.with_name(f"{content.stem}_{'+'.join(_stem(style) for style in styles)}.png")
-
-
-def _transfer_frames_work(net: VGGFeatures, run: Run, temporal: TemporalConfig, height: int, width: int
-                          ) -> FramesWork:
-    """What a transfer's frame of (H, W) costs: on its own, and starting from the previous frame."""
-    later = later_transfer_config(run.config, temporal)
-    return FramesWork(run.config.layer_names, schedule_work(scale_schedule(height, width, run.config)),
-                      schedule_work(scale_schedule(height, width, later)))
 
 
 def _stem(style: str) -> str:

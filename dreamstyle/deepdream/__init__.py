@@ -17,7 +17,7 @@ _EXPORTS = {
     "DreamConfig": ".config", "parse_channels": ".config",
     "DreamProgress": ".engine", "ProgressCallback": ".engine", "dream_steps": ".engine", "dream_tensor": ".engine",
     "octave_sizes": ".engine",
-    "Run": ".run", "like_dream": ".run", "resolve_run": ".run",
+    "dream_renderer": ".clip",
     "ZoomConfig": ".zoom", "zoom_frames": ".zoom", "zoom_rotate": ".zoom",
     "atlas_config": ".channel_atlas", "atlas_steps": ".channel_atlas",
     "atlas": ".api", "dream": ".api", "dream_zoom": ".api", "filters": ".api",
@@ -26,17 +26,17 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from .api import atlas, dream, dream_zoom, filters
-    from .request import DreamRequest, PreparedDream
     from .channel_atlas import atlas_config, atlas_steps
+    from .clip import dream_renderer
     from .config import DreamConfig, parse_channels
     from .engine import DreamProgress, ProgressCallback, dream_steps, dream_tensor, octave_sizes
-    from .run import Run, like_dream, resolve_run
+    from .request import DreamRequest, PreparedDream
     from .zoom import ZoomConfig, zoom_frames, zoom_rotate
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "atlas", "atlas_config", "atlas_steps", "dream", "dream_steps", "dream_tensor", "dream_zoom", "DreamConfig",
-    "DreamProgress", "DreamRequest", "filters", "like_dream", "octave_sizes", "parse_channels", "PreparedDream",
-    "ProgressCallback", "resolve_run", "Run", "zoom_frames", "zoom_rotate", "ZoomConfig",
+    "dream_renderer", "DreamProgress", "DreamRequest", "filters", "octave_sizes", "parse_channels", "PreparedDream",
+    "ProgressCallback", "zoom_frames", "zoom_rotate", "ZoomConfig",
 ]

@@ -29,6 +29,7 @@ from .engine import ProgressCallback
 from .request import DreamRequest
 from .zoom import ZoomConfig, zoom_frames
 
+
 def dream(
     image: ImageLike,
     *,

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import torch
 
 from ..backbone import VGGFeatures
+from ..backbone.tiling import choose_tile, tile_margin, tile_stride, tiled_gradient
 from ..errors import InvalidArgumentError
+from ..estimate import Cost
 from ..imaging.mask import mask_at
 from ..imaging.resizing import fit_longest_side, resize
 from ..runtime import shapes_change_every_call
@@ -18,7 +20,6 @@ from .config import DreamConfig
 from .objectives import ActivationObjective, GuideObjective, Objective
 from .parameterisation import decorrelated, detail_of, take_step, with_detail
 from .smoothing import smooth_gradient
-from ..backbone.tiling import choose_tile, tile_margin, tile_stride, tiled_gradient
 
 # Guide features are matched against every position of the image; capping
 # the guide's size bounds that (positions x guide positions) matrix.
@@ -52,6 +53,17 @@ class DreamProgress:
     run_done: int = 0
     run_total: int = 0
 
+    def stage(self) -> str:
+        return f"octave {self.octave + 1} of {self.octaves}"
+
+    def losses(self) -> dict[str, float]:
+        return {"objective": float(self.objective)}
+
+    def status(self) -> str:
+        height, width = self.size
+        tiled = f" tiled {self.tile}" if self.tile else ""
+        return f"octave {self.octave + 1}/{self.octaves} {width}x{height}{tiled} objective {float(self.objective):.4g}"
+
 
 ProgressCallback = Callable[[DreamProgress], None]
 
@@ -75,16 +87,16 @@ def octave_sizes(height: int, width: int, octaves: int, scale: float, min_side: 
     return sizes
 
 
-def dream_work(net: VGGFeatures, height: int, width: int, config: DreamConfig) -> list[tuple[int, int, int]]:
-    """(height, width, steps) of each octave of a dream of an (H, W) image, smallest first."""
-    layers = [name for name, _ in config.layers]
+def dream_cost(net: VGGFeatures, height: int, width: int, config: DreamConfig) -> Cost:
+    """What a dream of an (H, W) image costs: its layers, and (height, width, steps) of each octave, smallest first."""
+    layers = tuple(name for name, _ in config.layers)
     sizes = octave_sizes(height, width, config.octaves, config.octave_scale, net.min_input_size(layers))
-    return [(octave_height, octave_width, config.iterations) for octave_height, octave_width in sizes]
+    return Cost(layers, tuple((octave_height, octave_width, config.iterations) for octave_height, octave_width in sizes))
 
 
 def dream_steps(net: VGGFeatures, height: int, width: int, config: DreamConfig) -> int:
     """Steps a dream of an (H, W) image makes over all its octaves: what its progress counts to."""
-    return sum(steps for _, _, steps in dream_work(net, height, width, config))
+    return dream_cost(net, height, width, config).steps
 
 
 def check_config(net: VGGFeatures, config: DreamConfig) -> None:
@@ -202,9 +214,10 @@ def dream_tensor(
             x, value = ascent_step(net, x, octave_objective, config, generator, tile, iteration / config.iterations,
                                    octave_mask)
             if callback is not None:
-                callback(DreamProgress(octave, len(sizes), iteration + 1, config.iterations, size,
-                                       value.mean(), x, tile, octave * config.iterations + iteration + 1,
-                                       len(sizes) * config.iterations))
+                callback(DreamProgress(octave=octave, octaves=len(sizes), iteration=iteration + 1,
+                                       iterations=config.iterations, size=size, objective=value.mean(), image=x,
+                                       tile=tile, run_done=octave * config.iterations + iteration + 1,
+                                       run_total=len(sizes) * config.iterations))
         if octave + 1 < len(sizes):
             detail = detail_of(x, base, config.bounds)
     return x

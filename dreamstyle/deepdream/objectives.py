@@ -21,7 +21,6 @@ from ..errors import InvalidArgumentError
 from .config import ChannelSelection, LayerWeights
 
 
-
 class Objective(Protocol):
     """Maps {layer: (N, C, h, w) activation}, the full image size (H, W) and the
     optional box ``inner`` = (top, bottom, left, right) in crop px whose activations count

@@ -1,30 +1,34 @@
 """A dream as asked for, read once, and the same run ready to start: for the API, the CLI, clips and the studio.
 
 Every front end builds one :class:`DreamRequest` from what it was given and
-prepares it on a backbone; the prepared run makes a still
+prepares it on a backbone; the prepared run (a
+:class:`~dreamstyle.engines.PreparedRun`) makes a still
 (:func:`~dreamstyle.runs.render_still`) or a clip's frame renderer
-(:mod:`dreamstyle.video.render`), and every output it makes carries the same
-:meth:`PreparedDream.metadata`.
+(:mod:`dreamstyle.video.render`), says what either costs, and every output it
+makes carries the same :meth:`PreparedDream.metadata`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
-from ..backbone import BackboneChoice, VGGFeatures, backbone_of
+from ..backbone import VGGFeatures
+from ..errors import InvalidArgumentError, Setting
+from ..estimate import Cost
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
 from ..masks import DreamMask
-from ..progress import Status, dream_done_and_status
-from ..runs import EngineRequest, Run, RunRequest, file_name
-from .engine import check_config, dream_tensor
-from .run import like_dream, resolve_run
+from ..runs import EngineRequest, Run, RunRequest, file_name, like_metadata
+from ..video.config import DREAM_TEMPORAL, TemporalConfig
+from ..video.temporal import FrameRenderer
+from .clip import dream_renderer, later_dream_config
+from .engine import check_config, dream_cost, dream_tensor
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class DreamRequest(EngineRequest):
         masks: where the dream may add detail, for each frame.
         files: the files the run reads besides the photo (never written over).
     """
+
+    command: ClassVar[str] = "dream"
 
     run: RunRequest = field(default_factory=RunRequest)
     guide: torch.Tensor | None = None
@@ -57,36 +63,40 @@ class DreamRequest(EngineRequest):
         """
         masks = DreamMask(mask, frames, still=still)
         files = [Path(path) for path in (guide, like) if isinstance(path, (str, os.PathLike))] + masks.files()
-        return cls(RunRequest(preset, like_dream(like), size, seed, settings),
+        return cls(RunRequest(preset, like_metadata(like, cls.command), size, seed, settings),
                    None if guide is None else as_picture(guide).batch(), file_name(guide), masks, tuple(files))
 
-    def resolve(self) -> Run:
-        """The settings, resolved (this checks every value; it loads nothing)."""
-        return resolve_run(**self.run.arguments())
+    @classmethod
+    def of_files(cls, styles: Sequence[Path], masks: Sequence[Path], run: RunRequest, *, frames: int | None = None,
+                 still: bool = False) -> "DreamRequest":
+        """A request from files a front end holds (the studio's): no styles, at most one mask."""
+        if styles:
+            raise InvalidArgumentError(Setting("styles"), ": a dream takes no style images")
+        if len(masks) > 1:
+            raise InvalidArgumentError(Setting("masks"), f": a dream takes one mask (1), got {len(masks)}")
+        return cls.of(preset=run.preset, like=run.like, size=run.size, seed=run.seed, mask=masks[0] if masks else None,
+                      frames=frames, still=still, **run.settings)
 
     def check(self, run: Run, size: tuple[int, int] | None = None) -> None:
-        """Refuse what ``run`` cannot do before the backbone loads: with the picture's (H, W) ``size``, a mask of
-        another shape."""
         if size is not None:
             self.masks(0, size)
-
-    def prepare(self, backbone: VGGFeatures | BackboneChoice | None = None, run: Run | None = None
-                ) -> "PreparedDream":
-        """The run on its backbone (``backbone``: a loaded one, or which to load; default: ``like``'s, else
-        VGG19), with its layers and channels checked. ``run``: the settings if resolved already."""
-        run = run or self.resolve()
-        net = backbone_of(backbone, self.run.like)
-        check_config(net, run.config)
-        return PreparedDream(self, run, net)
 
 
 @dataclass(frozen=True)
 class PreparedDream:
-    """A dream ready to start: its request, resolved settings and backbone (a :class:`~dreamstyle.runs.Prepared`)."""
+    """A dream ready to start: its request, resolved settings and backbone (a :class:`~dreamstyle.engines.PreparedRun`).
+
+    Made by :meth:`of`, which checks its layers and channels against the backbone.
+    """
 
     request: DreamRequest
     run: Run
     net: VGGFeatures
+
+    @classmethod
+    def of(cls, request: DreamRequest, run: Run, net: VGGFeatures) -> "PreparedDream":
+        check_config(net, run.config)
+        return cls(request, run, net)
 
     def metadata(self, **extra: Any) -> dict[str, Any]:
         return self.run.metadata(self.net, guide=self.request.guide_name, **self.request.masks.metadata(), **extra)
@@ -96,5 +106,19 @@ class PreparedDream:
         return dream_tensor(self.net, batch, self.run.config, seed=self.run.seed, guide=self.request.guide,
                             callback=callback, mask=mask)
 
-    def done_and_status(self, progress: Any) -> tuple[int, Status]:
-        return dream_done_and_status(progress)
+    def cost(self, height: int, width: int) -> Cost:
+        return dream_cost(self.net, height, width, self.run.config)
+
+    def later_cost(self, height: int, width: int, temporal: TemporalConfig) -> Cost:
+        return dream_cost(self.net, height, width, later_dream_config(self.run.config, temporal))
+
+    def renderer(self, temporal: TemporalConfig) -> FrameRenderer:
+        return dream_renderer(self.net, self.run.config, temporal, seed=self.run.seed, guide=self.request.guide,
+                              masks=self.request.masks)
+
+    @property
+    def temporal_defaults(self) -> TemporalConfig:
+        return DREAM_TEMPORAL
+
+    def preview(self) -> None:
+        return None  # a dream's first steps show at once

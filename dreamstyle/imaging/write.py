@@ -13,9 +13,15 @@ from typing import Any
 import torch
 from PIL import Image, PngImagePlugin
 
+from ..errors import (
+    Assignment,
+    DreamstyleError,
+    ImageReadError,
+    ImageWriteError,
+    InvalidArgumentError,
+    OutputExistsError,
+)
 from ..version import __version__
-from ..errors import (Assignment, DreamstyleError, ImageReadError, ImageWriteError, InvalidArgumentError,
-                      OutputExistsError)
 from .deep_colour import DEEP_FORMATS, png_bytes, tiff_bytes
 from .picture import Picture, picture_from_pil, picture_to_pil, srgb_icc_bytes, to_uint16
 from .read import open_image

@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_exports
 
 _EXPORTS = {
-    "BuiltinStyle": ".engine", "builtin_style": ".engine", "instant_tensor": ".engine", "style_vectors": ".engine",
-    "load_network": ".weights",
+    "InstantConfig": ".config", "instant_tensor": ".engine", "style_vectors": ".engine",
+    "PreparedInstant": ".prepared", "load_network": ".weights",
 }
 
 if TYPE_CHECKING:
-    from .engine import BuiltinStyle, builtin_style, instant_tensor, style_vectors
+    from .config import InstantConfig
+    from .engine import instant_tensor, style_vectors
+    from .prepared import PreparedInstant
     from .weights import load_network
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-__all__ = ["BuiltinStyle", "builtin_style", "instant_tensor", "load_network", "style_vectors"]
+__all__ = ["InstantConfig", "PreparedInstant", "instant_tensor", "load_network", "style_vectors"]

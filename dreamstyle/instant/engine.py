@@ -14,52 +14,18 @@ strokes come out finer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-from ..errors import InvalidArgumentError, Setting, count_of
-from ..imaging.colour import match_colors
+from ..errors import InvalidArgumentError, count_of
+from ..imaging.colour import match_colors, with_chroma_of
 from ..imaging.resizing import resize
+from ..masks import Regions, coverage
 from ..runtime import autocast
-from ..styletransfer.colour import with_chroma_of
-from ..styletransfer.config import BUILTIN_PREFIX
-from ..styletransfer.regions import Regions, coverage
+from ..styles import BuiltinStyle
 from .networks import MULTISTYLE, SIZE_MULTIPLE, STYLE_IMAGE_SIDE
 from .weights import load_network
-
-
-@dataclass(frozen=True)
-class BuiltinStyle:
-    """One of the 26 styles the 26-style network learned (``builtin:0`` to ``builtin:25``)."""
-
-    index: int
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.index < MULTISTYLE.style_size:
-            raise InvalidArgumentError(f"{BUILTIN_PREFIX}{self.index}: the built-in styles are "
-                                       f"{BUILTIN_PREFIX}0 to {BUILTIN_PREFIX}{MULTISTYLE.style_size - 1}")
-
-    @property
-    def name(self) -> str:
-        return f"{BUILTIN_PREFIX}{self.index}"
-
-
-def builtin_style(name: object) -> BuiltinStyle | None:
-    """``"builtin:7"`` -> BuiltinStyle(7); anything else (a path, an image) -> None.
-
-    Raises:
-        InvalidArgumentError: a ``builtin:`` name without a number from 0 to 25.
-    """
-    if not isinstance(name, str) or not name.startswith(BUILTIN_PREFIX):
-        return None
-    number = name[len(BUILTIN_PREFIX):]
-    if not number.isdigit():
-        raise InvalidArgumentError(Setting(name), f": write a built-in style as {BUILTIN_PREFIX}N, N from 0 to "
-                                   f"{MULTISTYLE.style_size - 1} (dreamstyle styles shows them)")
-    return BuiltinStyle(int(number))
-
 
 StyleSource = torch.Tensor | BuiltinStyle
 

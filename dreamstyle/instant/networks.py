@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..styles import BUILTIN_STYLES
+
 
 @dataclass(frozen=True)
 class ConvLayer:
@@ -80,7 +82,7 @@ MULTISTYLE = TransformerSpec(
     residual_blocks=6, residual_channels=32,
     expand=(ConvLayer("expand.0", 32, 8, 3, upsample=2), ConvLayer("expand.1", 8, 4, 3, upsample=2),
             ConvLayer("expand.2", 4, 3, 9, activation="sigmoid")),
-    style_size=26, style_bias=False,
+    style_size=BUILTIN_STYLES, style_bias=False,
 )
 
 # The transformers halve the size twice: inputs are padded to a multiple of this.

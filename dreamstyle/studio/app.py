@@ -26,11 +26,11 @@ from starlette.staticfiles import StaticFiles
 from ..backbone import BackboneChoice, VGGFeatures
 from ..backbone.geometry import layer_specs
 from ..backbone.weights import WEIGHT_SETS
-from ..deepdream.run import resolve_run as resolve_dream
+from ..engines import COMMANDS
 from ..errors import DreamstyleError
 from ..presets import builtin_presets
+from ..runs import RunRequest
 from ..runtime import describe_device
-from ..styletransfer.run import resolve_run as resolve_transfer
 from ..version import __version__
 from .guard import TOKEN_COOKIE, Guard, GuardMiddleware, new_secret
 from .jobs import JobQueue, NoSuchJob, QueueError
@@ -52,7 +52,7 @@ class Studio:
 
     Attributes:
         workspace: the folders it may read and write.
-        backbone: a loaded backbone, or the choice to load when the first job needs it.
+        net: the loaded backbone, or the choice of one to load when the first job needs it.
         token: when set, every request must carry it (``?token=`` once; the page then keeps it as a cookie).
         hosts: when set, the only Host headers answered (a page elsewhere cannot reach a loopback studio
             through a name that points at 127.0.0.1).
@@ -60,7 +60,7 @@ class Studio:
     """
 
     workspace: Workspace
-    backbone_choice: VGGFeatures | BackboneChoice = field(default_factory=BackboneChoice)
+    net: VGGFeatures | BackboneChoice = field(default_factory=BackboneChoice)
     token: str | None = None
     hosts: tuple[str, ...] | None = None
     secret: str = field(default_factory=new_secret)
@@ -70,9 +70,9 @@ class Studio:
     def backbone(self) -> VGGFeatures:
         """The backbone, loaded once, on first use."""
         with self._loading:
-            if not isinstance(self.backbone_choice, VGGFeatures):
-                self.backbone_choice = self.backbone_choice.load(None)
-            return self.backbone_choice
+            if not isinstance(self.net, VGGFeatures):
+                self.net = self.net.load(None)
+            return self.net
 
     @property
     def guard(self) -> Guard:
@@ -137,11 +137,11 @@ def _arch_of(net: VGGFeatures | BackboneChoice) -> str:
 @_answered
 async def info(request: Request, studio: Studio) -> Response:
     presets = {}
-    for kind, resolve in (("dream", resolve_dream), ("transfer", resolve_transfer)):
+    for kind in COMMANDS:
         presets[kind] = [{"name": preset.name, "description": preset.description,
-                          "config": resolve(preset=preset.name).config.to_dict()}
+                          "config": RunRequest(preset.name).resolve(kind).settings()}
                          for preset in builtin_presets(kind)]
-    net = studio.backbone_choice
+    net = studio.net
     loaded = isinstance(net, VGGFeatures)
     layers = [{"name": spec.name, "channels": spec.channels} for spec in layer_specs(_arch_of(net))
               if spec.kind == "relu"]

@@ -4,26 +4,22 @@ when the job's turn comes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import fields
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..backbone import VGGFeatures
-from ..deepdream import DreamConfig
 from ..deepdream.channel_atlas import atlas_config
 from ..deepdream.config import parse_channels
-from ..deepdream.engine import check_config
 from ..deepdream.objectives import check_channels
-from ..deepdream.run import resolve_run as resolve_dream
+from ..engines import COMMANDS, setting_names
 from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError, Setting
 from ..imaging.read import open_image
 from ..presets import builtin_presets
+from ..runs import RunRequest
 from ..seeds import choose_seed
-from ..styletransfer import TransferConfig
-from ..styletransfer.run import resolve_run as resolve_transfer
 from ..video import open_source
-from .work import AtlasWork, ClipWork, RunChoice, StillWork
+from .work import AtlasWork, ClipWork, StillWork
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -113,10 +109,9 @@ def _preset(body: Mapping[str, Any], kind: str) -> str | None:
     return preset
 
 
-def _settings(body: Mapping[str, Any], config_type: type) -> dict[str, Any]:
+def _settings(body: Mapping[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
     settings = _field(body, "settings", dict, {})
-    allowed = {f.name for f in fields(config_type)}
-    unknown = sorted(set(settings) - allowed)
+    unknown = sorted(set(settings) - set(allowed))
     if unknown:
         raise InvalidArgumentError(Setting("settings"), f": no setting named {', '.join(unknown)}")
     return {name: value for name, value in settings.items() if value is not None}
@@ -144,34 +139,24 @@ def work_of(body: Any, workspace: Workspace, backbone: Callable[[], VGGFeatures]
     if kind == "atlas":
         return _atlas_work(body, workspace, backbone, seed)
     command = _field(body, "command", str, "dream") if kind == "clip" else kind
-    if command not in ("dream", "transfer"):
+    if command not in COMMANDS:
         raise InvalidArgumentError(Setting("command"),
-                                   f": a clip is dreamed or painted (dream, transfer), got {command!r}")
-    config_type, resolve = (DreamConfig, resolve_dream) if command == "dream" else (TransferConfig, resolve_transfer)
-    preset, size, settings = _preset(body, command), _bounded(body, "size", SIZES), _settings(body, config_type)
-    run = resolve(preset=preset, size=size, seed=seed, **settings)  # every value checked now
-    if command == "dream":
-        check_config(backbone(), run.config)  # and its layers and channels
+                                   f": a clip is dreamed or painted ({', '.join(COMMANDS)}), got {command!r}")
+    run = RunRequest(_preset(body, command), None, _bounded(body, "size", SIZES), seed,
+                     _settings(body, setting_names(command)))
+    run.resolve(command)  # every value checked now
     name = _field(body, "input", str)
     if not name:
         raise InvalidArgumentError(Setting("input"), ": choose a photo" + (" or a clip" if kind == "clip" else ""))
-    style_names = _field(body, "styles", list, [])
-    if command == "transfer" and not style_names:
-        raise InvalidArgumentError(Setting("styles"), ": add at least one style image")
-    if command == "dream" and style_names:
-        raise InvalidArgumentError(Setting("styles"), ": a dream takes no style images")
-    styles = tuple(_image(workspace, style, "styles") for style in style_names)
+    styles = tuple(_image(workspace, style, "styles") for style in _field(body, "styles", list, []))
     if kind == "clip":
-        return _clip_work(workspace.readable(name), command, workspace, backbone, styles,
-                          RunChoice(preset, size, seed, settings))
-    mask_names = _field(body, "masks", list, [])
-    wanted = len(styles) if command == "transfer" else 1
-    if mask_names and len(mask_names) != wanted:
-        wording = "one per style" if command == "transfer" else "a dream takes one mask"
-        raise InvalidArgumentError(Setting("masks"), f": {wording} ({wanted}), got {len(mask_names)}")
-    masks = tuple(_image(workspace, mask, "masks") for mask in mask_names)
-    return StillWork(command, _image(workspace, name, "input"), workspace, backbone,
-                     RunChoice(preset, size, seed, settings), styles, masks)
+        work = _clip_work(workspace.readable(name), command, workspace, backbone, styles, run)
+    else:
+        masks = tuple(_image(workspace, mask, "masks") for mask in _field(body, "masks", list, []))
+        work = StillWork(command, _image(workspace, name, "input"), workspace, backbone, run, styles, masks)
+    request = work.request()
+    request.prepare(backbone(), run.resolve(command))  # its layers and channels checked against the backbone now
+    return work
 
 
 def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callable[[], VGGFeatures],
@@ -182,7 +167,7 @@ def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callabl
     channels = parse_channels(f"{layer}={_field(body, 'channels', str, '0-15')}")[0][1]
     if len(channels) > MAX_CHANNELS:
         raise InvalidArgumentError(Setting("channels"), f": at most {MAX_CHANNELS} at once, got {len(channels)}")
-    settings = _settings(body, DreamConfig)
+    settings = _settings(body, setting_names("dream"))
     atlas_config(layer, **settings)  # every value checked now
     check_channels(backbone(), ((layer, tuple(channels)),))
     tile = _bounded(body, "tile", TILE_SIZES) or 96
@@ -190,11 +175,11 @@ def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callabl
 
 
 def _clip_work(path: Path, command: str, workspace: Workspace, backbone: Callable[[], VGGFeatures],
-               styles: tuple[Path, ...], choice: RunChoice) -> ClipWork:
+               styles: tuple[Path, ...], run: RunRequest) -> ClipWork:
     source = open_source([path], folder_is="clip" if path.is_dir() else None)  # the page chose it as a clip
     if source is None:
         raise InvalidArgumentError(Setting("input"),
                                    f": {path.name} is one picture, not a clip (a video or a folder of frames)")
     # The same clip and settings go to the same file, so a stopped clip submitted again continues.
     output = workspace.free_name(f"{path.stem}_{command}", CLIP_FORMAT)
-    return ClipWork(command, path, output, source.info.count, workspace, backbone, choice, styles)
+    return ClipWork(command, path, output, source.info.count, workspace, backbone, run, styles)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,23 +20,23 @@ from typing import Any
 import torch
 
 from ..backbone import VGGFeatures
-from ..deepdream import DreamProgress, atlas, atlas_config, atlas_steps
-from ..deepdream.engine import dream_work
-from ..deepdream.request import DreamRequest
+from ..deepdream import atlas, atlas_config, atlas_steps
+from ..engines import COMMANDS, PreparedRun
 from ..errors import WeightsUnavailableError
+from ..estimate import Cost
 from ..imaging import save
 from ..imaging.read import image_size
 from ..imaging.sheet import contact_sheet
 from ..imaging.write import write_atomically
-from ..runs import Prepared, RunStopped, render_still
-from ..styletransfer.engine import schedule_work, scale_schedule
-from ..styletransfer.request import TransferRequest
+from ..progress import EngineProgress
+from ..runs import EngineRequest, RunRequest, RunStopped, render_still
 from ..video.config import Delivery
 from ..video.job import work_folder
 from ..video.render import Event, PictureDone, Planned, Step, render
 from ..video.sources import open_source
 from .jobs import JobControl
 from .workspace import Workspace
+
 
 def memory_in_use(device: torch.device) -> int:
     """Bytes: the device's allocated memory on CUDA, else the process's peak resident memory."""
@@ -45,52 +45,26 @@ def memory_in_use(device: torch.device) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-Work = Sequence[tuple[int, int, int]]
-
-
-def work_share(done: int, work: Work) -> float:
-    """The share of a run's cost behind it after ``done`` steps, a step costing its picture's pixels.
-
-    Args:
-        done: steps made, over all octaves or scales.
-        work: (height, width, steps) of each octave or scale, in the order they run.
-    """
-    total = sum(height * width * steps for height, width, steps in work)
-    behind, left = 0, done
-    for height, width, steps in work:
-        behind += height * width * min(steps, left)
-        left -= min(steps, left)
-    return behind / total if total else 0.0
-
-
-def pace(done: int, total: int, started: float, work: Work | None = None) -> dict[str, Any]:
+def pace(done: int, total: int, started: float, cost: Cost | None = None) -> dict[str, Any]:
     """Steps done and planned, steps per second and seconds left (None until known).
 
-    With ``work`` (see :func:`work_share`), the seconds left count later octaves and scales as the larger
-    pictures they are; without it, every step as the same.
+    With ``cost`` (see :meth:`~dreamstyle.estimate.Cost.share_done`), the seconds left count later octaves and
+    scales as the larger pictures they are; without it, every step as the same.
     """
     elapsed = time.monotonic() - started
     rate = done / elapsed if done and elapsed > 0 else None
-    share = work_share(done, work) if work else (done / total if total else 0.0)
+    share = cost.share_done(done) if cost else (done / total if total else 0.0)
     return {"done": done, "total": total, "rate": rate,
             "eta": elapsed * (1 - share) / share if rate and share > 0 else None}
 
 
-def engine_progress(progress: Any, started: float, device: torch.device, work: Work | None = None
+def engine_progress(progress: EngineProgress, started: float, device: torch.device, cost: Cost | None = None
                     ) -> dict[str, Any]:
-    """What the page shows of a dream's or a transfer's progress report (it reads the losses: a device sync)."""
+    """What the page shows of an engine's progress report (it reads the losses: a device sync)."""
     height, width = progress.size
-    if isinstance(progress, DreamProgress):
-        stage = f"octave {progress.octave + 1} of {progress.octaves}"
-        losses = {"objective": float(progress.objective)}
-    else:
-        stage = f"scale {progress.scale + 1} of {progress.scales}"
-        losses = {"content": float(progress.content), "style": float(progress.style), "tv": float(progress.tv)}
-        if progress.photo is not None and float(progress.photo):
-            losses["photo"] = float(progress.photo)
-    return {"stage": stage, "iteration": f"{progress.iteration} of {progress.iterations}",
-            "size": f"{width}x{height}", "losses": losses, "memory": memory_in_use(device),
-            **pace(progress.run_done, progress.run_total, started, work)}
+    return {"stage": progress.stage(), "iteration": f"{progress.iteration} of {progress.iterations}",
+            "size": f"{width}x{height}", "losses": progress.losses(), "memory": memory_in_use(device),
+            **pace(progress.run_done, progress.run_total, started, cost)}
 
 
 def studio_files(workspace: Workspace, input: Path, styles: tuple[Path, ...], masks: list[Path]) -> dict[str, Any]:
@@ -100,32 +74,19 @@ def studio_files(workspace: Workspace, input: Path, styles: tuple[Path, ...], ma
             "masks": [path.name for path in masks]}
 
 
-@dataclass(frozen=True)
-class RunChoice:
-    """What the page chose besides the images: a preset, a size, a seed and engine settings (None: not chosen)."""
-
-    preset: str | None = None
-    size: int | None = None
-    seed: int | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
-
-    def arguments(self) -> dict[str, Any]:
-        """As keyword arguments of :func:`dreamstyle.dream` and :func:`dreamstyle.transfer`."""
-        return {"preset": self.preset, "size": self.size, "seed": self.seed, **self.settings}
-
-    @property
-    def label(self) -> str:
-        """How the queue names the choice: ``"classic, 512 px"``."""
-        return f"{self.preset or 'default preset'}, {f'{self.size} px' if self.size else 'its own size'}"
+def run_label(run: RunRequest) -> str:
+    """How the queue names a job's settings: ``"classic, 512 px"``."""
+    return f"{run.preset or 'default preset'}, {f'{run.size} px' if run.size else 'its own size'}"
 
 
 @dataclass(frozen=True)
 class StillWork:
-    """A dream or a transfer of one picture.
+    """One picture of a command (dream or transfer), whichever engine its settings choose.
 
     Attributes:
-        kind: ``"dream"`` or ``"transfer"``.
+        kind: the command: ``"dream"`` or ``"transfer"``.
         input: the photo.
+        run: the settings the page chose (not yet resolved).
         styles: the style images (transfer only).
         masks: none, or one per style (the dream's one mask): where each applies.
     """
@@ -134,58 +95,50 @@ class StillWork:
     input: Path
     workspace: Workspace
     backbone: Callable[[], VGGFeatures]
-    choice: RunChoice
+    run: RunRequest
     styles: tuple[Path, ...] = ()
     masks: tuple[Path, ...] = ()
 
     @property
     def title(self) -> str:
         styles = f" in the style of {', '.join(style.name for style in self.styles)}" if self.styles else ""
-        return f"{self.kind} {self.input.name}{styles} ({self.choice.label})"
+        return f"{self.kind} {self.input.name}{styles} ({run_label(self.run)})"
 
-    def request(self) -> DreamRequest | TransferRequest:
-        """The engine run, as the page chose it."""
-        if self.kind == "dream":
-            return DreamRequest.of(mask=self.masks[0] if self.masks else None, still=True, **self.choice.arguments())
-        return TransferRequest.of([str(style) for style in self.styles], masks=list(self.masks) or None, still=True,
-                                  **self.choice.arguments())
+    def request(self) -> EngineRequest:
+        """The run, as the page chose it."""
+        return COMMANDS[self.kind].request_type().of_files(self.styles, self.masks, self.run, still=True)
 
-    def planned_work(self, prepared: Prepared) -> Work:
-        """(height, width, steps) of each octave or scale the run will make, for its time left."""
+    def planned_cost(self, prepared: PreparedRun) -> Cost:
+        """What the run will make, stage by stage, for its time left."""
         width, height = image_size(self.input)  # the header: an EXIF turn swaps the sides, not the pixels
-        height, width = prepared.run.fitted_size(height, width)
-        if self.kind == "dream":
-            return dream_work(prepared.net, height, width, prepared.run.config)
-        return schedule_work(scale_schedule(height, width, prepared.run.config))
+        return prepared.cost(*prepared.run.fitted_size(height, width))
 
-    def _instant_preview(self, prepared: Prepared, control: JobControl, started: float) -> None:
-        """A Gatys transfer's first picture in about a second: the instant engine's, on the stage while the
-        optimisation starts (from it, or from the photo, as the run's ``init`` says)."""
-        if prepared.run.config.engine == "instant":
-            return  # the run itself is that picture
-        request = prepared.request  # its styles and masks as read for the run itself
+    def _preview(self, prepared: PreparedRun, control: JobControl, started: float) -> None:
+        """A slow run's first picture in about a second (a Gatys transfer's: the instant engine's), on the stage
+        while the run starts."""
+        preview = prepared.preview()
+        if preview is None:
+            return
         try:
-            instant = request.with_run(settings={**request.run.settings, "engine": "instant"}).prepare(prepared.net)
-            preview = render_still(instant, self.input)
+            picture = render_still(preview, self.input)
         except WeightsUnavailableError:
-            return  # the optimisation needs no instant weights, so neither does its preview
-        control.report({"stage": "instant preview", "elapsed": round(time.monotonic() - started, 1)}, preview)
+            return  # the run needs no preview's weights, so neither does its preview
+        control.report({"stage": "instant preview", "elapsed": round(time.monotonic() - started, 1)}, picture)
 
     def run(self, control: JobControl) -> dict[str, Any]:
         prepared = self.request().prepare(self.backbone())
         started = time.monotonic()
         last: list[Any] = []  # the newest report, so the end shows where the run really ended
-        work = self.planned_work(prepared)
+        cost = self.planned_cost(prepared)
         device = prepared.net.device
 
-        def callback(progress: Any) -> None:
+        def callback(progress: EngineProgress) -> None:
             control.check()
             last[:] = [progress]
             if control.due():
-                control.report(engine_progress(progress, started, device, work), progress.image)
+                control.report(engine_progress(progress, started, device, cost), progress.image)
 
-        if self.kind == "transfer":
-            self._instant_preview(prepared, control, started)
+        self._preview(prepared, control, started)
         output = self.workspace.new_output(self.input.stem, self.kind)
         beside = [output.with_name(f"{output.stem}_mask{index + 1}.png") for index in range(len(self.masks))]
         result = render_still(prepared, self.input, callback, input=self.input.name,
@@ -194,7 +147,7 @@ class StillWork:
             write_atomically(path, mask.read_bytes())
         save(result, output)
         stopped_at = result.info["dreamstyle"].get("interrupted_at_step")
-        final = engine_progress(last[0], started, device, work) if last else control.job.progress
+        final = engine_progress(last[0], started, device, cost) if last else control.job.progress
         control.report({**final, "stage": "stopped" if stopped_at is not None else "done"}, result)
         return {"output": self.workspace.relative(output), "stopped_at": stopped_at}
 
@@ -223,7 +176,7 @@ class AtlasWork:
         labels = [f"{self.layer}:{channel}" for channel in self.channels]
         done, first, previous = 0, 0, None  # steps so far; the first tile of the batch at hand; its last report
 
-        def callback(progress: DreamProgress) -> None:
+        def callback(progress: EngineProgress) -> None:
             nonlocal done, first, previous
             control.check()
             if previous is not None and progress.run_done < previous.run_done:  # the next batch of tiles began
@@ -232,7 +185,7 @@ class AtlasWork:
             if control.due():
                 batch = progress.image.detach().float().cpu().clamp(0, 1)
                 sheet = contact_sheet(batch, labels[first:first + batch.shape[0]], tile_size=self.tile)
-                control.report({"stage": f"octave {progress.octave + 1} of {progress.octaves}",
+                control.report({"stage": progress.stage(),
                                 "memory": memory_in_use(net.device), **pace(done, total, started)}, sheet)
 
         sheet = atlas(self.layer, list(self.channels), size=self.tile, seed=self.seed, backbone=net,
@@ -289,19 +242,18 @@ class ClipWork:
     frames: int
     workspace: Workspace
     backbone: Callable[[], VGGFeatures]
-    choice: RunChoice
+    run: RunRequest
     styles: tuple[Path, ...] = ()
     kind: str = "clip"
 
     @property
     def title(self) -> str:
-        return f"{self.command} clip {self.input.name} ({self.frames} frames, {self.choice.label})"
+        return f"{self.command} clip {self.input.name} ({self.frames} frames, {run_label(self.run)})"
 
-    def request(self, frames: int) -> DreamRequest | TransferRequest:
-        """The engine run of each frame, as the page chose it."""
-        if self.command == "dream":
-            return DreamRequest.of(frames=frames, **self.choice.arguments())
-        return TransferRequest.of([str(style) for style in self.styles], frames=frames, **self.choice.arguments())
+    def request(self, frames: int | None = None) -> EngineRequest:
+        """The run of each frame, as the page chose it (``frames``: the clip's count, which a folder of masks
+        must cover)."""
+        return COMMANDS[self.command].request_type().of_files(self.styles, (), self.run, frames=frames)
 
     def run(self, control: JobControl) -> dict[str, Any]:
         net = self.backbone()

@@ -13,27 +13,23 @@ from ..lazy import lazy_exports
 
 _EXPORTS = {
     "INITS": ".config", "TransferConfig": ".config",
-    "ProgressCallback": ".engine", "Scale": ".engine", "TransferProgress": ".engine", "scale_schedule": ".engine",
-    "scale_sizes": ".engine", "total_iterations": ".engine", "transfer_tensor": ".engine",
-    "Run": ".run", "like_transfer": ".run", "resolve_run": ".run",
-    "StyleMasks": ".style_masks",
-    "PreparedTransfer": ".request", "TransferRequest": ".request", "init_settings": ".request",
+    "ProgressCallback": ".engine", "TransferProgress": ".engine", "transfer_tensor": ".engine",
+    "Scale": ".schedule", "scale_schedule": ".schedule", "scale_sizes": ".schedule", "total_iterations": ".schedule",
+    "PreparedTransfer": ".prepared", "transfer_renderer": ".clip",
     "transfer": ".api",
 }
 
 if TYPE_CHECKING:
     from .api import transfer
+    from .clip import transfer_renderer
     from .config import INITS, TransferConfig
-    from .engine import (ProgressCallback, Scale, TransferProgress, scale_schedule, scale_sizes, total_iterations,
-                         transfer_tensor)
-    from .request import PreparedTransfer, TransferRequest, init_settings
-    from .run import Run, like_transfer, resolve_run
-    from .style_masks import StyleMasks
+    from .engine import ProgressCallback, TransferProgress, transfer_tensor
+    from .prepared import PreparedTransfer
+    from .schedule import Scale, scale_schedule, scale_sizes, total_iterations
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
-    "init_settings", "INITS", "like_transfer", "PreparedTransfer", "ProgressCallback", "resolve_run", "Run", "Scale",
-    "scale_schedule", "scale_sizes", "StyleMasks", "total_iterations", "transfer", "transfer_tensor",
-    "TransferConfig", "TransferProgress", "TransferRequest",
+    "INITS", "PreparedTransfer", "ProgressCallback", "Scale", "scale_schedule", "scale_sizes", "total_iterations",
+    "transfer", "transfer_renderer", "transfer_tensor", "TransferConfig", "TransferProgress",
 ]

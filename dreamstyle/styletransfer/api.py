@@ -17,8 +17,8 @@ from ..backbone import BackboneChoice, VGGFeatures
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike
 from ..runs import file_name, render_still
+from ..transfer_request import TransferRequest
 from .engine import ProgressCallback
-from .request import TransferRequest
 
 
 def transfer(

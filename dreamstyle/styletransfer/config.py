@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
-from ..errors import InvalidArgumentError, Setting
+from ..styles import COLOR_MODES, parse_blend
 from ..validation import MAX_ITERATIONS, MAX_SCALES, check_scalar_types, require, tile_check
 
-COLOR_MODES = ("none", "luminance", "match")
 INITS = ("content", "noise", "style", "recoloured", "instant", "image")
-ENGINES = ("gatys", "instant")
-# A style named so is one of the instant network's 26 built-in styles (builtin:0 to builtin:25), not a file.
-BUILTIN_PREFIX = "builtin:"
 OPTIMIZERS = ("lbfgs", "adam")
 BOUNDS = ("soft", "clamp")
 STYLE_LOSSES = ("gram", "sliced-wasserstein")
@@ -22,23 +18,6 @@ STYLE_LOSSES = ("gram", "sliced-wasserstein")
 # photo would take hours, so transfer works at most at 512 px unless told otherwise.
 DEFAULT_SIZE = 512
 STYLE_LAYERS = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
-
-
-def parse_blend(value: str | Sequence[float] | None) -> tuple[float, ...]:
-    """``"0.7,0.3"`` or numbers -> (0.7, 0.3); empty means equal weights."""
-    if value is None or value == "":
-        return ()
-    if isinstance(value, str):
-        try:
-            value = [float(part) for part in value.split(",") if part.strip()]
-        except ValueError:
-            raise InvalidArgumentError(Setting("style_blend"),
-                                       f": {value!r} is not a list of numbers like 0.7,0.3") from None
-    blend = tuple(float(v) for v in value)
-    if any(v < 0 for v in blend) or (blend and sum(blend) <= 0):
-        raise InvalidArgumentError(Setting("style_blend"),
-                                   f": weights must be non-negative and not all zero, got {blend}")
-    return blend
 
 
 @dataclass(frozen=True)
@@ -101,12 +80,9 @@ class TransferConfig:
         tile: tile side in px for images too large for memory (see
             :mod:`dreamstyle.styletransfer.tiles`); None tiles automatically
             only when an image would not fit; 0 never tiles.
-        engine: ``"gatys"`` (the optimisation above) or ``"instant"``: one pass
-            of a feed-forward network (:mod:`dreamstyle.instant`), which reads
-            only ``style_blend``, ``preserve_colors``, ``instant_strength`` and regions.
-        instant_strength: the instant engine's strength, 0 to 1: how far from
-            the photo's own style vector toward the styles'. Also what
-            ``init="instant"`` starts the optimisation from.
+        instant_strength: with ``init="instant"``, the strength of the instant
+            picture the optimisation starts from (see
+            :class:`~dreamstyle.instant.config.InstantConfig`).
     """
 
     content_layers: LayerWeights = (("relu4_2", 1.0),)
@@ -133,7 +109,6 @@ class TransferConfig:
     style_loss: str = "gram"
     matting_weight: float = 0.0
     guided_filter: int = 0
-    engine: str = "gatys"
     instant_strength: float = 1.0
 
     # Settings added after the first release, each with the value under which it
@@ -141,7 +116,7 @@ class TransferConfig:
     # these in for older metadata, so an old output repeats as it was made.
     VALUES_IN_OLDER_RUNS: ClassVar[Mapping[str, Any]] = {
         "final_iterations_factor": 1.0, "coarse_iterations_factor": 1.0, "coarse_content_boost": 1.0,
-        "content_mix": 0.0, "content_detail": 0.0, "bounds": "clamp", "engine": "gatys", "instant_strength": 1.0,
+        "content_mix": 0.0, "content_detail": 0.0, "bounds": "clamp", "instant_strength": 1.0,
     }
 
     def __post_init__(self) -> None:
@@ -160,7 +135,6 @@ class TransferConfig:
             (self.init in INITS, "init", f"must be one of {', '.join(INITS)} (or a file), got {self.init!r}"),
             (self.optimizer in OPTIMIZERS, "optimizer", f"must be one of {', '.join(OPTIMIZERS)}"),
             (self.bounds in BOUNDS, "bounds", f"must be one of {', '.join(BOUNDS)}, got {self.bounds!r}"),
-            (self.engine in ENGINES, "engine", f"must be one of {', '.join(ENGINES)}, got {self.engine!r}"),
             (0 <= self.instant_strength <= 1, "instant_strength", f"must be in [0, 1], got {self.instant_strength}"),
             (self.style_loss in STYLE_LOSSES,
              "style_loss", f"must be one of {', '.join(STYLE_LOSSES)}, got {self.style_loss!r}"),

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import torch
 
@@ -21,6 +22,16 @@ from ..imaging.picture import check_rgb_batch
 
 TV_REFERENCE_SIDE = 512
 EPS = 1e-8
+
+
+class Losses(NamedTuple):
+    """The weighted parts of the objective (0-d tensors); ``sum()`` gives the total."""
+
+    content: torch.Tensor
+    style: torch.Tensor
+    tv: torch.Tensor
+    temporal: torch.Tensor
+    photo: torch.Tensor
 
 
 def widened(rows: torch.Tensor) -> torch.Tensor:

@@ -38,63 +38,7 @@ import torch
 import torch.nn.functional as F
 
 from ..backbone.selection import LayerWeights, weight_sum
-from ..errors import InvalidArgumentError, Setting, count_of
-from ..imaging.mask import mask_at
 from .losses import EPS, widened
-
-
-@dataclass(frozen=True)
-class Regions:
-    """Where each style lands.
-
-    Attributes:
-        masks: (K, 1, H, W) in [0, 1], one per style image, over the output
-            (any size: each scale resizes them).
-        style_masks: per style image, a (1, 1, h, w) mask over that image
-            saying which part of it the style comes from, or None for all of it
-            (empty: all of every style image).
-    """
-
-    masks: torch.Tensor
-    style_masks: tuple[torch.Tensor | None, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.masks.dim() != 4 or self.masks.shape[1] != 1:
-            raise InvalidArgumentError.about("masks", f"must be (K, 1, H, W), got {tuple(self.masks.shape)}")
-        if self.style_masks and len(self.style_masks) != len(self.masks):
-            raise InvalidArgumentError(Setting("style_masks"), f": {count_of(len(self.style_masks), 'mask')} for "
-                                       f"{count_of(len(self.masks), 'mask')} over the output; give one per style")
-
-    @classmethod
-    def of(cls, masks: Sequence[torch.Tensor], style_masks: Sequence[torch.Tensor | None] = ()) -> "Regions":
-        """Regions from one (1, 1, H, W) mask per style (resized to the first's size) and optional style masks."""
-        if not masks:
-            raise InvalidArgumentError(Setting("masks"), ": give one mask per style image")
-        size = tuple(masks[0].shape[-2:])
-        return cls(torch.cat([mask_at(mask.float(), size) for mask in masks]), tuple(style_masks))
-
-    def check(self, styles: int) -> None:
-        """Raise InvalidArgumentError unless there is one mask per style image."""
-        check_one_per_style("masks", len(self.masks), styles)
-
-    def style_mask(self, index: int) -> torch.Tensor | None:
-        return self.style_masks[index] if self.style_masks else None
-
-    def at(self, size: tuple[int, int], device: torch.device) -> torch.Tensor:
-        """The masks (K, 1, h, w) at ``size`` on ``device``."""
-        return mask_at(self.masks.to(device), size)
-
-
-def check_one_per_style(kind: str, masks: int, styles: int) -> None:
-    """Raise InvalidArgumentError, naming ``kind``, unless there are as many ``masks`` as ``styles``."""
-    if masks != styles:
-        raise InvalidArgumentError(Setting(kind), f": {count_of(masks, 'mask')} for {count_of(styles, 'style image')}; "
-                                   f"give one per style, in the same order")
-
-
-def coverage(masks: torch.Tensor) -> torch.Tensor:
-    """(K, 1, H, W) masks -> (1, 1, H, W) how much of each pixel some mask covers, in [0, 1]."""
-    return masks.sum(dim=0, keepdim=True).clamp_(max=1.0)
 
 
 def pooled(masks: torch.Tensor, stride: int) -> torch.Tensor:

@@ -25,12 +25,12 @@ _EXPORTS = {
     "FrameSource": ".sources", "SourceInfo": ".sources", "natural_key": ".sources", "open_source": ".sources",
     "parse_fps": ".sources",
     "Stability": ".stability", "warping_error": ".stability",
-    "Previous": ".temporal", "dream_renderer": ".temporal",
-    "render_sequence": ".temporal", "transfer_renderer": ".temporal",
+    "Previous": ".temporal", "render_sequence": ".temporal",
     "dream_frames": ".api", "transfer_frames": ".api",
 }
 
 if TYPE_CHECKING:
+    from .api import dream_frames, transfer_frames
     from .config import DREAM_TEMPORAL, FOLDER_KINDS, TEMPORAL_MODES, TRANSFER_TEMPORAL, Shard, TemporalConfig
     from .encode import VIDEO_FORMATS, encode_video
     from .flow import Motion, optical_flow, reliability, warp
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
     from .sinks import GIF, FrameSink, check_sink_path, is_frame_folder, open_sink, save_gif
     from .sources import FrameSource, SourceInfo, natural_key, open_source, parse_fps
     from .stability import Stability, warping_error
-    from .temporal import Previous, dream_renderer, render_sequence, transfer_renderer
-    from .api import dream_frames, transfer_frames
+    from .temporal import Previous, render_sequence
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
@@ -47,7 +46,7 @@ __all__ = [
     "DREAM_TEMPORAL", "FOLDER_KINDS", "GIF", "TEMPORAL_MODES", "TRANSFER_TEMPORAL", "VIDEO_FORMATS", "FrameJob",
     "FrameSink", "FrameSource", "Motion", "Previous", "Shard", "SourceInfo", "Stability", "TemporalConfig",
     "check_sink_path",
-    "collect_frames", "dream_frames", "dream_renderer", "encode_video", "is_frame_folder", "natural_key",
+    "collect_frames", "dream_frames", "encode_video", "is_frame_folder", "natural_key",
     "open_sink", "open_source", "optical_flow", "parse_fps", "read_clip_metadata", "reliability", "render_sequence",
-    "save_gif", "transfer_frames", "transfer_renderer", "warp", "warping_error", "write_clip",
+    "save_gif", "transfer_frames", "warp", "warping_error", "write_clip",
 ]

@@ -10,15 +10,16 @@ import torch
 from PIL import Image
 
 from ..backbone import BackboneChoice, VGGFeatures
+from ..deepdream.request import DreamRequest
+from ..engines import PreparedRun
 from ..imaging import picture_to_pil
 from ..imaging.mask import MaskLike
 from ..imaging.read import ImageLike, as_picture
-from ..deepdream.request import DreamRequest
-from ..imaging.resizing import fit_longest_side, resize
-from ..runs import Prepared, Run
-from ..styletransfer.request import TransferRequest
+from ..imaging.resizing import resize
+from ..runs import Run
+from ..transfer_request import TransferRequest
 from .config import DREAM_TEMPORAL, TRANSFER_TEMPORAL, TemporalConfig
-from .temporal import frame_renderer, render_sequence
+from .temporal import render_sequence
 
 
 def _batches(frames: Iterable[ImageLike], run: Run) -> Iterator[tuple[int, torch.Tensor]]:
@@ -26,16 +27,14 @@ def _batches(frames: Iterable[ImageLike], run: Run) -> Iterator[tuple[int, torch
     hw = None
     for index, frame in enumerate(frames):
         batch = as_picture(frame).batch()
-        if hw is None:
-            height, width = batch.shape[-2:]
-            side = run.side_for(height, width)
-            hw = (height, width) if side is None else fit_longest_side(height, width, side)
+        hw = hw or run.fitted_size(*batch.shape[-2:])
         yield index, resize(batch, hw)
 
 
-def _render(frames: Iterable[ImageLike], prepared: Prepared, temporal: TemporalConfig) -> Iterator[Image.Image]:
+def _render(frames: Iterable[ImageLike], prepared: PreparedRun, temporal: TemporalConfig
+            ) -> Iterator[Image.Image]:
     metadata = prepared.metadata(temporal=temporal.to_dict())
-    for _, _, output in render_sequence(_batches(frames, prepared.run), frame_renderer(prepared, temporal)):
+    for _, _, output in render_sequence(_batches(frames, prepared.run), prepared.renderer(temporal)):
         image = picture_to_pil(as_picture(output))
         image.info["dreamstyle"] = metadata
         yield image

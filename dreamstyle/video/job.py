@@ -32,7 +32,7 @@ from PIL import Image
 
 from ..errors import Assignment, InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, read_image, read_metadata, write_image
-from ..imaging.resizing import fit_longest_side, resize
+from ..imaging.resizing import resize
 from ..imaging.write import create_temporary_beside, metadata_from_text, metadata_text
 from .config import Shard
 from .encode import VIDEO_FORMATS, encode_video, read_video_comment
@@ -46,12 +46,6 @@ FRAME_PATTERN = re.compile(r"^(\d{6,})\.png$")
 # Frames rendered before a shard's chunk so that temporal consistency has
 # settled by its first frame (the flow warm start converges within a few).
 WARMUP_FRAMES = 4
-
-
-def frame_size(info: SourceInfo, size: int | None) -> tuple[int, int]:
-    """(H, W) every frame is processed at: the first frame's, scaled so its longer side is ``size``."""
-    width, height = info.size
-    return (height, width) if size is None else fit_longest_side(height, width, size)
 
 
 def prepared_frames(source: FrameSource, start: int, hw: tuple[int, int]) -> Iterator[tuple[int, torch.Tensor]]:
@@ -110,10 +104,10 @@ class FrameJob:
     def frame_path(self, index: int) -> Path:
         return self.folder / FRAME_NAME.format(index)
 
-    def stability(self, source: FrameSource, size: int | None, shard: "Shard") -> Stability:
-        """E_warp of the frames of ``shard`` in the folder, and of the same frames of ``source`` as rendered."""
+    def stability(self, source: FrameSource, hw: tuple[int, int], shard: "Shard") -> Stability:
+        """E_warp of the frames of ``shard`` in the folder, and of the same frames of ``source`` as rendered at
+        (H, W) ``hw``."""
         first, stop = shard.span(source.info.count)
-        hw = frame_size(source.info, size)
         inputs = (frame for _, frame in itertools.islice(prepared_frames(source, first, hw), stop - first))
         outputs = (read_image(self.frame_path(index)).batch() for index in range(first, stop))
         return warping_error(inputs, outputs)
@@ -147,7 +141,7 @@ class FrameJob:
         done = frame_indices(self.folder)
         return next((index for index in range(first, stop) if index not in done), None)
 
-    def render(self, source: FrameSource, render: FrameRenderer, size: int | None, shard: Shard = Shard(),
+    def render(self, source: FrameSource, render: FrameRenderer, hw: tuple[int, int], shard: Shard = Shard(),
                metadata: Mapping[str, Any] | None = None,
                callback_for: Callable[[int], FrameCallback] | None = None,
                on_frame: Callable[[int, bool, torch.Tensor], None] | None = None) -> int:
@@ -156,7 +150,7 @@ class FrameJob:
         Args:
             source: the input clip.
             render: the engine's frame renderer.
-            size: longest side of the frames, None for the source's size.
+            hw: (H, W) every frame is rendered at (see :meth:`~dreamstyle.runs.Run.fitted_size`).
             shard: which chunk of the clip.
             metadata: stored in every frame file.
             callback_for: the engine's progress callback for frame ``index``.
@@ -170,7 +164,6 @@ class FrameJob:
         missing = self.next_missing(first, stop)
         if missing is None:
             return 0
-        hw = frame_size(source.info, size)
         previous, begin = None, max(0, first - WARMUP_FRAMES)
         if missing > first:  # continue our own chain from the last finished frame
             begin = missing

@@ -21,27 +21,22 @@ from typing import Any
 import torch
 
 from ..backbone import BackboneChoice, VGGFeatures
-from ..deepdream.request import DreamRequest
+from ..engines import PreparedRun
 from ..errors import Assignment, InvalidArgumentError, OutputExistsError, Setting
 from ..imaging import read_image, read_metadata, write_image
 from ..imaging.read import image_size
 from ..imaging.write import FORMATS, check_new_file, check_not_an_input, check_writable
-from ..runs import Prepared
-from ..styletransfer.request import TransferRequest
-from .config import DEFAULT_FPS, DREAM_TEMPORAL, TRANSFER_TEMPORAL, Delivery, TemporalConfig
+from ..runs import EngineRequest
+from .config import DEFAULT_FPS, Delivery, TemporalConfig
 from .encode import VIDEO_FORMATS
-from .job import FrameJob, as_json_values, collect_frames, frame_size, read_manifest, work_folder, write_clip
+from .job import FrameJob, as_json_values, collect_frames, read_manifest, work_folder, write_clip
 from .sinks import GIF, is_frame_folder
 from .sources import FrameSource
 from .stability import Stability
-from .temporal import frame_renderer
 
 # Settings that may differ between a run and the one it continues (they change
 # how a frame is computed, not what it should be) or that name one file.
 VOLATILE_KEYS = ("dreamstyle", "device", "precision", "input", "frame")
-TEMPORAL_DEFAULTS = {"dream": DREAM_TEMPORAL, "transfer": TRANSFER_TEMPORAL}
-
-Request = DreamRequest | TransferRequest
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ class Planned:
         sizes: (H, W) of each picture left to make.
     """
 
-    prepared: Prepared
+    prepared: PreparedRun
     output: Path | None
     folder: Path | None
     span: tuple[int, int]
@@ -205,18 +200,18 @@ def check_destination(source: FrameSource, output: Path | None, delivery: Delive
     check_writable(work_folder(output), folder=True)  # its frames go there first
 
 
-def render(request: Request, source: FrameSource, delivery: Delivery, *, inputs: Sequence[Path] = (),
+def render(request: EngineRequest, source: FrameSource, delivery: Delivery, *, inputs: Sequence[Path] = (),
            temporal: TemporalConfig | None = None, backbone: VGGFeatures | BackboneChoice | None = None,
            events: Callable[[Event], None] | None = None) -> Rendered:
     """Render a batch of separate photos, or a clip frame by frame, and write the results.
 
     Args:
-        request: the engine run (a :class:`~dreamstyle.deepdream.request.DreamRequest` or
-            :class:`~dreamstyle.styletransfer.request.TransferRequest`, with ``frames`` set to the source's count).
+        request: the run (a :class:`~dreamstyle.deepdream.request.DreamRequest` or
+            :class:`~dreamstyle.transfer_request.TransferRequest`, with ``frames`` set to the source's count).
         source: the pictures.
         delivery: where the results go, and how.
         inputs: the files the source was named by (never written over); the first names default outputs.
-        temporal: how a clip's frames build on each other; None: the engine's defaults (a batch refuses any).
+        temporal: how a clip's frames build on each other; None: the run's defaults (a batch refuses any).
         backbone: a loaded backbone, or which to load (default: ``like``'s, else VGG19).
         events: told of the run's progress; it may raise :class:`~dreamstyle.runs.RunStopped` to end it.
 
@@ -231,11 +226,11 @@ def render(request: Request, source: FrameSource, delivery: Delivery, *, inputs:
     request.check(run)
     check_destination(source, output, delivery, [*inputs, *request.files], temporal is not None)
     prepared = request.prepare(backbone, run)
-    clip = temporal or TEMPORAL_DEFAULTS[run.command]
+    temporal = temporal or prepared.temporal_defaults
     emit = events or (lambda event: None)
     if is_batch(source, output):
-        return _render_batch(prepared, source, output, delivery, clip, emit)
-    return _render_clip(prepared, source, output, delivery, clip, emit)
+        return _render_batch(prepared, source, output, delivery, temporal, emit)
+    return _render_clip(prepared, source, output, delivery, temporal, emit)
 
 
 def _steps_of(emit: Callable[[Event], None], index: int, label: str, counted: bool) -> Callable[[Any], None]:
@@ -244,7 +239,7 @@ def _steps_of(emit: Callable[[Event], None], index: int, label: str, counted: bo
     return lambda progress: emit(Step(index, progress))
 
 
-def _render_batch(prepared: Prepared, source: FrameSource, output: Path | None, delivery: Delivery,
+def _render_batch(prepared: PreparedRun, source: FrameSource, output: Path | None, delivery: Delivery,
                   temporal: TemporalConfig, emit: Callable[[Event], None]) -> Rendered:
     metadata = prepared.metadata(**delivery.notes)
     first, stop = delivery.shard.span(source.info.count)
@@ -260,7 +255,7 @@ def _render_batch(prepared: Prepared, source: FrameSource, output: Path | None, 
         todo.append((index, path, target))
     sizes = tuple(prepared.run.fitted_size(*reversed(image_size(path))) for _, path, _ in todo)
     emit(Planned(prepared, output, None, (first, stop), len(outputs) - len(todo), sizes))
-    renderer = frame_renderer(prepared, temporal)
+    renderer = prepared.renderer(temporal)
     for index, path, target in todo:
         picture = prepared.run.fit(read_image(path))
         result = renderer(index, picture.batch(), None, _steps_of(emit, index, path.name, True))
@@ -270,7 +265,7 @@ def _render_batch(prepared: Prepared, source: FrameSource, output: Path | None, 
     return Rendered(output, len(todo))
 
 
-def _render_clip(prepared: Prepared, source: FrameSource, output: Path, delivery: Delivery,
+def _render_clip(prepared: PreparedRun, source: FrameSource, output: Path, delivery: Delivery,
                  temporal: TemporalConfig, emit: Callable[[Event], None]) -> Rendered:
     folder = work_folder(output)
     metadata = prepared.metadata(**delivery.notes)
@@ -279,8 +274,8 @@ def _render_clip(prepared: Prepared, source: FrameSource, output: Path, delivery
     first, stop = delivery.shard.span(source.info.count)
     done = sum(1 for index in range(first, stop) if job.frame_path(index).is_file())
     width, height = source.info.size
-    side = prepared.run.side_for(height, width)
-    left = (frame_size(source.info, side),) * (stop - first - done)
+    hw = prepared.run.fitted_size(height, width)
+    left = (hw,) * (stop - first - done)
     emit(Planned(prepared, output, folder, (first, stop), done, left))
 
     def steps(index: int) -> Callable[[Any], None]:
@@ -289,8 +284,8 @@ def _render_clip(prepared: Prepared, source: FrameSource, output: Path, delivery
     def finished(index: int, kept: bool, image: torch.Tensor) -> None:
         emit(PictureDone(index, kept, image, job.frame_path(index) if kept else None))
 
-    written = job.render(source, frame_renderer(prepared, temporal), side, delivery.shard, metadata, steps, finished)
-    stability = job.stability(source, side, delivery.shard) if delivery.report else None
+    written = job.render(source, prepared.renderer(temporal), hw, delivery.shard, metadata, steps, finished)
+    stability = job.stability(source, hw, delivery.shard) if delivery.report else None
     note = ""
     if not is_frame_folder(output):
         frames, _ = collect_frames([folder])

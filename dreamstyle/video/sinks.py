@@ -9,9 +9,9 @@ so far: nothing that was computed is lost.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Iterable
 from fractions import Fraction
+from pathlib import Path
 
 import torch
 from PIL import Image
@@ -19,8 +19,7 @@ from PIL import Image
 from ..errors import Assignment, InvalidArgumentError, OutputExistsError
 from ..imaging import Picture, write_image
 from ..imaging.picture import to_uint8
-from ..imaging.write import (check_new_file, check_not_an_input, check_writable, create_temporary_beside,
-                             metadata_text)
+from ..imaging.write import check_new_file, check_not_an_input, check_writable, create_temporary_beside, metadata_text
 from .encode import VIDEO_FORMATS, VideoEncoder
 from .sources import parse_fps
 

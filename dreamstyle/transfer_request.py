@@ -1,31 +1,30 @@
-"""A transfer as asked for, read once, and the same run ready to start: for the API, the CLI, clips and the studio.
+"""A transfer as asked for (its styles, masks and start image), read once, for whichever style engine runs it.
 
 As :mod:`dreamstyle.deepdream.request`: one :class:`TransferRequest` per run,
-prepared on a backbone into a :class:`PreparedTransfer` whose metadata every
-output carries.
+for the API, the CLI, clips and the studio, prepared on a backbone by the
+engine its settings choose (:data:`~dreamstyle.engines.ENGINES`: Gatys'
+:class:`~dreamstyle.styletransfer.prepared.PreparedTransfer`, the instant
+engine's :class:`~dreamstyle.instant.prepared.PreparedInstant`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
-from ..backbone import BackboneChoice, VGGFeatures, backbone_of
-from ..imaging.mask import MaskLike
-from ..imaging.read import ImageLike, as_picture
-from ..instant.engine import BuiltinStyle, builtin_style
-from ..instant.networks import STYLE_IMAGE_SIDE
-from ..progress import Status, transfer_done_and_status
-from ..runs import EngineRequest, Run, RunRequest, file_name
-from .config import INITS
-from .engine import check_builtin_styles, check_layers, style_weights, transfer_tensor
-from .run import like_transfer, resolve_run
-from .style_masks import StyleMasks
+from .engines import engine_named
+from .errors import Assignment, InvalidArgumentError, Setting
+from .imaging.mask import MaskLike
+from .imaging.read import ImageLike, as_picture
+from .masks import RegionMasks
+from .runs import EngineRequest, Run, RunRequest, file_name, like_metadata
+from .styles import BUILTIN_STYLE_SIDE, BuiltinStyle, builtin_style, style_weights
+from .styletransfer.config import INITS
 
 
 def init_settings(init: str | os.PathLike | ImageLike | None) -> tuple[str | None, ImageLike | None]:
@@ -50,7 +49,7 @@ def style_name(style: ImageLike | str) -> str | None:
 
 def style_size(style: torch.Tensor | BuiltinStyle) -> tuple[int, int]:
     """(h, w) a style mask over ``style`` is fitted to (a built-in style has no image: the predictor's square)."""
-    return (STYLE_IMAGE_SIDE, STYLE_IMAGE_SIDE) if isinstance(style, BuiltinStyle) else tuple(style.shape[-2:])
+    return (BUILTIN_STYLE_SIDE, BUILTIN_STYLE_SIDE) if isinstance(style, BuiltinStyle) else tuple(style.shape[-2:])
 
 
 @dataclass(frozen=True)
@@ -68,10 +67,12 @@ class TransferRequest(EngineRequest):
         files: the files the run reads besides the photo (never written over).
     """
 
+    command: ClassVar[str] = "transfer"
+
     run: RunRequest
     styles: tuple[torch.Tensor | BuiltinStyle, ...]
     style_names: tuple[str | None, ...]
-    regions: StyleMasks
+    regions: RegionMasks
     init: torch.Tensor | None = None
     init_name: str | None = None
     still: bool = True
@@ -90,56 +91,34 @@ class TransferRequest(EngineRequest):
         if kind is not None:
             settings = {**settings, "init": kind}
         batches = tuple(read_style(style) for style in style_list)
-        regions = StyleMasks(masks, style_masks, [style_size(style) for style in batches], frames=frames,
+        regions = RegionMasks(masks, style_masks, [style_size(style) for style in batches], frames=frames,
                              still=still)
         read = [*style_list, init_image, like]
         files = [Path(path) for path in read if isinstance(path, (str, os.PathLike)) and not builtin_style(path)]
-        return cls(RunRequest(preset, like_transfer(like), size, seed, settings), batches,
+        return cls(RunRequest(preset, like_metadata(like, cls.command), size, seed, settings), batches,
                    tuple(style_name(style) for style in style_list), regions,
                    None if init_image is None else as_picture(init_image).batch(), file_name(init_image), still,
                    tuple(files + regions.files()))
 
-    def resolve(self) -> Run:
-        """The settings, resolved (this checks every value; it loads nothing)."""
-        return resolve_run(**self.run.arguments())
+    @classmethod
+    def of_files(cls, styles: Sequence[Path], masks: Sequence[Path], run: RunRequest, *, frames: int | None = None,
+                 still: bool = False) -> "TransferRequest":
+        """A request from files a front end holds (the studio's): at least one style, and none or one mask per
+        style."""
+        if not styles:
+            raise InvalidArgumentError(Setting("styles"), ": add at least one style image")
+        if masks and len(masks) != len(styles):
+            raise InvalidArgumentError(Setting("masks"), f": one per style ({len(styles)}), got {len(masks)}")
+        return cls.of([str(style) for style in styles], preset=run.preset, like=run.like, size=run.size,
+                      seed=run.seed, masks=list(masks) or None, frames=frames, still=still, **run.settings)
 
     def check(self, run: Run, size: tuple[int, int] | None = None) -> None:
-        """Refuse styles ``run`` cannot use (a blend of the wrong length, a built-in style for Gatys) before
-        the backbone loads; with the picture's (H, W) ``size``, masks of another shape too."""
-        style_weights(run.config, len(self.styles))
-        check_builtin_styles(self.styles, run.config)
+        """Refuse styles ``run`` cannot use (a blend of the wrong length, a built-in style for an engine that
+        paints none) before the backbone loads; with the picture's (H, W) ``size``, masks of another shape too."""
+        style_weights(getattr(run.config, "style_blend", ()), len(self.styles))
+        if not engine_named(run.engine).builtin_styles and any(isinstance(s, BuiltinStyle) for s in self.styles):
+            raise InvalidArgumentError("built-in styles (builtin:N) are the instant network's own: use them with the "
+                                       "instant preset (", Assignment("preset", "instant"), ")", setting="styles")
         if size is not None:
             self.regions(0, size)
 
-    def prepare(self, backbone: VGGFeatures | BackboneChoice | None = None, run: Run | None = None
-                ) -> "PreparedTransfer":
-        """The run on its backbone, with its styles and layers checked (as for
-        :meth:`~dreamstyle.deepdream.request.DreamRequest.prepare`)."""
-        run = run or self.resolve()
-        self.check(run)
-        net = backbone_of(backbone, self.run.like)
-        check_layers(net, run.config)
-        return PreparedTransfer(self, run, net)
-
-
-@dataclass(frozen=True)
-class PreparedTransfer:
-    """A transfer ready to start (a :class:`~dreamstyle.runs.Prepared`)."""
-
-    request: TransferRequest
-    run: Run
-    net: VGGFeatures
-
-    def metadata(self, **extra: Any) -> dict[str, Any]:
-        request = self.request
-        init = {"init_image": request.init_name} if request.still else {}
-        return self.run.metadata(self.net, styles=list(request.style_names), **init, **request.regions.metadata(),
-                                 **extra)
-
-    def still(self, batch: torch.Tensor, callback: Callable[[Any], None] | None) -> torch.Tensor:
-        regions = self.request.regions(0, tuple(batch.shape[-2:]))
-        return transfer_tensor(self.net, batch, list(self.request.styles), self.run.config, seed=self.run.seed,
-                               init_image=self.request.init, regions=regions, callback=callback)
-
-    def done_and_status(self, progress: Any) -> tuple[int, Status]:
-        return transfer_done_and_status(progress)

@@ -152,7 +152,7 @@ def test_an_engine_written_here_is_a_studio_job_and_its_settings_are_checked(inv
     assert isinstance(work, StillWork)
     control = RecordingControl()
     result = work.run(control)
-    assert [stage for stage, _ in control.reports] == ["done"]  # no preview: it offers none
+    assert [stage for stage, _ in control.reports] == ["inverted", "done"]  # its own stage; no preview: it has none
     written = read_metadata(studio.workspace.outputs / result["output"])
     assert written["config"]["engine"] == "invert" and written["config"]["strength"] == 0.25
     with pytest.raises(InvalidArgumentError, match="engine"):

@@ -86,7 +86,7 @@ class StillWork:
     Attributes:
         kind: the command: ``"dream"`` or ``"transfer"``.
         input: the photo.
-        run: the settings the page chose (not yet resolved).
+        settings: the settings the page chose (not yet resolved).
         styles: the style images (transfer only).
         masks: none, or one per style (the dream's one mask): where each applies.
     """
@@ -95,18 +95,18 @@ class StillWork:
     input: Path
     workspace: Workspace
     backbone: Callable[[], VGGFeatures]
-    run: RunRequest
+    settings: RunRequest
     styles: tuple[Path, ...] = ()
     masks: tuple[Path, ...] = ()
 
     @property
     def title(self) -> str:
         styles = f" in the style of {', '.join(style.name for style in self.styles)}" if self.styles else ""
-        return f"{self.kind} {self.input.name}{styles} ({run_label(self.run)})"
+        return f"{self.kind} {self.input.name}{styles} ({run_label(self.settings)})"
 
     def request(self) -> EngineRequest:
         """The run, as the page chose it."""
-        return COMMANDS[self.kind].request_type().of_files(self.styles, self.masks, self.run, still=True)
+        return COMMANDS[self.kind].request_type().of_files(self.styles, self.masks, self.settings, still=True)
 
     def planned_cost(self, prepared: PreparedRun) -> Cost:
         """What the run will make, stage by stage, for its time left."""
@@ -242,18 +242,18 @@ class ClipWork:
     frames: int
     workspace: Workspace
     backbone: Callable[[], VGGFeatures]
-    run: RunRequest
+    settings: RunRequest
     styles: tuple[Path, ...] = ()
     kind: str = "clip"
 
     @property
     def title(self) -> str:
-        return f"{self.command} clip {self.input.name} ({self.frames} frames, {run_label(self.run)})"
+        return f"{self.command} clip {self.input.name} ({self.frames} frames, {run_label(self.settings)})"
 
     def request(self, frames: int | None = None) -> EngineRequest:
         """The run of each frame, as the page chose it (``frames``: the clip's count, which a folder of masks
         must cover)."""
-        return COMMANDS[self.command].request_type().of_files(self.styles, (), self.run, frames=frames)
+        return COMMANDS[self.command].request_type().of_files(self.styles, (), self.settings, frames=frames)
 
     def run(self, control: JobControl) -> dict[str, Any]:
         net = self.backbone()

@@ -79,6 +79,8 @@ class Engine:
         prepared: ``"module:function"`` (or ``"module:Class.method"``), the function ``(request, run, net) ->
             PreparedRun``, imported when first used (engines import torch; the registry does not).
         builtin_styles: whether it paints the instant network's built-in styles (``builtin:N``).
+        checks: ``"module:function"``, the function ``(net, config) -> None`` that refuses settings the backbone
+            cannot run (layers it lacks), or empty for none; run before every prepared run is made.
     """
 
     name: str
@@ -86,6 +88,12 @@ class Engine:
     config: type
     prepared: str
     builtin_styles: bool = False
+    checks: str = ""
+
+    def check(self, net: VGGFeatures, config: Any) -> None:
+        """Refuse ``config`` where ``net`` cannot run it (before any image is read)."""
+        if self.checks:
+            _imported(self.checks)(net, config)
 
     def prepare(self, request: Any, run: Run, net: VGGFeatures) -> PreparedRun:
         """``request`` (of :attr:`command`) with its resolved ``run`` on ``net``, ready to start."""
@@ -109,8 +117,10 @@ COMMANDS: Mapping[str, Command] = MappingProxyType({
 })
 
 ENGINES: Mapping[str, Engine] = MappingProxyType({
-    "dream": Engine("dream", "dream", DreamConfig, "dreamstyle.deepdream.request:PreparedDream.of"),
-    "gatys": Engine("gatys", "transfer", TransferConfig, "dreamstyle.styletransfer.prepared:PreparedTransfer.of"),
+    "dream": Engine("dream", "dream", DreamConfig, "dreamstyle.deepdream.request:PreparedDream.of",
+                    checks="dreamstyle.deepdream.engine:check_config"),
+    "gatys": Engine("gatys", "transfer", TransferConfig, "dreamstyle.styletransfer.prepared:PreparedTransfer.of",
+                    checks="dreamstyle.styletransfer.engine:check_layers"),
     "instant": Engine("instant", "transfer", InstantConfig, "dreamstyle.instant.prepared:PreparedInstant.of",
                       builtin_styles=True),
 })

@@ -125,6 +125,10 @@ class RunRequest:
         preset = spec.default_preset if self.preset is None and self.like is None else self.preset
         like_config = None if self.like is None else self.like.get("config", {})
         values = merge_settings(command, setting_names(command), preset, like_config, self.settings)
+        if (like_config is not None and spec.names_engine and ENGINE_SETTING not in like_config
+                and self.settings.get(ENGINE_SETTING) is None):
+            # An output made before its command had several engines was made by the default one, over the preset's.
+            values[ENGINE_SETTING] = spec.default_engine
         engine = engine_of(command, values)
         if like_config is not None:
             # Settings newer than ``like``'s metadata take the values its run had, over the preset's.
@@ -180,7 +184,9 @@ class EngineRequest:
         load; default: ``like``'s, else VGG19). ``run``: the settings if resolved already."""
         run = run or self.resolve()
         self.check(run)
-        return engine_named(run.engine).prepare(self, run, backbone_of(backbone, self.run.like))
+        engine, net = engine_named(run.engine), backbone_of(backbone, self.run.like)
+        engine.check(net, run.config)
+        return engine.prepare(self, run, net)
 
 
 def file_name(image: object) -> str | None:

@@ -103,14 +103,18 @@ class TransferRequest(EngineRequest):
     @classmethod
     def of_files(cls, styles: Sequence[Path], masks: Sequence[Path], run: RunRequest, *, frames: int | None = None,
                  still: bool = False) -> "TransferRequest":
-        """A request from files a front end holds (the studio's): at least one style, and none or one mask per
-        style."""
+        """A request from files a front end holds (the studio's): see :meth:`check_files`."""
+        cls.check_files(styles, masks)
+        return cls.of([str(style) for style in styles], preset=run.preset, like=run.like, size=run.size,
+                      seed=run.seed, masks=list(masks) or None, frames=frames, still=still, **run.settings)
+
+    @staticmethod
+    def check_files(styles: Sequence[Path], masks: Sequence[Path]) -> None:
+        """Refuse, naming the field, no style image, and masks that are not one per style (before reading any)."""
         if not styles:
             raise InvalidArgumentError(Setting("styles"), ": add at least one style image")
         if masks and len(masks) != len(styles):
             raise InvalidArgumentError(Setting("masks"), f": one per style ({len(styles)}), got {len(masks)}")
-        return cls.of([str(style) for style in styles], preset=run.preset, like=run.like, size=run.size,
-                      seed=run.seed, masks=list(masks) or None, frames=frames, still=still, **run.settings)
 
     def check(self, run: Run, size: tuple[int, int] | None = None) -> None:
         """Refuse styles ``run`` cannot use (a blend of the wrong length, a built-in style for an engine that

@@ -1,9 +1,9 @@
-"""Checks shared by the frozen settings dataclasses (dream, transfer, temporal)."""
+"""Checks shared by the frozen settings dataclasses (dream, transfer, instant, temporal)."""
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any
 
@@ -57,3 +57,10 @@ def require(checks: Iterable[tuple[bool, str, str]]) -> None:
     for ok, setting, complaint in checks:
         if not ok:
             raise InvalidArgumentError.about(setting, complaint)
+
+
+def own_fields(config_type: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of ``values`` (a run's settings, which may hold other engines' too) that names fields of the
+    dataclass ``config_type``: what its ``from_dict`` builds it from."""
+    names = {field.name for field in fields(config_type)}
+    return {key: value for key, value in values.items() if key in names}

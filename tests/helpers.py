@@ -102,6 +102,33 @@ def loss_trace(net, content, styles, config, **kw):
     return out, trace
 
 
+def write_video_comment(path: Path, comment: str) -> None:
+    """Replace the ``comment`` tag of the video at ``path`` (streams copied, not re-encoded), as another tool
+    would write over it."""
+    from dreamstyle.video.encode import ffmpeg_executable
+
+    temporary = path.with_name(f"commented-{path.name}")
+    subprocess.run([ffmpeg_executable(), "-y", "-v", "error", "-i", str(path), "-map", "0", "-c", "copy",
+                    "-metadata", f"comment={comment}", str(temporary)], check=True, capture_output=True)
+    os.replace(temporary, path)
+
+
+def gram_matrix(features):
+    """(N, C, H, W) -> (N, C, C) Gram matrices averaged over the positions: the reference the engine's are tested
+    against."""
+    from dreamstyle.backbone.features import positions_by_channels
+    from dreamstyle.styletransfer.losses import SymmetricGram
+
+    return SymmetricGram.apply(positions_by_channels(features))
+
+
+def style_loss(feats, targets, layers):
+    """Weighted mean over ``layers`` of the relative squared Gram error of ``feats`` against target Gram matrices."""
+    from dreamstyle.styletransfer.losses import style_loss_of_grams
+
+    return style_loss_of_grams({name: gram_matrix(feats[name]) for name, _ in layers}, targets, layers)
+
+
 def wait_until(condition, timeout: float = 120.0, every: float = 0.05, what: str = "the condition"):
     """Poll ``condition()`` until it returns something true, which is returned; fail after ``timeout`` s."""
     import time

@@ -15,7 +15,9 @@ from dreamstyle.runtime import autocast_dtype, cpu_has_fast_bf16, resolve_device
 from dreamstyle.seeds import choose_seed, make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.styletransfer.engine import compute_targets, losses
-from dreamstyle.styletransfer.losses import content_loss, style_loss
+from dreamstyle.styletransfer.losses import content_loss
+
+from .helpers import style_loss
 
 CPU = torch.device("cpu")
 
@@ -143,7 +145,7 @@ def test_losses_on_native_bf16_activations_keep_the_float32_gradient(vgg19, phot
         x = photo.clone().requires_grad_(True)
         feats = bf16(x, config.layer_names, native=native)
         assert {f.dtype for f in feats.values()} == {torch.bfloat16 if native else torch.float32}
-        loss = (content_loss(feats, targets.content, config.content_layers)
+        loss = (content_loss(feats, targets.content.features, config.content_layers)
                 + style_loss(feats, targets.style.target, config.style_layers))
         assert loss.dtype == torch.float32
         gradients.append(torch.autograd.grad(loss, x)[0])

@@ -30,11 +30,11 @@ from dreamstyle.video import (
     warp,
     warping_error,
 )
-from dreamstyle.video.encode import encode_video, read_video_comment, write_video_comment
+from dreamstyle.video.encode import encode_video, read_video_comment
 from dreamstyle.video.job import FrameJob, read_clip_metadata
 from dreamstyle.video.sources import exact_frame_rate
 
-from .helpers import DATA, assert_one_error_line, make_clip, pan_frames, run, video_facts
+from .helpers import DATA, assert_one_error_line, make_clip, pan_frames, run, video_facts, write_video_comment
 
 DREAM_QUICK = ["--iterations", "2", "--octaves", "2", "--frame-iterations", "1", "--precision", "fp32", "-q"]
 TRANSFER_QUICK = ["--size", "48", "--scales", "1", "--iterations", "8", "--frame-iterations", "4",

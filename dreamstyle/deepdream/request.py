@@ -28,7 +28,7 @@ from ..runs import EngineRequest, Run, RunRequest, file_name, like_metadata
 from ..video.config import DREAM_TEMPORAL, TemporalConfig
 from ..video.temporal import FrameRenderer
 from .clip import dream_renderer, later_dream_config
-from .engine import check_config, dream_cost, dream_tensor
+from .engine import dream_cost, dream_tensor
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,18 @@ class DreamRequest(EngineRequest):
     @classmethod
     def of_files(cls, styles: Sequence[Path], masks: Sequence[Path], run: RunRequest, *, frames: int | None = None,
                  still: bool = False) -> "DreamRequest":
-        """A request from files a front end holds (the studio's): no styles, at most one mask."""
+        """A request from files a front end holds (the studio's): see :meth:`check_files`."""
+        cls.check_files(styles, masks)
+        return cls.of(preset=run.preset, like=run.like, size=run.size, seed=run.seed, mask=masks[0] if masks else None,
+                      frames=frames, still=still, **run.settings)
+
+    @staticmethod
+    def check_files(styles: Sequence[Path], masks: Sequence[Path]) -> None:
+        """Refuse, naming the field, style images (a dream takes none) and more than one mask (before reading any)."""
         if styles:
             raise InvalidArgumentError(Setting("styles"), ": a dream takes no style images")
         if len(masks) > 1:
             raise InvalidArgumentError(Setting("masks"), f": a dream takes one mask (1), got {len(masks)}")
-        return cls.of(preset=run.preset, like=run.like, size=run.size, seed=run.seed, mask=masks[0] if masks else None,
-                      frames=frames, still=still, **run.settings)
 
     def check(self, run: Run, size: tuple[int, int] | None = None) -> None:
         if size is not None:
@@ -84,10 +89,7 @@ class DreamRequest(EngineRequest):
 
 @dataclass(frozen=True)
 class PreparedDream:
-    """A dream ready to start: its request, resolved settings and backbone (a :class:`~dreamstyle.engines.PreparedRun`).
-
-    Made by :meth:`of`, which checks its layers and channels against the backbone.
-    """
+    """A dream ready to start: its request, resolved settings and backbone (a :class:`~dreamstyle.engines.PreparedRun`)."""
 
     request: DreamRequest
     run: Run
@@ -95,7 +97,6 @@ class PreparedDream:
 
     @classmethod
     def of(cls, request: DreamRequest, run: Run, net: VGGFeatures) -> "PreparedDream":
-        check_config(net, run.config)
         return cls(request, run, net)
 
     def metadata(self, **extra: Any) -> dict[str, Any]:

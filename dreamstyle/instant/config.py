@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..styles import COLOR_MODES, parse_blend
-from ..validation import check_scalar_types, require
+from ..validation import check_scalar_types, own_fields, require
 
 
 @dataclass(frozen=True)
@@ -47,5 +47,4 @@ class InstantConfig:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> "InstantConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in names})
+        return cls(**own_fields(cls, values))

@@ -25,8 +25,8 @@ from .engine import StyleSource, instant_tensor
 if TYPE_CHECKING:
     from ..transfer_request import TransferRequest
 
-# What an instant picture is counted as for the start line's estimate: about one pass of the backbone to its
-# deepest style layer (the transformer is a few times lighter than VGG19, the predictor about as heavy as it).
+# The start line counts an instant picture as one backbone pass to the default transfer's layers, as it has since
+# the instant preset came; the networks' own time is not probed.
 PASS_LAYERS = ("relu4_2", "relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 # An instant frame is painted afresh in one pass, and painted alone it flickers. Where the flow can be trusted,
 # this share (times the clip's blend) of the previous frame's picture, warped along the flow, is kept, so the

@@ -12,7 +12,7 @@ from ..backbone import VGGFeatures
 from ..deepdream.channel_atlas import atlas_config
 from ..deepdream.config import parse_channels
 from ..deepdream.objectives import check_channels
-from ..engines import COMMANDS, setting_names
+from ..engines import COMMANDS, engine_named, setting_names
 from ..errors import DreamstyleError, ImageReadError, InvalidArgumentError, Setting
 from ..imaging.read import open_image
 from ..presets import builtin_presets
@@ -144,19 +144,18 @@ def work_of(body: Any, workspace: Workspace, backbone: Callable[[], VGGFeatures]
                                    f": a clip is dreamed or painted ({', '.join(COMMANDS)}), got {command!r}")
     run = RunRequest(_preset(body, command), None, _bounded(body, "size", SIZES), seed,
                      _settings(body, setting_names(command)))
-    run.resolve(command)  # every value checked now
+    resolved = run.resolve(command)  # every value checked now
+    engine_named(resolved.engine).check(backbone(), resolved.config)  # and its layers and channels
     name = _field(body, "input", str)
     if not name:
         raise InvalidArgumentError(Setting("input"), ": choose a photo" + (" or a clip" if kind == "clip" else ""))
-    styles = tuple(_image(workspace, style, "styles") for style in _field(body, "styles", list, []))
+    style_names, mask_names = _field(body, "styles", list, []), _field(body, "masks", list, [])
+    COMMANDS[command].request_type().check_files(style_names, mask_names)
+    styles = tuple(_image(workspace, style, "styles") for style in style_names)
     if kind == "clip":
-        work = _clip_work(workspace.readable(name), command, workspace, backbone, styles, run)
-    else:
-        masks = tuple(_image(workspace, mask, "masks") for mask in _field(body, "masks", list, []))
-        work = StillWork(command, _image(workspace, name, "input"), workspace, backbone, run, styles, masks)
-    request = work.request()
-    request.prepare(backbone(), run.resolve(command))  # its layers and channels checked against the backbone now
-    return work
+        return _clip_work(workspace.readable(name), command, workspace, backbone, styles, run)
+    masks = tuple(_image(workspace, mask, "masks") for mask in mask_names)
+    return StillWork(command, _image(workspace, name, "input"), workspace, backbone, run, styles, masks)
 
 
 def _atlas_work(body: Mapping[str, Any], workspace: Workspace, backbone: Callable[[], VGGFeatures],

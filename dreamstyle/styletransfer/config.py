@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ..backbone.selection import LayerWeights, format_layer_weights, parse_layer_weights
 from ..styles import COLOR_MODES, parse_blend
-from ..validation import MAX_ITERATIONS, MAX_SCALES, check_scalar_types, require, tile_check
+from ..validation import MAX_ITERATIONS, MAX_SCALES, check_scalar_types, own_fields, require, tile_check
 
 INITS = ("content", "noise", "style", "recoloured", "instant", "image")
 OPTIMIZERS = ("lbfgs", "adam")
@@ -189,8 +189,7 @@ class TransferConfig:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> "TransferConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in names})
+        return cls(**own_fields(cls, values))
 
 
 # The preset a run starts from when it names none (and has no earlier output to be like).

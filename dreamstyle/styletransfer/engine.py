@@ -23,8 +23,9 @@ from ..masks import Regions, coverage
 from ..seeds import make_generator
 from ..styles import style_weights
 from .config import TransferConfig
+from .content import ContentTarget
 from .gram import GramStatistic
-from .losses import Losses, content_loss, pixel_losses
+from .losses import Losses, pixel_losses
 from .optimisers import Report, optimise
 from .photo import MattingLaplacian
 from .regions import RegionWeights, region_strengths
@@ -32,7 +33,7 @@ from .schedule import Scale, scale_schedule, total_iterations
 from .sliced import SlicedWasserstein, random_directions
 from .starts import Painter, finer_start, initial_image
 from .statistic import StyleStatistic, StyleTarget
-from .tiles import TiledContent, TileGrid, tiled_objective
+from .tiles import TileGrid, tiled_objective
 
 
 @dataclass(frozen=True)
@@ -124,20 +125,18 @@ class Targets:
     """What one scale optimises toward, and how it is cut into tiles.
 
     Attributes:
-        content: content features (untiled), or None when tiled.
+        content: the content target (whole, or tile by tile), with its weight and loss.
         style: the style statistic's target (blended, or one per region), with its loss.
         temporal: for video, the warped previous frame at this size.
         grid: the tiles (``grid.tile == 0``: one piece).
-        tiled_content: when tiled, the content targets tile by tile.
         coverage: with regions, (1, 1, H, W) how much of each pixel they cover.
         matting: for the photorealism term, the matting Laplacian of the content at this size.
     """
 
-    content: dict[str, torch.Tensor] | None
+    content: ContentTarget
     style: StyleTarget
     temporal: TemporalTarget | None = None
     grid: TileGrid | None = None
-    tiled_content: TiledContent | None = None
     coverage: torch.Tensor | None = None
     matting: MattingLaplacian | None = None
 
@@ -155,7 +154,7 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
     The tiles follow ``config.tile`` (None: only when the image would not fit in memory).
     """
     statistic = statistic or GramStatistic()
-    content_layers, style_layers = config.content_layer_names, config.style_layer_names
+    style_layers = config.style_layer_names
     grid = TileGrid.plan(net, config.layer_names, size, config.tile)
     side = max(16, round(max(size) * config.style_scale))
     per_style = []
@@ -176,12 +175,8 @@ def compute_targets(net: VGGFeatures, content: torch.Tensor, styles: Sequence[to
         region_weights = RegionWeights.of(masks, strides(net, style_layers), region_strengths(blend))
         covered = coverage(masks)
     style_target = statistic.target(per_style, blend, region_weights, net, size, bool(grid.tile))
-    if grid.tile:
-        return Targets(None, style_target, temporal, grid, TiledContent.of(net, content_image, content_layers, grid),
-                       covered, matting)
-    with torch.no_grad():
-        content_feats = net(content_image, content_layers)
-    return Targets(content_feats, style_target, temporal, grid, coverage=covered, matting=matting)
+    content_target = ContentTarget.of(net, content_image, config.content_layers, config.content_weight, grid)
+    return Targets(content_target, style_target, temporal, grid, covered, matting)
 
 
 def strides(net: VGGFeatures, layers: Sequence[str]) -> dict[str, int]:
@@ -201,8 +196,7 @@ def losses(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transfer
     """The losses of ``x``, each already multiplied by its weight (float32)."""
     feats = net(x, config.layer_names, native=True)  # the losses cast; gradients go back in bf16
     rows = {name: positions_by_channels(feats[name]) for name in config.style_layer_names}
-    return Losses(config.content_weight * content_loss(feats, targets.content, config.content_layers),
-                  config.style_weight * targets.style.loss(rows, config.style_layers),
+    return Losses(targets.content.loss(feats), config.style_weight * targets.style.loss(rows, config.style_layers),
                   *pixel_losses(x, config.tv_weight, targets.temporal, targets.coverage, targets.matting,
                                 config.matting_weight))
 
@@ -211,7 +205,7 @@ def evaluate(net: VGGFeatures, x: torch.Tensor, targets: Targets, config: Transf
              ) -> tuple[Losses, torch.Tensor]:
     """The losses of ``x`` and the gradient of their sum: in one piece, or tile by tile when the targets are tiled."""
     if targets.grid is not None and targets.grid.tile:
-        parts, gradient = tiled_objective(net, x, targets.tiled_content, targets.style, config, targets.grid,
+        parts, gradient = tiled_objective(net, x, targets.content, targets.style, config, targets.grid,
                                           targets.temporal, targets.coverage, targets.matting)
         return Losses(*parts), gradient
     pixels = x.detach().requires_grad_(True)

@@ -16,7 +16,6 @@ from typing import NamedTuple
 
 import torch
 
-from ..backbone.features import positions_by_channels
 from ..backbone.selection import LayerWeights, weight_sum
 from ..imaging.picture import check_rgb_batch
 
@@ -69,11 +68,6 @@ class SymmetricGram(torch.autograd.Function):
         return rows @ ((gradient + gradient.transpose(1, 2)) / rows.shape[1]).to(rows.dtype)
 
 
-def gram_matrix(features: torch.Tensor) -> torch.Tensor:
-    """(N, C, H, W) float32 or bf16 -> (N, C, C) float32 Gram matrices averaged over the H x W positions."""
-    return SymmetricGram.apply(positions_by_channels(features))
-
-
 def blended_grams(per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float]) -> dict[str, torch.Tensor]:
     """Weighted average of several style images' Gram matrices, per layer (weights normalised to sum 1)."""
     total = float(sum(blend))
@@ -89,14 +83,9 @@ def content_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.
     return sum(w * _relative(feats[name] - targets[name], targets[name]) for name, w in layers) / weight_sum(layers)
 
 
-def style_loss(feats: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], layers: LayerWeights) -> torch.Tensor:
-    """Weighted mean over layers of the relative squared Gram error."""
-    return style_loss_of_grams({name: gram_matrix(feats[name]) for name, _ in layers}, targets, layers)
-
-
 def style_loss_of_grams(grams: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor],
                         layers: LayerWeights) -> torch.Tensor:
-    """:func:`style_loss` from the image's Gram matrices (N, C, C) instead of its features."""
+    """Weighted mean over layers of the relative squared error of a picture's Gram matrices (N, C, C)."""
     return sum(w * _relative(grams[name] - targets[name], targets[name]) for name, w in layers) / weight_sum(layers)
 
 

@@ -17,7 +17,7 @@ from ..transfer_request import TransferRequest
 from ..video.config import TRANSFER_TEMPORAL, TemporalConfig
 from ..video.temporal import FrameRenderer
 from .clip import later_transfer_config, transfer_renderer
-from .engine import check_layers, transfer_tensor
+from .engine import transfer_tensor
 from .schedule import transfer_cost
 from .starts import Painter
 
@@ -27,10 +27,7 @@ INSTANT_ENGINE = "instant"
 
 @dataclass(frozen=True)
 class PreparedTransfer:
-    """A Gatys transfer ready to start: its request, resolved settings and backbone.
-
-    Made by :meth:`of`, which checks its layers against the backbone.
-    """
+    """A Gatys transfer ready to start: its request, resolved settings and backbone."""
 
     request: TransferRequest
     run: Run
@@ -38,7 +35,6 @@ class PreparedTransfer:
 
     @classmethod
     def of(cls, request: TransferRequest, run: Run, net: VGGFeatures) -> "PreparedTransfer":
-        check_layers(net, run.config)
         return cls(request, run, net)
 
     def metadata(self, **extra: Any) -> dict[str, Any]:

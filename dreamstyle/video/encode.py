@@ -158,21 +158,6 @@ def read_video_comment(path: Path) -> str | None:
     return _ffmetadata_tags(result.stdout.decode("utf-8", errors="replace")).get("comment")
 
 
-def write_video_comment(path: Path, comment: str) -> None:
-    """Replace the ``comment`` tag of the video at ``path`` (streams copied, not re-encoded), atomically."""
-    descriptor, temporary = create_temporary_beside(path)
-    os.close(descriptor)
-    try:
-        command = [ffmpeg_executable(), "-y", "-v", "error", "-i", str(path), "-map", "0", "-c", "copy",
-                   "-metadata", f"comment={comment}", str(temporary)]
-        result = subprocess.run(command, capture_output=True, check=False)
-        if result.returncode != 0:
-            raise ImageWriteError(f"{path}: cannot rewrite its settings ({_last_line(result.stderr)})")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def _last_line(stderr: bytes, otherwise: str = "ffmpeg failed") -> str:
     """ffmpeg's reason for failing: the last line it wrote to stderr."""
     lines = stderr.decode(errors="replace").strip().splitlines()

@@ -129,13 +129,6 @@ class RunRequest:
                 and self.settings.get(ENGINE_SETTING) is None):
             # An output made before its command had several engines was made by the default one, over the preset's.
             values[ENGINE_SETTING] = spec.default_engine
-        engine = engine_of(command, values)
-        if like_config is not None:
-            # Settings newer than ``like``'s metadata take the values its run had, over the preset's.
-            older = {key: value for key, value in getattr(engine.config, "VALUES_IN_OLDER_RUNS", {}).items()
-                     if key not in like_config and self.settings.get(key) is None}
-            like_config = {**older, **like_config}
-            values.update(older)
         size, seed = self.size, self.seed
         if self.like is not None:
             seed = self.like.get("seed") if seed is None else seed
@@ -144,6 +137,13 @@ class RunRequest:
         if size is not None and size < 16:
             raise InvalidArgumentError.about("size", f"must be at least 16 px, got {size}")
         try:
+            engine = engine_of(command, values)
+            if like_config is not None:
+                # Settings newer than ``like``'s metadata take the values its run had, over the preset's.
+                older = {key: value for key, value in getattr(engine.config, "VALUES_IN_OLDER_RUNS", {}).items()
+                         if key not in like_config and self.settings.get(key) is None}
+                like_config = {**older, **like_config}
+                values.update(older)
             config = engine.config.from_dict(values)
         except InvalidArgumentError as error:
             field = error.setting

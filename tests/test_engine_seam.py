@@ -19,7 +19,7 @@ from dreamstyle.video.config import TRANSFER_TEMPORAL, Delivery, TemporalConfig
 from dreamstyle.video.render import PictureDone, Planned, Step, render
 from dreamstyle.video.sources import open_source
 
-from .helpers import DATA, make_studio, run
+from .helpers import DATA, assert_one_error_line, make_studio, run
 
 
 @dataclass(frozen=True)
@@ -164,3 +164,19 @@ def test_an_engine_written_here_paints_a_still_from_python(invert, vgg19):
     picture = render_still(request.prepare(vgg19), DATA / "chelsea.png")
     assert picture.info["dreamstyle"]["config"]["engine"] == "invert"
     assert RunRequest(settings={"engine": "invert"}).resolve("transfer").engine == "invert"
+
+
+def test_an_engine_the_registry_does_not_list_is_one_error_line_that_blames_the_preset_naming_it(tmp_path):
+    preset = tmp_path / "typo.toml"
+    preset.write_text('description = "a typo"\nengine = "instnat"\n')
+    result = run("transfer", str(DATA / "chelsea.png"), str(DATA / "mosaic.jpg"), "--preset", str(preset),
+                 "-o", str(tmp_path / "out.png"))
+    assert_one_error_line(result, f"--preset {preset}", "engine must be one of gatys, instant, got 'instnat'")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_an_output_made_before_transfers_named_their_engine_is_like_a_gatys_run_whatever_the_preset():
+    older = {"command": "transfer", "seed": 1, "config": {"iterations": 10}}  # no "engine": before there were two
+    assert RunRequest(preset="instant", like=older).resolve("transfer").engine == "gatys"
+    assert RunRequest(preset="instant").resolve("transfer").engine == "instant"
+    assert RunRequest(like=older, settings={"engine": "instant"}).resolve("transfer").engine == "instant"

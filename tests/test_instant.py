@@ -176,6 +176,19 @@ def test_the_instant_preset_from_python_and_the_command_line(tmp_path):
     assert again.read_bytes() == output.read_bytes()
 
 
+def test_an_instant_output_made_when_instant_was_a_transfer_setting_repeats_with_like():
+    from dreamstyle.styletransfer import TransferConfig
+
+    # What such an output stored: every TransferConfig setting, with "engine" among them.
+    older = {"command": "transfer", "preset": "instant", "seed": 3, "size": 64,
+             "config": {**TransferConfig().to_dict(), "engine": "instant", "instant_strength": 0.7}}
+    again = dreamstyle.transfer(DATA / "chelsea.png", DATA / "mosaic.jpg", like=older)
+    fresh = dreamstyle.transfer(DATA / "chelsea.png", DATA / "mosaic.jpg", preset="instant", size=64,
+                                instant_strength=0.7)
+    assert np.array_equal(np.asarray(again), np.asarray(fresh))
+    assert again.info["dreamstyle"]["config"] == fresh.info["dreamstyle"]["config"]
+
+
 def test_a_builtin_style_without_the_instant_preset_is_one_clear_error(tmp_path):
     result = run("transfer", str(DATA / "chelsea.png"), "builtin:7", "--size", "64", "-o", str(tmp_path / "x.png"))
     assert_one_error_line(result, "builtin:N", "--preset instant")

@@ -129,6 +129,7 @@ function showPlan(form) {
   const plan = $(".plan", form);
   if (!plan) return;
   const config = presetOf("transfer", form.dataset.preset).config;
+  if (!("coarse_iterations_factor" in config)) { plan.textContent = ""; return; }  // its settings plan no scales
   const value = (name) => Number(form.elements[name] ? form.elements[name].value : config[name]);
   const [iterations, scales] = [value("iterations"), value("scales")];
   const steps = scales > 1 ? (scales - 1) * Math.max(1, Math.round(iterations * config.coarse_iterations_factor))

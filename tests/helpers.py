@@ -113,18 +113,9 @@ def write_video_comment(path: Path, comment: str) -> None:
     os.replace(temporary, path)
 
 
-def gram_matrix(features):
-    """(N, C, H, W) -> (N, C, C) Gram matrices averaged over the positions: the reference the engine's are tested
-    against."""
-    from dreamstyle.backbone.features import positions_by_channels
-    from dreamstyle.styletransfer.losses import SymmetricGram
-
-    return SymmetricGram.apply(positions_by_channels(features))
-
-
 def style_loss(feats, targets, layers):
     """Weighted mean over ``layers`` of the relative squared Gram error of ``feats`` against target Gram matrices."""
-    from dreamstyle.styletransfer.losses import style_loss_of_grams
+    from dreamstyle.styletransfer.losses import gram_matrix, style_loss_of_grams
 
     return style_loss_of_grams({name: gram_matrix(feats[name]) for name, _ in layers}, targets, layers)
 

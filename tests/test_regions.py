@@ -15,9 +15,10 @@ from dreamstyle.masks import Regions
 from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, style_statistic
+from dreamstyle.styletransfer.losses import gram_matrix
 from dreamstyle.styletransfer.regions import RegionWeights, region_style_loss
 
-from .helpers import assert_one_error_line, gram_matrix, run, style_loss
+from .helpers import assert_one_error_line, run, style_loss
 
 SMALL = TransferConfig(scales=2, start_size=48, iterations=20)
 LAYERS = ("relu1_1", "relu2_1", "relu3_1")

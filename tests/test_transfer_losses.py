@@ -12,9 +12,7 @@ from dreamstyle.imaging.colour import match_colors, rgb_to_ycbcr
 from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig
 from dreamstyle.styletransfer.engine import compute_targets, losses
-from dreamstyle.styletransfer.losses import SymmetricGram, range_penalty, tv_loss
-
-from .helpers import gram_matrix
+from dreamstyle.styletransfer.losses import SymmetricGram, gram_matrix, range_penalty, tv_loss
 
 
 def test_loss_normalisation_does_not_depend_on_size(vgg19, data_dir):

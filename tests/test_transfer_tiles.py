@@ -14,9 +14,8 @@ from dreamstyle.seeds import make_generator
 from dreamstyle.styletransfer import TransferConfig, transfer_tensor
 from dreamstyle.styletransfer.engine import compute_targets, evaluate, style_statistic
 from dreamstyle.styletransfer.gram import tiled_grams
+from dreamstyle.styletransfer.losses import gram_matrix
 from dreamstyle.styletransfer.tiles import TileGrid
-
-from .helpers import gram_matrix
 
 
 @pytest.mark.parametrize("style_loss", ["gram", "sliced-wasserstein"])

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import torch
 
+from ..backbone.features import positions_by_channels
 from ..backbone.selection import LayerWeights, weight_sum
 from ..imaging.picture import check_rgb_batch
 
@@ -66,6 +67,12 @@ class SymmetricGram(torch.autograd.Function):
     def backward(ctx, gradient: torch.Tensor) -> torch.Tensor:
         (rows,) = ctx.saved_tensors
         return rows @ ((gradient + gradient.transpose(1, 2)) / rows.shape[1]).to(rows.dtype)
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) float32 or bf16 -> (N, C, C) float32 Gram matrices averaged over the H x W positions (the
+    reference scorer's, benchmarks/transfer_quality.py)."""
+    return SymmetricGram.apply(positions_by_channels(features))
 
 
 def blended_grams(per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float]) -> dict[str, torch.Tensor]:

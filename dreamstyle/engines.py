@@ -76,8 +76,8 @@ class Engine:
         name: what the ``engine`` setting calls it.
         command: the command whose requests it runs.
         config: its frozen config dataclass (``to_dict``/``from_dict``), torch-free.
-        prepared: ``"module:function"`` (or ``"module:Class.method"``), the function ``(request, run, net) ->
-            PreparedRun``, imported when first used (engines import torch; the registry does not).
+        prepared: ``"module:name"`` of its prepared run's class (or any function) called ``(request, run, net)``,
+            imported when first used (engines import torch; the registry does not).
         builtin_styles: whether it paints the instant network's built-in styles (``builtin:N``).
         checks: ``"module:function"``, the function ``(net, config) -> None`` that refuses settings the backbone
             cannot run (layers it lacks), or empty for none; run before every prepared run is made.
@@ -117,11 +117,11 @@ COMMANDS: Mapping[str, Command] = MappingProxyType({
 })
 
 ENGINES: Mapping[str, Engine] = MappingProxyType({
-    "dream": Engine("dream", "dream", DreamConfig, "dreamstyle.deepdream.request:PreparedDream.of",
+    "dream": Engine("dream", "dream", DreamConfig, "dreamstyle.deepdream.request:PreparedDream",
                     checks="dreamstyle.deepdream.engine:check_config"),
-    "gatys": Engine("gatys", "transfer", TransferConfig, "dreamstyle.styletransfer.prepared:PreparedTransfer.of",
+    "gatys": Engine("gatys", "transfer", TransferConfig, "dreamstyle.styletransfer.prepared:PreparedTransfer",
                     checks="dreamstyle.styletransfer.engine:check_layers"),
-    "instant": Engine("instant", "transfer", InstantConfig, "dreamstyle.instant.prepared:PreparedInstant.of",
+    "instant": Engine("instant", "transfer", InstantConfig, "dreamstyle.instant.prepared:PreparedInstant",
                       builtin_styles=True),
 })
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from .backbone import VGGFeatures
 from .engines import engine_named
 from .errors import Assignment, InvalidArgumentError, Setting
 from .imaging.mask import MaskLike
@@ -107,6 +108,12 @@ class TransferRequest(EngineRequest):
         cls.check_files(styles, masks)
         return cls.of([str(style) for style in styles], preset=run.preset, like=run.like, size=run.size,
                       seed=run.seed, masks=list(masks) or None, frames=frames, still=still, **run.settings)
+
+    def metadata(self, run: Run, net: VGGFeatures, **extra: Any) -> dict[str, Any]:
+        """What every output of ``run`` on ``net`` records, whichever engine made it: the run's settings, the
+        styles' and masks' names and a still's start image, with ``extra``."""
+        init = {"init_image": self.init_name} if self.still else {}
+        return run.metadata(net, styles=list(self.style_names), **init, **self.regions.metadata(), **extra)
 
     @staticmethod
     def check_files(styles: Sequence[Path], masks: Sequence[Path]) -> None:

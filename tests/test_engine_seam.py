@@ -62,10 +62,6 @@ class PreparedInvert:
     run: Any
     net: Any
 
-    @classmethod
-    def of(cls, request, run, net) -> "PreparedInvert":
-        return cls(request, run, net)
-
     def metadata(self, **extra: Any) -> dict[str, Any]:
         return self.run.metadata(self.net, styles=list(self.request.style_names), **extra)
 
@@ -95,7 +91,7 @@ class PreparedInvert:
 @pytest.fixture
 def invert(monkeypatch):
     """The registry with the engine above added under the name ``invert``, for the transfer command."""
-    entry = engines.Engine("invert", "transfer", InvertConfig, f"{__name__}:PreparedInvert.of")
+    entry = engines.Engine("invert", "transfer", InvertConfig, f"{__name__}:PreparedInvert")
     monkeypatch.setattr(engines, "ENGINES", MappingProxyType({**engines.ENGINES, "invert": entry}))
     return entry
 

@@ -95,10 +95,6 @@ class PreparedDream:
     run: Run
     net: VGGFeatures
 
-    @classmethod
-    def of(cls, request: DreamRequest, run: Run, net: VGGFeatures) -> "PreparedDream":
-        return cls(request, run, net)
-
     def metadata(self, **extra: Any) -> dict[str, Any]:
         return self.run.metadata(self.net, guide=self.request.guide_name, **self.request.masks.metadata(), **extra)
 

@@ -76,15 +76,8 @@ class PreparedInstant:
     run: Run
     net: VGGFeatures
 
-    @classmethod
-    def of(cls, request: TransferRequest, run: Run, net: VGGFeatures) -> "PreparedInstant":
-        return cls(request, run, net)
-
     def metadata(self, **extra: Any) -> dict[str, Any]:
-        request = self.request
-        init = {"init_image": request.init_name} if request.still else {}
-        return self.run.metadata(self.net, styles=list(request.style_names), **init, **request.regions.metadata(),
-                                 **extra)
+        return self.request.metadata(self.run, self.net, **extra)
 
     def paint(self, content: torch.Tensor, styles: Sequence[StyleSource], regions: Regions | None,
               precision: str | None = None) -> torch.Tensor:

@@ -33,15 +33,8 @@ class PreparedTransfer:
     run: Run
     net: VGGFeatures
 
-    @classmethod
-    def of(cls, request: TransferRequest, run: Run, net: VGGFeatures) -> "PreparedTransfer":
-        return cls(request, run, net)
-
     def metadata(self, **extra: Any) -> dict[str, Any]:
-        request = self.request
-        init = {"init_image": request.init_name} if request.still else {}
-        return self.run.metadata(self.net, styles=list(request.style_names), **init, **request.regions.metadata(),
-                                 **extra)
+        return self.request.metadata(self.run, self.net, **extra)
 
     def still(self, batch: torch.Tensor, callback: Callable[[Any], None] | None) -> torch.Tensor:
         regions = self.request.regions(0, tuple(batch.shape[-2:]))

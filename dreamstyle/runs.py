@@ -107,12 +107,6 @@ class RunRequest:
     seed: int | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, preset: str | os.PathLike | None = None, like: Mapping[str, Any] | None = None,
-           size: int | None = None, seed: int | None = None, **settings: Any) -> "RunRequest":
-        """The request as the Python API's keywords give it (``settings``: engine config fields)."""
-        return cls(preset, like, size, seed, settings)
-
     def resolve(self, command: str) -> Run:
         """A ``command`` run: the preset's settings, then ``like``'s, then :attr:`settings`, lowest precedence
         first; without a preset or a previous run, the command's default preset. This checks every value and

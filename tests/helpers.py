@@ -23,11 +23,11 @@ DATA = Path(__file__).parent / "data"
 RATE = "30000/1001"
 
 
-def resolve(command: str, **arguments):
-    """The resolved run of ``command`` (``"dream"`` or ``"transfer"``) that the Python API's ``arguments`` ask for."""
+def resolve(command: str, preset=None, like=None, size=None, seed=None, **settings):
+    """The resolved run of ``command`` (``"dream"`` or ``"transfer"``) that the Python API's keywords ask for."""
     from dreamstyle.runs import RunRequest
 
-    return RunRequest.of(**arguments).resolve(command)
+    return RunRequest(preset, like, size, seed, settings).resolve(command)
 
 
 def run(*args: str):

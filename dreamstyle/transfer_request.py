@@ -87,17 +87,27 @@ class TransferRequest(EngineRequest):
            frames: int | None = None, still: bool = False, **settings: Any) -> "TransferRequest":
         """A request from the Python API's arguments (see :func:`dreamstyle.transfer`); ``frames`` and ``still``
         as for :meth:`~dreamstyle.deepdream.request.DreamRequest.of`."""
-        style_list = list(styles) if isinstance(styles, (list, tuple)) else [styles]
         kind, init_image = init_settings(init)
         if kind is not None:
             settings = {**settings, "init": kind}
+        run = RunRequest(preset, like_metadata(like, cls.command), size, seed, settings)
+        return cls.with_images(run, styles, init_image=init_image, masks=masks, style_masks=style_masks,
+                               frames=frames, still=still, read=(like,))
+
+    @classmethod
+    def with_images(cls, run: RunRequest, styles: ImageLike | Sequence[ImageLike], *,
+                    init_image: ImageLike | None = None, masks: Sequence[MaskLike] | None = None,
+                    style_masks: Sequence[MaskLike | None] | None = None, frames: int | None = None,
+                    still: bool = False, read: Sequence[object] = ()) -> "TransferRequest":
+        """The request of ``run`` (settings already in one shape) with its images read; ``read``: other files
+        the settings came from (an earlier output), never written over."""
+        style_list = list(styles) if isinstance(styles, (list, tuple)) else [styles]
         batches = tuple(read_style(style) for style in style_list)
         regions = RegionMasks(masks, style_masks, [style_size(style) for style in batches], frames=frames,
                              still=still)
-        read = [*style_list, init_image, like]
-        files = [Path(path) for path in read if isinstance(path, (str, os.PathLike)) and not builtin_style(path)]
-        return cls(RunRequest(preset, like_metadata(like, cls.command), size, seed, settings), batches,
-                   tuple(style_name(style) for style in style_list), regions,
+        named = [*style_list, init_image, *read]
+        files = [Path(path) for path in named if isinstance(path, (str, os.PathLike)) and not builtin_style(path)]
+        return cls(run, batches, tuple(style_name(style) for style in style_list), regions,
                    None if init_image is None else as_picture(init_image).batch(), file_name(init_image), still,
                    tuple(files + regions.files()))
 
@@ -106,8 +116,8 @@ class TransferRequest(EngineRequest):
                  still: bool = False) -> "TransferRequest":
         """A request from files a front end holds (the studio's): see :meth:`check_files`."""
         cls.check_files(styles, masks)
-        return cls.of([str(style) for style in styles], preset=run.preset, like=run.like, size=run.size,
-                      seed=run.seed, masks=list(masks) or None, frames=frames, still=still, **run.settings)
+        return cls.with_images(run, [str(style) for style in styles], masks=list(masks) or None, frames=frames,
+                               still=still)
 
     def metadata(self, run: Run, net: VGGFeatures, **extra: Any) -> dict[str, Any]:
         """What every output of ``run`` on ``net`` records, whichever engine made it: the run's settings, the

@@ -61,18 +61,25 @@ class DreamRequest(EngineRequest):
         ``frames``: a clip's frame count, if known, that a folder of masks must cover; ``still``: one picture,
         which refuses a folder of masks.
         """
+        run = RunRequest(preset, like_metadata(like, cls.command), size, seed, settings)
+        return cls.with_images(run, guide=guide, mask=mask, frames=frames, still=still, read=(like,))
+
+    @classmethod
+    def with_images(cls, run: RunRequest, *, guide: ImageLike | None = None, mask: MaskLike | None = None,
+                    frames: int | None = None, still: bool = False, read: Sequence[object] = ()) -> "DreamRequest":
+        """The request of ``run`` (settings already in one shape) with its guide and mask read; ``read``: other
+        files the settings came from (an earlier output), never written over."""
         masks = DreamMask(mask, frames, still=still)
-        files = [Path(path) for path in (guide, like) if isinstance(path, (str, os.PathLike))] + masks.files()
-        return cls(RunRequest(preset, like_metadata(like, cls.command), size, seed, settings),
-                   None if guide is None else as_picture(guide).batch(), file_name(guide), masks, tuple(files))
+        named = (guide, *read)
+        files = [Path(path) for path in named if isinstance(path, (str, os.PathLike))] + masks.files()
+        return cls(run, None if guide is None else as_picture(guide).batch(), file_name(guide), masks, tuple(files))
 
     @classmethod
     def of_files(cls, styles: Sequence[Path], masks: Sequence[Path], run: RunRequest, *, frames: int | None = None,
                  still: bool = False) -> "DreamRequest":
         """A request from files a front end holds (the studio's): see :meth:`check_files`."""
         cls.check_files(styles, masks)
-        return cls.of(preset=run.preset, like=run.like, size=run.size, seed=run.seed, mask=masks[0] if masks else None,
-                      frames=frames, still=still, **run.settings)
+        return cls.with_images(run, mask=masks[0] if masks else None, frames=frames, still=still)
 
     @staticmethod
     def check_files(styles: Sequence[Path], masks: Sequence[Path]) -> None:
